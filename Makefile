@@ -1,0 +1,20 @@
+# pim_migrate: PGXS build.  `make && make install`, then, as a user that
+# may run initdb (not root), `make installcheck`: the tests bring their own
+# throwaway clusters.
+
+EXTENSION = pim_migrate
+MODULE_big = pim_migrate
+OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+DATA = $(wildcard sql/pim_migrate--*.sql)
+PGFILEDESC = "pim_migrate - versioned schema migrations inside the server"
+PG_CPPFLAGS = -Isrc
+
+REGRESS = extension revision_file register upgrade target execution stock
+REGRESS_OPTS = --load-extension=pim_migrate --temp-instance=./tmp_check_regress
+
+ISOLATION = concurrent_upgrade
+ISOLATION_OPTS = --inputdir=test --outputdir=output_iso --load-extension=pim_migrate --temp-instance=./tmp_check_iso
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)

@@ -1,0 +1,150 @@
+/* sql/pim_migrate--1.0.sql */
+
+-- complain if script is sourced in psql, rather than via CREATE EXTENSION
+\echo Use "CREATE EXTENSION pim_migrate" to load this file. \quit
+
+--
+-- The catalog.  Owned by the extension's owner; nothing is granted on it.
+-- The functions below read and write it as its owner and run revision
+-- scripts as their caller.
+--
+CREATE SCHEMA pim_migrate;
+COMMENT ON SCHEMA pim_migrate IS 'catalog of pim_migrate: revisions, applied heads, log';
+
+CREATE TABLE pim_migrate.revision (
+	revision text COLLATE "C" PRIMARY KEY,
+	down_revisions text[] NOT NULL DEFAULT '{}',
+	branch_labels text[] NOT NULL DEFAULT '{}',
+	depends_on text[] NOT NULL DEFAULT '{}',
+	message text NOT NULL DEFAULT '',
+	upgrade_sql text NOT NULL,
+	downgrade_sql text,
+	transactional boolean NOT NULL DEFAULT true,
+	checksum text NOT NULL,
+	created_at timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE pim_migrate.revision IS 'registered revisions; down_revisions empty for a base, downgrade_sql NULL when irreversible';
+
+CREATE TABLE pim_migrate.version (
+	revision text COLLATE "C" PRIMARY KEY
+);
+COMMENT ON TABLE pim_migrate.version IS 'applied heads, as alembic_version: none at base, several when branches are applied independently';
+
+CREATE TABLE pim_migrate.log (
+	id bigserial PRIMARY KEY,
+	revision text NOT NULL,
+	operation text NOT NULL
+		CHECK (operation IN ('upgrade', 'downgrade', 'stamp')),
+	applied_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+	applied_by name NOT NULL DEFAULT current_user,
+	duration interval,
+	checksum text
+);
+COMMENT ON TABLE pim_migrate.log IS 'every step ever run, with who ran it, how long it took and the checksum of the scripts it ran';
+
+-- pg_dump carries the history
+SELECT pg_catalog.pg_extension_config_dump('pim_migrate.revision', '');
+SELECT pg_catalog.pg_extension_config_dump('pim_migrate.version', '');
+SELECT pg_catalog.pg_extension_config_dump('pim_migrate.log', '');
+SELECT pg_catalog.pg_extension_config_dump('pim_migrate.log_id_seq', '');
+
+--
+-- Registering revisions
+--
+CREATE FUNCTION pim_migrate_revision(
+	message text,
+	upgrade text,
+	downgrade text DEFAULT NULL,
+	down_revision text[] DEFAULT NULL,
+	revision text DEFAULT NULL,
+	branch_labels text[] DEFAULT NULL,
+	depends_on text[] DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'pim_migrate_revision'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION pim_migrate_revision(text, text, text, text[], text, text[], text[])
+	IS 'register a revision; returns its id';
+
+CREATE FUNCTION pim_migrate_load(script text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'pim_migrate_load'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION pim_migrate_load(text)
+	IS 'register a revision from the text of a revision file; the same content again is a no-op';
+
+--
+-- Migrating
+--
+CREATE FUNCTION pim_migrate_upgrade(
+	target text DEFAULT 'head',
+	OUT step integer, OUT revision text, OUT operation text, OUT message text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pim_migrate_upgrade'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION pim_migrate_upgrade(text)
+	IS 'apply every revision needed to reach target, in this transaction';
+
+CREATE FUNCTION pim_migrate_downgrade(
+	target text,
+	OUT step integer, OUT revision text, OUT operation text, OUT message text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pim_migrate_downgrade'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION pim_migrate_downgrade(text)
+	IS 'run the downgrade scripts of the applied revisions above target, newest first';
+
+--
+-- Looking
+--
+CREATE FUNCTION pim_migrate_current()
+RETURNS SETOF text
+AS 'MODULE_PATHNAME', 'pim_migrate_current'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION pim_migrate_current()
+	IS 'the applied heads; none at base';
+
+CREATE FUNCTION pim_migrate_heads(
+	OUT revision text, OUT branch_labels text[], OUT message text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pim_migrate_heads'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION pim_migrate_heads()
+	IS 'the heads of the revision graph';
+
+CREATE FUNCTION pim_migrate_history(
+	range text DEFAULT NULL,
+	OUT revision text, OUT down_revisions text[], OUT branch_labels text[],
+	OUT depends_on text[], OUT message text, OUT is_head boolean,
+	OUT is_branch_point boolean, OUT is_merge boolean, OUT is_applied boolean)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pim_migrate_history'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION pim_migrate_history(text)
+	IS 'the revision graph, newest first; range as Alembic''s -r, start:end';
+
+CREATE FUNCTION pim_migrate_show(
+	revision text,
+	OUT revision text, OUT down_revisions text[], OUT branch_labels text[],
+	OUT depends_on text[], OUT message text, OUT upgrade_sql text,
+	OUT downgrade_sql text, OUT transactional boolean, OUT checksum text,
+	OUT created_at timestamptz)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pim_migrate_show'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION pim_migrate_show(text)
+	IS 'one revision, named by any target that resolves to exactly one';
+
+CREATE FUNCTION pim_migrate_status(
+	OUT current text[], OUT heads text[], OUT pending integer,
+	OUT up_to_date boolean)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pim_migrate_status'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION pim_migrate_status()
+	IS 'current heads, graph heads, revisions pending, whether up to date';
+
+-- The extension owner grants these to the roles that may migrate.
+REVOKE ALL ON FUNCTION pim_migrate_revision(text, text, text, text[], text, text[], text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pim_migrate_load(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pim_migrate_upgrade(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pim_migrate_downgrade(text) FROM PUBLIC;

@@ -1,0 +1,468 @@
+/*-------------------------------------------------------------------------
+ *
+ * catalog.c
+ *	  Reads and writes pim_migrate.revision, .version and .log.
+ *
+ * Every access goes through SPI with a plan prepared once per backend and
+ * kept (SPI_keepplan); the plan cache replans them if the tables change.
+ * The caller holds an SPI connection (one per SQL entry point).
+ *
+ * The tables are owned by the extension's owner and nothing on them is
+ * granted to PUBLIC, while the SQL functions are SECURITY INVOKER so that
+ * revision scripts run with the caller's privileges.  Catalog statements
+ * therefore run as the owner of schema pim_migrate (the role that created
+ * the extension), switched in and out around each statement here, exactly
+ * as long as the statement runs.  An error on the way restores the user id
+ * through transaction abort.
+ *
+ * Values returned to callers are allocated in the memory context that was
+ * current when the function was called, not in SPI's, so a caller looping
+ * over revisions can reset its own context per item.
+ *
+ * src/catalog.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+
+#include "pim_migrate.h"
+
+/* The statements, schema-qualified down to the operators. */
+#define Q_LOAD_GRAPH \
+	"SELECT revision, down_revisions, depends_on, branch_labels, message," \
+	" downgrade_sql IS NULL FROM pim_migrate.revision"
+
+#define Q_VERSION_ROWS \
+	"SELECT revision FROM pim_migrate.version"
+
+#define Q_FETCH_REVISION \
+	"SELECT revision, message, down_revisions, branch_labels, depends_on," \
+	" upgrade_sql, downgrade_sql, transactional, checksum, created_at" \
+	" FROM pim_migrate.revision WHERE revision OPERATOR(pg_catalog.=) $1"
+
+#define Q_STORE_REVISION \
+	"INSERT INTO pim_migrate.revision AS r (revision, message," \
+	" down_revisions, branch_labels, depends_on, upgrade_sql, downgrade_sql," \
+	" transactional, checksum, created_at)" \
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9," \
+	"  COALESCE($10, pg_catalog.now()))" \
+	" ON CONFLICT (revision) DO UPDATE SET message = excluded.message," \
+	" down_revisions = excluded.down_revisions," \
+	" branch_labels = excluded.branch_labels," \
+	" depends_on = excluded.depends_on, upgrade_sql = excluded.upgrade_sql," \
+	" downgrade_sql = excluded.downgrade_sql," \
+	" transactional = excluded.transactional, checksum = excluded.checksum," \
+	" created_at = excluded.created_at" \
+	" WHERE $11"
+
+/* A head is a revision that is nobody's down_revision (Alembic's rule). */
+#define Q_GRAPH_HEADS \
+	"SELECT revision FROM pim_migrate.revision" \
+	" EXCEPT SELECT pg_catalog.unnest(down_revisions)" \
+	" FROM pim_migrate.revision ORDER BY 1"
+
+#define Q_LABEL_OWNER \
+	"SELECT revision FROM pim_migrate.revision" \
+	" WHERE $1 OPERATOR(pg_catalog.=) ANY (branch_labels)"
+
+#define Q_RECORD_STEP \
+	"WITH d AS (DELETE FROM pim_migrate.version" \
+	"  WHERE revision OPERATOR(pg_catalog.=) ANY ($1))," \
+	" i AS (INSERT INTO pim_migrate.version (revision)" \
+	"  SELECT pg_catalog.unnest($2))" \
+	" INSERT INTO pim_migrate.log (revision, operation, applied_at," \
+	" applied_by, duration, checksum)" \
+	" VALUES ($3, $4, $5, $6," \
+	"  pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) $5, $7)"
+
+typedef struct PmQuery
+{
+	const char *sql;
+	int			nargs;
+	Oid			argtypes[11];
+	SPIPlanPtr	plan;
+} PmQuery;
+
+static PmQuery q_load_graph = {.sql = Q_LOAD_GRAPH};
+static PmQuery q_version_rows = {.sql = Q_VERSION_ROWS};
+static PmQuery q_fetch_revision = {.sql = Q_FETCH_REVISION, .nargs = 1,
+.argtypes = {TEXTOID}};
+static PmQuery q_store_revision = {.sql = Q_STORE_REVISION, .nargs = 11,
+	.argtypes = {TEXTOID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+	TEXTOID, TEXTOID, BOOLOID, TEXTOID, TIMESTAMPTZOID, BOOLOID}};
+static PmQuery q_graph_heads = {.sql = Q_GRAPH_HEADS};
+static PmQuery q_label_owner = {.sql = Q_LABEL_OWNER, .nargs = 1,
+.argtypes = {TEXTOID}};
+static PmQuery q_record_step = {.sql = Q_RECORD_STEP, .nargs = 7,
+	.argtypes = {TEXTARRAYOID, TEXTARRAYOID, TEXTOID, TEXTOID,
+	TIMESTAMPTZOID, TEXTOID, TEXTOID}};
+
+/* Whether the current entry point only reads; see run_query. */
+static bool catalog_read_only = false;
+
+/*
+ * pm_catalog_connect
+ *		Open the entry point's SPI connection.  read_only: the function is
+ *		declared STABLE and its catalog statements run on its snapshot.
+ */
+void
+pm_catalog_connect(bool read_only)
+{
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	catalog_read_only = read_only;
+}
+
+void
+pm_catalog_disconnect(void)
+{
+	if (SPI_finish() != SPI_OK_FINISH)
+		elog(ERROR, "SPI_finish failed");
+}
+
+/*
+ * pm_catalog_become_owner
+ *		Switch the current user to the owner of schema pim_migrate; save
+ *		what to restore in *save.
+ */
+void
+pm_catalog_become_owner(PmUserContext *save)
+{
+	Oid			nspid;
+	HeapTuple	tup;
+	Oid			owner;
+
+	nspid = get_namespace_oid(PM_SCHEMA_NAME, false);
+	tup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nspid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for namespace %u", nspid);
+	owner = ((Form_pg_namespace) GETSTRUCT(tup))->nspowner;
+	ReleaseSysCache(tup);
+
+	GetUserIdAndSecContext(&save->userid, &save->sec_context);
+	SetUserIdAndSecContext(owner,
+						   save->sec_context | SECURITY_LOCAL_USERID_CHANGE);
+}
+
+void
+pm_catalog_restore_user(const PmUserContext *save)
+{
+	SetUserIdAndSecContext(save->userid, save->sec_context);
+}
+
+/*
+ * run_query
+ *		Execute one of the statements above as the catalog owner and leave
+ *		its result in SPI_tuptable.  The memory context current on entry is
+ *		current again on return (SPI would leave its own).
+ *
+ * Read-only entry points see the calling statement's snapshot; mutating
+ * ones run each statement on a new one so that, in READ COMMITTED, a
+ * statement run after the migration lock was granted sees what the
+ * previous holder committed.
+ */
+static void
+run_query(PmQuery *q, Datum *values, const char *nulls, int expected)
+{
+	MemoryContext caller_cxt = CurrentMemoryContext;
+	PmUserContext save;
+	int			rc;
+
+	if (q->plan == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(q->sql, q->nargs, q->argtypes);
+
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed for \"%s\": %s",
+				 q->sql, SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "SPI_keepplan failed");
+		q->plan = plan;
+	}
+
+	pm_catalog_become_owner(&save);
+	rc = SPI_execute_plan(q->plan, values, nulls, catalog_read_only, 0);
+	pm_catalog_restore_user(&save);
+	MemoryContextSwitchTo(caller_cxt);
+
+	if (rc != expected)
+		elog(ERROR, "SPI_execute_plan failed for \"%s\": %s",
+			 q->sql, SPI_result_code_string(rc));
+}
+
+/*
+ * Column accessors for the current SPI_tuptable.  Strings are copied into
+ * the caller's current context.
+ */
+static char *
+get_text(int row, int col, bool *isnull)
+{
+	bool		null;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
+								  col, &null);
+
+	if (isnull)
+		*isnull = null;
+	return null ? NULL : TextDatumGetCString(d);
+}
+
+static char **
+get_text_array(int row, int col, int *n)
+{
+	bool		null;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
+								  col, &null);
+	Datum	   *elems;
+	bool	   *elemnulls;
+	char	  **result;
+
+	*n = 0;
+	if (null)
+		return NULL;
+	deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false,
+					  TYPALIGN_INT, &elems, &elemnulls, n);
+	if (*n == 0)
+		return NULL;
+	result = palloc(sizeof(char *) * *n);
+	for (int i = 0; i < *n; i++)
+		result[i] = elemnulls[i] ? pstrdup("") : TextDatumGetCString(elems[i]);
+	pfree(elems);
+	pfree(elemnulls);
+	return result;
+}
+
+static List *
+get_text_list(int row, int col)
+{
+	int			n;
+	char	  **items = get_text_array(row, col, &n);
+	List	   *result = NIL;
+
+	for (int i = 0; i < n; i++)
+		result = lappend(result, items[i]);
+	return result;
+}
+
+/* A List of C strings as a text[] datum (never NULL: empty list, '{}'). */
+static Datum
+list_to_text_array(List *items)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * (list_length(items) + 1));
+	int			i = 0;
+	ListCell   *lc;
+
+	foreach(lc, items)
+		elems[i++] = CStringGetTextDatum((char *) lfirst(lc));
+	return PointerGetDatum(construct_array(elems, i, TEXTOID, -1, false,
+										   TYPALIGN_INT));
+}
+
+/*
+ * pm_catalog_load_graph
+ *		Read every registered revision and the version rows, and build the
+ *		graph.  One scan of each table; the scripts are not read.
+ */
+PmGraph *
+pm_catalog_load_graph(void)
+{
+	PmNode	   *nodes;
+	uint64		n;
+	List	   *version;
+
+	run_query(&q_load_graph, NULL, NULL, SPI_OK_SELECT);
+	n = SPI_processed;
+	if (n > INT_MAX / 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many revisions")));
+	nodes = palloc0(sizeof(PmNode) * (n + 1));
+	for (uint64 i = 0; i < n; i++)
+	{
+		PmNode	   *node = &nodes[i];
+		bool		isnull;
+
+		node->id = get_text(i, 1, NULL);
+		node->parent_names = get_text_array(i, 2, &node->nparents);
+		node->dep_names = get_text_array(i, 3, &node->ndeps);
+		node->labels = get_text_array(i, 4, &node->nlabels);
+		node->message = get_text(i, 5, &isnull);
+		if (isnull)
+			node->message = pstrdup("");
+		node->irreversible = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i],
+														SPI_tuptable->tupdesc,
+														6, &isnull));
+	}
+	SPI_freetuptable(SPI_tuptable);
+
+	version = pm_catalog_version_rows();
+	return pm_graph_build(nodes, (int) n, version);
+}
+
+/*
+ * pm_catalog_version_rows
+ *		The rows of pim_migrate.version, as a List of C strings, sorted.
+ */
+List *
+pm_catalog_version_rows(void)
+{
+	List	   *result = NIL;
+
+	run_query(&q_version_rows, NULL, NULL, SPI_OK_SELECT);
+	for (uint64 i = 0; i < SPI_processed; i++)
+		result = lappend(result, get_text(i, 1, NULL));
+	SPI_freetuptable(SPI_tuptable);
+	list_sort(result, pm_cstring_cmp);
+	return result;
+}
+
+/*
+ * pm_catalog_fetch_revision
+ *		One revision with its scripts, or NULL if there is none by that id.
+ */
+PmRevisionDef *
+pm_catalog_fetch_revision(const char *revision)
+{
+	Datum		arg = CStringGetTextDatum(revision);
+	PmRevisionDef *def;
+	bool		isnull;
+	char	   *checksum;
+
+	run_query(&q_fetch_revision, &arg, NULL, SPI_OK_SELECT);
+	if (SPI_processed == 0)
+	{
+		SPI_freetuptable(SPI_tuptable);
+		return NULL;
+	}
+
+	def = palloc0(sizeof(PmRevisionDef));
+	def->revision = get_text(0, 1, NULL);
+	def->message = get_text(0, 2, &isnull);
+	if (isnull)
+		def->message = pstrdup("");
+	def->down_revisions = get_text_list(0, 3);
+	def->branch_labels = get_text_list(0, 4);
+	def->depends_on = get_text_list(0, 5);
+	def->upgrade_sql = get_text(0, 6, NULL);
+	def->downgrade_sql = get_text(0, 7, NULL);
+	def->transactional = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+													SPI_tuptable->tupdesc,
+													8, &isnull));
+	checksum = get_text(0, 9, NULL);
+	strlcpy(def->checksum, checksum, sizeof(def->checksum));
+	def->created_at = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0],
+														SPI_tuptable->tupdesc,
+														10, &isnull));
+	def->has_created_at = !isnull;
+	SPI_freetuptable(SPI_tuptable);
+	return def;
+}
+
+/*
+ * pm_catalog_store_revision
+ *		Insert a revision; with replace, overwrite the row of the same id.
+ *		The caller has checked that this is allowed.
+ */
+void
+pm_catalog_store_revision(const PmRevisionDef *def, bool replace)
+{
+	Datum		values[11];
+	char		nulls[11];
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = CStringGetTextDatum(def->revision);
+	values[1] = CStringGetTextDatum(def->message);
+	values[2] = list_to_text_array(def->down_revisions);
+	values[3] = list_to_text_array(def->branch_labels);
+	values[4] = list_to_text_array(def->depends_on);
+	values[5] = CStringGetTextDatum(def->upgrade_sql);
+	if (def->downgrade_sql)
+		values[6] = CStringGetTextDatum(def->downgrade_sql);
+	else
+		nulls[6] = 'n';
+	values[7] = BoolGetDatum(def->transactional);
+	values[8] = CStringGetTextDatum(def->checksum);
+	if (def->has_created_at)
+		values[9] = TimestampTzGetDatum(def->created_at);
+	else
+		nulls[9] = 'n';
+	values[10] = BoolGetDatum(replace);
+
+	run_query(&q_store_revision, values, nulls, SPI_OK_INSERT);
+	if (SPI_processed != 1)
+		elog(ERROR, "revision \"%s\" was not stored", def->revision);
+}
+
+/*
+ * pm_catalog_graph_heads
+ *		The heads of the registered graph, without building it: a hash
+ *		anti-join in the server, linear in the number of revisions.
+ */
+List *
+pm_catalog_graph_heads(void)
+{
+	List	   *result = NIL;
+
+	run_query(&q_graph_heads, NULL, NULL, SPI_OK_SELECT);
+	for (uint64 i = 0; i < SPI_processed; i++)
+		result = lappend(result, get_text(i, 1, NULL));
+	SPI_freetuptable(SPI_tuptable);
+	return result;
+}
+
+/*
+ * pm_catalog_label_owner
+ *		The revision that declares a branch label, or NULL.
+ */
+char *
+pm_catalog_label_owner(const char *label)
+{
+	Datum		arg = CStringGetTextDatum(label);
+	char	   *result = NULL;
+
+	run_query(&q_label_owner, &arg, NULL, SPI_OK_SELECT);
+	if (SPI_processed > 0)
+		result = get_text(0, 1, NULL);
+	SPI_freetuptable(SPI_tuptable);
+	return result;
+}
+
+/*
+ * pm_catalog_record_step
+ *		The bookkeeping of one step, in one statement: version rows removed
+ *		and added, and the log row, whose duration runs from "started" to
+ *		now.
+ */
+void
+pm_catalog_record_step(const char *revision, PmDirection direction,
+					   List *version_deletes, List *version_inserts,
+					   TimestampTz started, const char *applied_by,
+					   const char *checksum)
+{
+	Datum		values[7];
+	char		nulls[7];
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = list_to_text_array(version_deletes);
+	values[1] = list_to_text_array(version_inserts);
+	values[2] = CStringGetTextDatum(revision);
+	values[3] = CStringGetTextDatum(pm_direction_name(direction));
+	values[4] = TimestampTzGetDatum(started);
+	values[5] = CStringGetTextDatum(applied_by);
+	if (checksum)
+		values[6] = CStringGetTextDatum(checksum);
+	else
+		nulls[6] = 'n';
+
+	run_query(&q_record_step, values, nulls, SPI_OK_INSERT);
+}

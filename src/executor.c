@@ -1,0 +1,373 @@
+/*-------------------------------------------------------------------------
+ *
+ * executor.c
+ *	  Runs the steps of a plan: each revision's script, statement by
+ *	  statement, then its bookkeeping, all in the caller's transaction.
+ *
+ * Scripts are split by the server's own parser (pg_parse_query), never by
+ * a scanner of ours, and each statement is analyzed, planned and run the
+ * way CREATE EXTENSION runs an extension script (execute_sql_string in
+ * commands/extension.c), with a CommandCounterIncrement between them so
+ * that each sees what the previous one did.  Transaction control is
+ * refused: a revision runs inside the migration's transaction.
+ *
+ * An error keeps its own SQLSTATE; an error context callback adds the
+ * revision, the direction and the line within the script, and turns a
+ * syntax error position into one within the failing statement.
+ *
+ * Memory: one context per step and one per statement, reset as we go, so
+ * a long upgrade runs in memory bounded by its largest revision, plus the
+ * graph it was planned on.
+ *
+ * src/executor.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/executor.h"
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "parser/parser.h"
+#include "tcop/dest.h"
+#include "tcop/tcopprot.h"
+#include "tcop/utility.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "pim_migrate.h"
+
+typedef struct ScriptPosition
+{
+	const char *revision;
+	PmDirection direction;
+	const char *sql;
+	int			stmt_location;	/* bytes; -1 while parsing the whole script */
+	int			stmt_len;		/* bytes; 0 means to the end */
+	int			stmt_line;		/* line of the statement's first token */
+} ScriptPosition;
+
+/* 1-based line of a byte offset. */
+static int
+line_of_offset(const char *sql, int offset)
+{
+	int			line = 1;
+
+	for (int i = 0; i < offset && sql[i]; i++)
+		if (sql[i] == '\n')
+			line++;
+	return line;
+}
+
+/* Byte offset of a 1-based character position. */
+static int
+offset_of_position(const char *sql, int position)
+{
+	int			offset = 0;
+
+	for (int c = 1; c < position && sql[offset]; c++)
+		offset += pg_mblen(sql + offset);
+	return offset;
+}
+
+/*
+ * Byte offset of the first token of the statement starting at location:
+ * RawStmt locations include the white space and comments before it.
+ */
+static int
+skip_to_token(const char *sql, int location)
+{
+	const char *p = sql + location;
+
+	for (;;)
+	{
+		while (*p && isspace((unsigned char) *p))
+			p++;
+		if (p[0] == '-' && p[1] == '-')
+			p += strcspn(p, "\n");
+		else if (p[0] == '/' && p[1] == '*')
+		{
+			const char *end = strstr(p + 2, "*/");
+
+			p = end ? end + 2 : p + strlen(p);
+		}
+		else
+			break;
+	}
+	return p - sql;
+}
+
+static void
+script_error_callback(void *arg)
+{
+	ScriptPosition *pos = (ScriptPosition *) arg;
+	int			cursor = geterrposition();
+	int			line = pos->stmt_line;
+
+	if (cursor > 0)
+	{
+		int			offset = offset_of_position(pos->sql, cursor);
+		int			start;
+		int			len;
+
+		line = line_of_offset(pos->sql, offset);
+		if (pos->stmt_location >= 0)
+		{
+			start = pos->stmt_location;
+			len = pos->stmt_len > 0 ? pos->stmt_len : (int) strlen(pos->sql + start);
+		}
+		else
+		{
+			/* no statement bounds (raw parsing): show the line */
+			start = offset;
+			while (start > 0 && pos->sql[start - 1] != '\n')
+				start--;
+			len = strcspn(pos->sql + start, "\n");
+		}
+		if (offset >= start && offset <= start + len)
+		{
+			errposition(0);
+			internalerrposition(cursor -
+								pg_mbstrlen_with_len(pos->sql, start));
+			internalerrquery(pnstrdup(pos->sql + start, len));
+		}
+	}
+	if (line > 0)
+		errcontext("revision %s, %s, line %d", pos->revision,
+				   pm_direction_name(pos->direction), line);
+	else
+		errcontext("revision %s, %s", pos->revision,
+				   pm_direction_name(pos->direction));
+}
+
+/* Raw-parse a script, refusing transaction control. */
+static List *
+parse_script(ScriptPosition *pos)
+{
+	List	   *stmts = raw_parser(pos->sql, RAW_PARSE_DEFAULT);
+	ListCell   *lc;
+
+	foreach(lc, stmts)
+	{
+		RawStmt    *raw = lfirst_node(RawStmt, lc);
+
+		if (IsA(raw->stmt, TransactionStmt))
+		{
+			pos->stmt_line = line_of_offset(pos->sql,
+											skip_to_token(pos->sql,
+														  raw->stmt_location));
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
+					 errmsg("transaction control statements are not allowed in a revision script"),
+					 errhint("A revision runs inside the migration's transaction.")));
+		}
+	}
+	return stmts;
+}
+
+/*
+ * pm_exec_check_script
+ *		Parse a script at registration, so that a syntax error or a COMMIT
+ *		is reported when the revision is loaded rather than when it runs.
+ */
+void
+pm_exec_check_script(const char *revision, PmDirection direction,
+					 const char *sql)
+{
+	ScriptPosition pos = {revision, direction, sql, -1, 0, 0};
+	ErrorContextCallback errcallback;
+
+	errcallback.callback = script_error_callback;
+	errcallback.arg = &pos;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+
+	list_free_deep(parse_script(&pos));
+
+	error_context_stack = errcallback.previous;
+}
+
+/*
+ * run_script
+ *		Run every statement of a script in the current transaction.
+ */
+static void
+run_script(const char *revision, PmDirection direction, const char *sql)
+{
+	ScriptPosition pos = {revision, direction, sql, -1, 0, 0};
+	ErrorContextCallback errcallback;
+	DestReceiver *dest = CreateDestReceiver(DestNone);
+	List	   *stmts;
+	ListCell   *lc;
+	int			line = 1;
+	int			counted = 0;
+	MemoryContext stmtcxt;
+
+	errcallback.callback = script_error_callback;
+	errcallback.arg = &pos;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+
+	stmts = parse_script(&pos);
+	stmtcxt = AllocSetContextCreate(CurrentMemoryContext,
+									"pim_migrate statement",
+									ALLOCSET_DEFAULT_SIZES);
+
+	foreach(lc, stmts)
+	{
+		RawStmt    *raw = lfirst_node(RawStmt, lc);
+		MemoryContext oldcxt;
+		List	   *planned;
+		ListCell   *lc2;
+		int			token = skip_to_token(sql, raw->stmt_location);
+
+		CHECK_FOR_INTERRUPTS();
+
+		/* count lines incrementally: linear in the script's length */
+		for (; counted < token; counted++)
+			if (sql[counted] == '\n')
+				line++;
+		pos.stmt_location = raw->stmt_location;
+		pos.stmt_len = raw->stmt_len;
+		pos.stmt_line = line;
+
+		oldcxt = MemoryContextSwitchTo(stmtcxt);
+		CommandCounterIncrement();
+		planned = pg_analyze_and_rewrite_fixedparams(raw, sql, NULL, 0, NULL);
+		planned = pg_plan_queries(planned, sql, CURSOR_OPT_PARALLEL_OK, NULL);
+
+		foreach(lc2, planned)
+		{
+			PlannedStmt *stmt = lfirst_node(PlannedStmt, lc2);
+
+			CommandCounterIncrement();
+			PushActiveSnapshot(GetTransactionSnapshot());
+			if (stmt->utilityStmt == NULL)
+			{
+				QueryDesc  *qdesc = CreateQueryDesc(stmt, sql,
+													GetActiveSnapshot(), NULL,
+													dest, NULL, NULL, 0);
+
+				ExecutorStart(qdesc, 0);
+				ExecutorRun(qdesc, ForwardScanDirection, 0, true);
+				ExecutorFinish(qdesc);
+				ExecutorEnd(qdesc);
+				FreeQueryDesc(qdesc);
+			}
+			else
+				ProcessUtility(stmt, sql, false, PROCESS_UTILITY_QUERY,
+							   NULL, NULL, dest, NULL);
+			PopActiveSnapshot();
+		}
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextReset(stmtcxt);
+	}
+	CommandCounterIncrement();
+	MemoryContextDelete(stmtcxt);
+
+	error_context_stack = errcallback.previous;
+}
+
+/* "a, b" for the NOTICE's revision lists. */
+static char *
+join_names(char **names, int n)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (int i = 0; i < n; i++)
+		appendStringInfo(&buf, "%s%s", i > 0 ? ", " : "", names[i]);
+	return buf.data;
+}
+
+/*
+ * pm_exec_plan
+ *		Run the steps of a plan (from pm_graph_plan_*), updating the graph's
+ *		applied state as it goes, and put one row per step into tupstore
+ *		(step, revision, operation, message).  The caller holds the
+ *		migration lock and an SPI connection.  Returns the number of steps.
+ */
+int
+pm_exec_plan(PmGraph *graph, List *plan, Tuplestorestate *tupstore,
+			 TupleDesc tupdesc)
+{
+	MemoryContext stepcxt;
+	char	   *applied_by = GetUserNameFromId(GetUserId(), false);
+	ListCell   *lc;
+	int			nstep = 0;
+
+	/* a downgrade with a step that cannot be taken back runs nothing */
+	foreach(lc, plan)
+	{
+		PmStep	   *step = lfirst(lc);
+
+		if (step->direction == PM_DOWNGRADE && graph->revs[step->rev].irreversible)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("revision \"%s\" has no downgrade script",
+							graph->revs[step->rev].id),
+					 errdetail("The downgrade would have to take back %d revisions; nothing was run.",
+							   list_length(plan)),
+					 errhint("Downgrade to a revision above it, or register the revision again with a downgrade section while it is not applied.")));
+	}
+
+	stepcxt = AllocSetContextCreate(CurrentMemoryContext, "pim_migrate step",
+									ALLOCSET_DEFAULT_SIZES);
+	foreach(lc, plan)
+	{
+		PmStep	   *step = lfirst(lc);
+		PmNode	   *node = &graph->revs[step->rev];
+		MemoryContext oldcxt;
+		PmRevisionDef *def;
+		TimestampTz started;
+		List	   *deletes = NIL;
+		List	   *inserts = NIL;
+		char	   *parents;
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+
+		CHECK_FOR_INTERRUPTS();
+		oldcxt = MemoryContextSwitchTo(stepcxt);
+
+		def = pm_catalog_fetch_revision(node->id);
+		if (def == NULL)
+			elog(ERROR, "revision \"%s\" disappeared during the migration",
+				 node->id);
+
+		parents = join_names(node->parent_names, node->nparents);
+		if (step->direction == PM_UPGRADE)
+			ereport(NOTICE,
+					(errmsg("Running upgrade %s -> %s, %s",
+							parents, node->id, node->message)));
+		else
+			ereport(NOTICE,
+					(errmsg("Running downgrade %s -> %s, %s",
+							node->id, parents, node->message)));
+
+		started = GetCurrentTimestamp();
+		run_script(node->id, step->direction,
+				   step->direction == PM_UPGRADE ? def->upgrade_sql :
+				   def->downgrade_sql);
+
+		pm_graph_apply_step(graph, step, &deletes, &inserts);
+		pm_catalog_record_step(node->id, step->direction, deletes, inserts,
+							   started, applied_by, def->checksum);
+
+		values[0] = Int32GetDatum(++nstep);
+		values[1] = CStringGetTextDatum(node->id);
+		values[2] = CStringGetTextDatum(pm_direction_name(step->direction));
+		values[3] = CStringGetTextDatum(node->message);
+		tuplestore_putvalues(tupstore, tupdesc, values, nulls);
+
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextReset(stepcxt);
+	}
+	MemoryContextDelete(stepcxt);
+	return nstep;
+}

@@ -1,0 +1,607 @@
+/*-------------------------------------------------------------------------
+ *
+ * graph.c
+ *	  The revision DAG: built once per call from the catalog, then asked for
+ *	  heads, ancestors, descendants and the order of a plan.
+ *
+ * Nodes sit in one array sorted by id, so an id is found by binary search
+ * and a prefix by a lower bound and a short scan; edges are arrays of
+ * indexes.  Building is O(N log N + E): one sort, one resolution of each
+ * edge, Kahn's algorithm for the topological order (which also finds
+ * cycles), one walk from the version rows for the applied set.  Every walk
+ * afterwards is iterative and marks nodes with an epoch number, so there
+ * is no recursion depth and no clearing between walks.
+ *
+ * "Ancestors" follow down_revisions and depends_on alike, since both must
+ * be applied first; "heads" look at down_revisions only, as Alembic's do.
+ * The graph lives in the caller's memory context and is gone with it.
+ *
+ * src/graph.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+
+#include "pim_migrate.h"
+
+int
+pm_cstring_cmp(const ListCell *a, const ListCell *b)
+{
+	return strcmp((const char *) lfirst(a), (const char *) lfirst(b));
+}
+
+/* "a, b, c" from a List of C strings, for messages. */
+char *
+pm_join_list(List *cstrings)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, cstrings)
+		appendStringInfo(&buf, "%s%s", buf.len > 0 ? ", " : "",
+						 (char *) lfirst(lc));
+	return buf.data;
+}
+
+static int
+node_cmp(const void *a, const void *b)
+{
+	return strcmp(((const PmNode *) a)->id, ((const PmNode *) b)->id);
+}
+
+static int
+label_cmp(const void *a, const void *b)
+{
+	return strcmp(((const PmLabel *) a)->label, ((const PmLabel *) b)->label);
+}
+
+/*
+ * pm_graph_find
+ *		Index of the revision with exactly this id, or -1.
+ */
+int
+pm_graph_find(const PmGraph *graph, const char *id)
+{
+	int			lo = 0,
+				hi = graph->n - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+		int			c = strcmp(graph->revs[mid].id, id);
+
+		if (c == 0)
+			return mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
+/*
+ * pm_graph_find_label
+ *		Index of the revision that declares this branch label, or -1.
+ */
+int
+pm_graph_find_label(const PmGraph *graph, const char *label)
+{
+	PmLabel		key;
+	PmLabel    *found;
+
+	if (graph->nlabels == 0)
+		return -1;
+	key.label = (char *) label;
+	found = bsearch(&key, graph->labels, graph->nlabels, sizeof(PmLabel),
+					label_cmp);
+	return found ? found->rev : -1;
+}
+
+/*
+ * pm_graph_find_prefix
+ *		Indexes (as an integer List, in id order) of the revisions whose id
+ *		starts with prefix.
+ */
+List *
+pm_graph_find_prefix(const PmGraph *graph, const char *prefix)
+{
+	size_t		len = strlen(prefix);
+	int			lo = 0,
+				hi = graph->n;
+	List	   *result = NIL;
+
+	/* lower bound: first id >= prefix */
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (strcmp(graph->revs[mid].id, prefix) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < graph->n && strncmp(graph->revs[lo].id, prefix, len) == 0; lo++)
+		result = lappend_int(result, lo);
+	return result;
+}
+
+/*
+ * Resolve the names of one kind of edge.  depends_on may also name a
+ * branch label, which stands for the revision that declares it.
+ */
+static int *
+resolve_edges(PmGraph *graph, PmNode *node, char **names, int n,
+			  bool allow_label, const char *what)
+{
+	int		   *result;
+
+	if (n == 0)
+		return NULL;
+	result = palloc(sizeof(int) * n);
+	for (int i = 0; i < n; i++)
+	{
+		int			idx = pm_graph_find(graph, names[i]);
+
+		if (idx < 0 && allow_label)
+			idx = pm_graph_find_label(graph, names[i]);
+		if (idx < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+					 errmsg("revision \"%s\" has unknown %s \"%s\"",
+							node->id, what, names[i]),
+					 errhint("Register the missing revision, or correct the one that names it.")));
+		result[i] = idx;
+	}
+	return result;
+}
+
+/*
+ * Inverse edges: for each node, the nodes that name it.  Two passes (count,
+ * then fill) so each array is allocated once at its size.
+ */
+static void
+build_inverse(PmGraph *graph)
+{
+	for (int i = 0; i < graph->n; i++)
+	{
+		PmNode	   *node = &graph->revs[i];
+
+		for (int j = 0; j < node->nparents; j++)
+			graph->revs[node->parents[j]].nchildren++;
+		for (int j = 0; j < node->ndeps; j++)
+			graph->revs[node->deps[j]].ndependents++;
+	}
+	for (int i = 0; i < graph->n; i++)
+	{
+		PmNode	   *node = &graph->revs[i];
+
+		if (node->nchildren > 0)
+			node->children = palloc(sizeof(int) * node->nchildren);
+		if (node->ndependents > 0)
+			node->dependents = palloc(sizeof(int) * node->ndependents);
+		node->nchildren = node->ndependents = 0;
+	}
+	for (int i = 0; i < graph->n; i++)
+	{
+		PmNode	   *node = &graph->revs[i];
+
+		for (int j = 0; j < node->nparents; j++)
+		{
+			PmNode	   *p = &graph->revs[node->parents[j]];
+
+			p->children[p->nchildren++] = i;
+		}
+		for (int j = 0; j < node->ndeps; j++)
+		{
+			PmNode	   *p = &graph->revs[node->deps[j]];
+
+			p->dependents[p->ndependents++] = i;
+		}
+	}
+}
+
+/*
+ * Kahn's algorithm over parents and deps: graph->topo gets every node,
+ * ancestors first; ties go in id order of the bases, then breadth-first,
+ * which keeps a linear chain in chain order.  Nodes left over sit on a
+ * cycle.
+ */
+static void
+build_topo(PmGraph *graph)
+{
+	int		   *indegree = palloc0(sizeof(int) * (graph->n + 1));
+	int			head = 0,
+				tail = 0;
+
+	graph->topo = palloc(sizeof(int) * (graph->n + 1));
+	for (int i = 0; i < graph->n; i++)
+	{
+		indegree[i] = graph->revs[i].nparents + graph->revs[i].ndeps;
+		if (indegree[i] == 0)
+			graph->topo[tail++] = i;
+	}
+	while (head < tail)
+	{
+		PmNode	   *node = &graph->revs[graph->topo[head++]];
+
+		for (int j = 0; j < node->nchildren; j++)
+			if (--indegree[node->children[j]] == 0)
+				graph->topo[tail++] = node->children[j];
+		for (int j = 0; j < node->ndependents; j++)
+			if (--indegree[node->dependents[j]] == 0)
+				graph->topo[tail++] = node->dependents[j];
+	}
+	if (tail < graph->n)
+	{
+		int			i;
+
+		for (i = 0; i < graph->n && indegree[i] == 0; i++)
+			;
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("revision graph has a cycle"),
+				 errdetail("%d revisions, among them \"%s\", descend from themselves.",
+						   graph->n - tail, graph->revs[i].id)));
+	}
+	pfree(indegree);
+}
+
+/*
+ * pm_graph_build
+ *		Build the graph from nodes read from the catalog (names only, as
+ *		stored) and the version rows.  Takes ownership of the nodes array.
+ *		Raises 42P17 for dangling edges, duplicate labels and cycles, and
+ *		42704 for a version row naming no revision.
+ */
+PmGraph *
+pm_graph_build(PmNode *nodes, int n, List *version_rows)
+{
+	PmGraph    *graph = palloc0(sizeof(PmGraph));
+	int			nlabels = 0;
+	ListCell   *lc;
+	int		   *start;
+	int			nstart = 0;
+	int			mark;
+
+	graph->n = n;
+	graph->revs = nodes;
+	qsort(nodes, n, sizeof(PmNode), node_cmp);
+
+	for (int i = 0; i < n; i++)
+		nlabels += nodes[i].nlabels;
+	graph->labels = palloc(sizeof(PmLabel) * (nlabels + 1));
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < nodes[i].nlabels; j++)
+		{
+			graph->labels[graph->nlabels].label = nodes[i].labels[j];
+			graph->labels[graph->nlabels].rev = i;
+			graph->nlabels++;
+		}
+	qsort(graph->labels, graph->nlabels, sizeof(PmLabel), label_cmp);
+	for (int i = 1; i < graph->nlabels; i++)
+		if (strcmp(graph->labels[i - 1].label, graph->labels[i].label) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+					 errmsg("branch label \"%s\" is declared by both \"%s\" and \"%s\"",
+							graph->labels[i].label,
+							nodes[graph->labels[i - 1].rev].id,
+							nodes[graph->labels[i].rev].id)));
+
+	for (int i = 0; i < n; i++)
+	{
+		PmNode	   *node = &nodes[i];
+
+		node->parents = resolve_edges(graph, node, node->parent_names,
+									  node->nparents, false, "down_revision");
+		node->deps = resolve_edges(graph, node, node->dep_names,
+								   node->ndeps, true, "dependency");
+	}
+	build_inverse(graph);
+	build_topo(graph);
+
+	/* version rows, then everything they stand on is applied */
+	start = palloc(sizeof(int) * (list_length(version_rows) + 1));
+	foreach(lc, version_rows)
+	{
+		const char *id = lfirst(lc);
+		int			idx = pm_graph_find(graph, id);
+
+		if (idx < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("Can't locate revision identified by '%s'", id),
+					 errdetail("The revision is named by a row of pim_migrate.version but is not registered."),
+					 errhint("Register the revision, or set the current revision with pim_migrate_stamp().")));
+		nodes[idx].in_version = true;
+		start[nstart++] = idx;
+	}
+	graph->nversion = nstart;
+	mark = pm_graph_new_mark(graph);
+	pm_graph_mark_ancestors(graph, start, nstart, mark, false);
+	for (int i = 0; i < n; i++)
+		if (nodes[i].mark == mark)
+		{
+			nodes[i].applied = true;
+			graph->napplied++;
+		}
+	for (int i = 0; i < n; i++)
+	{
+		if (!nodes[i].applied)
+			continue;
+		for (int j = 0; j < nodes[i].nparents; j++)
+			nodes[nodes[i].parents[j]].napplied_children++;
+		for (int j = 0; j < nodes[i].ndeps; j++)
+			nodes[nodes[i].deps[j]].napplied_children++;
+	}
+	pfree(start);
+	return graph;
+}
+
+int
+pm_graph_new_mark(PmGraph *graph)
+{
+	return ++graph->mark_epoch;
+}
+
+bool
+pm_graph_is_head(const PmGraph *graph, int rev)
+{
+	return graph->revs[rev].nchildren == 0;
+}
+
+/*
+ * pm_graph_heads
+ *		The heads (revisions that are nobody's down_revision), as an integer
+ *		List in id order.
+ */
+List *
+pm_graph_heads(const PmGraph *graph)
+{
+	List	   *result = NIL;
+
+	for (int i = 0; i < graph->n; i++)
+		if (pm_graph_is_head(graph, i))
+			result = lappend_int(result, i);
+	return result;
+}
+
+/*
+ * pm_graph_current
+ *		The version rows, as an integer List in id order.
+ */
+List *
+pm_graph_current(const PmGraph *graph)
+{
+	List	   *result = NIL;
+
+	for (int i = 0; i < graph->n; i++)
+		if (graph->revs[i].in_version)
+			result = lappend_int(result, i);
+	return result;
+}
+
+/*
+ * Iterative depth-first walk that marks the start nodes and everything
+ * reachable through the chosen edges.
+ */
+static void
+mark_walk(PmGraph *graph, const int *start, int nstart, int mark,
+		  bool upward, bool stop_at_applied)
+{
+	int		   *stack = palloc(sizeof(int) * (graph->n + 1));
+	int			depth = 0;
+
+	for (int i = 0; i < nstart; i++)
+	{
+		PmNode	   *node = &graph->revs[start[i]];
+
+		if (node->mark == mark || (stop_at_applied && node->applied))
+			continue;
+		node->mark = mark;
+		stack[depth++] = start[i];
+	}
+	while (depth > 0)
+	{
+		PmNode	   *node = &graph->revs[stack[--depth]];
+		int		   *edges[2];
+		int			nedges[2];
+
+		if (upward)
+		{
+			edges[0] = node->parents;
+			nedges[0] = node->nparents;
+			edges[1] = node->deps;
+			nedges[1] = node->ndeps;
+		}
+		else
+		{
+			edges[0] = node->children;
+			nedges[0] = node->nchildren;
+			edges[1] = node->dependents;
+			nedges[1] = node->ndependents;
+		}
+		for (int k = 0; k < 2; k++)
+			for (int j = 0; j < nedges[k]; j++)
+			{
+				PmNode	   *next = &graph->revs[edges[k][j]];
+
+				if (next->mark == mark || (stop_at_applied && next->applied))
+					continue;
+				next->mark = mark;
+				/* each node is pushed once, so n slots are enough */
+				stack[depth++] = edges[k][j];
+			}
+	}
+	pfree(stack);
+}
+
+/*
+ * pm_graph_mark_ancestors
+ *		Mark the start nodes and their ancestors (down_revisions and
+ *		depends_on); with stop_at_applied, applied nodes are neither marked
+ *		nor walked through (their ancestors are applied too).
+ */
+void
+pm_graph_mark_ancestors(PmGraph *graph, const int *start, int nstart,
+						int mark, bool stop_at_applied)
+{
+	mark_walk(graph, start, nstart, mark, true, stop_at_applied);
+}
+
+/*
+ * pm_graph_mark_descendants
+ *		Mark the start nodes and everything that stands on them.
+ */
+void
+pm_graph_mark_descendants(PmGraph *graph, const int *start, int nstart,
+						  int mark)
+{
+	mark_walk(graph, start, nstart, mark, false, false);
+}
+
+/*
+ * pm_graph_plan_upgrade
+ *		The steps (a List of PmStep) that bring every revision of the target
+ *		and all its ancestors to applied, parents before children.
+ */
+List *
+pm_graph_plan_upgrade(PmGraph *graph, const PmTarget *target)
+{
+	int			mark = pm_graph_new_mark(graph);
+	List	   *plan = NIL;
+
+	pm_graph_mark_ancestors(graph, target->revs, target->nrevs, mark, true);
+	for (int i = 0; i < graph->n; i++)
+	{
+		int			rev = graph->topo[i];
+
+		if (graph->revs[rev].mark == mark)
+		{
+			PmStep	   *step = palloc(sizeof(PmStep));
+
+			step->rev = rev;
+			step->direction = PM_UPGRADE;
+			plan = lappend(plan, step);
+		}
+	}
+	return plan;
+}
+
+/*
+ * pm_graph_plan_downgrade
+ *		The steps that take back every applied revision standing on the
+ *		target (base: every applied revision), newest first.  The target
+ *		revisions themselves stay and must be applied.
+ */
+List *
+pm_graph_plan_downgrade(PmGraph *graph, const PmTarget *target)
+{
+	int			mark = pm_graph_new_mark(graph);
+	List	   *plan = NIL;
+
+	for (int i = 0; i < target->nrevs; i++)
+	{
+		PmNode	   *node = &graph->revs[target->revs[i]];
+
+		if (!node->applied)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("revision \"%s\" is not applied, so it is not a valid downgrade target",
+							node->id),
+					 errhint("Use pim_migrate_upgrade() to move forward.")));
+	}
+
+	if (target->nrevs == 0)
+	{
+		for (int i = 0; i < graph->n; i++)
+			graph->revs[i].mark = mark;
+	}
+	else
+	{
+		pm_graph_mark_descendants(graph, target->revs, target->nrevs, mark);
+		/* the targets stay */
+		for (int i = 0; i < target->nrevs; i++)
+			graph->revs[target->revs[i]].mark = 0;
+	}
+
+	for (int i = graph->n - 1; i >= 0; i--)
+	{
+		int			rev = graph->topo[i];
+		PmNode	   *node = &graph->revs[rev];
+
+		if (node->mark == mark && node->applied)
+		{
+			PmStep	   *step = palloc(sizeof(PmStep));
+
+			step->rev = rev;
+			step->direction = PM_DOWNGRADE;
+			plan = lappend(plan, step);
+		}
+	}
+	return plan;
+}
+
+/*
+ * pm_graph_apply_step
+ *		Update the applied state for one step and say which version rows
+ *		go and come (Lists of ids, appended to), keeping the version rows
+ *		the minimal set of applied heads: an upgrade replaces the rows of
+ *		what it stands on; a downgrade gives the row back to each thing it
+ *		stood on that nothing applied stands on any more.
+ */
+void
+pm_graph_apply_step(PmGraph *graph, const PmStep *step, List **deletes,
+					List **inserts)
+{
+	PmNode	   *node = &graph->revs[step->rev];
+	int		   *edges[2] = {node->parents, node->deps};
+	int			nedges[2] = {node->nparents, node->ndeps};
+
+	for (int k = 0; k < 2; k++)
+		for (int j = 0; j < nedges[k]; j++)
+		{
+			PmNode	   *up = &graph->revs[edges[k][j]];
+
+			if (step->direction == PM_UPGRADE)
+			{
+				up->napplied_children++;
+				if (up->in_version)
+				{
+					up->in_version = false;
+					*deletes = lappend(*deletes, up->id);
+				}
+			}
+			else
+			{
+				up->napplied_children--;
+				if (up->napplied_children == 0 && up->applied && !up->in_version)
+				{
+					up->in_version = true;
+					*inserts = lappend(*inserts, up->id);
+				}
+			}
+		}
+
+	if (step->direction == PM_UPGRADE)
+	{
+		Assert(!node->applied);
+		node->applied = true;
+		node->in_version = true;
+		graph->napplied++;
+		*inserts = lappend(*inserts, node->id);
+	}
+	else
+	{
+		Assert(node->applied && node->napplied_children == 0);
+		node->applied = false;
+		if (node->in_version)
+			*deletes = lappend(*deletes, node->id);
+		node->in_version = false;
+		graph->napplied--;
+	}
+}

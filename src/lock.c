@@ -1,0 +1,59 @@
+/*-------------------------------------------------------------------------
+ *
+ * lock.c
+ *	  The migration lock.
+ *
+ * Every mutating function takes ExclusiveLock on pim_migrate.version before
+ * it reads the graph, and keeps it to the end of the transaction.  The lock
+ * manager does the rest: a second migrator queues (honouring lock_timeout,
+ * which raises 55P03 itself), deadlocks are detected, an error or a crash
+ * cannot leave the lock behind, and pg_locks shows who holds it.
+ * ExclusiveLock conflicts with itself and with writers, not with readers,
+ * so pim_migrate_current() and pg_dump go on while a migration runs.
+ *
+ * A session that waited must see what the holder committed.  In READ
+ * COMMITTED each catalog statement that follows takes a new snapshot; in
+ * REPEATABLE READ or SERIALIZABLE the transaction's snapshot predates the
+ * holder's commit, so we raise a serialization failure instead of applying
+ * revisions a second time.
+ *
+ * src/lock.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "storage/lmgr.h"
+#include "utils/lsyscache.h"
+
+#include "pim_migrate.h"
+
+/*
+ * pm_lock_migration
+ *		Take the migration lock for the rest of the transaction.
+ */
+void
+pm_lock_migration(void)
+{
+	Oid			nspid = get_namespace_oid(PM_SCHEMA_NAME, false);
+	Oid			relid = get_relname_relid(PM_VERSION_TABLE, nspid);
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("table \"%s.%s\" does not exist",
+						PM_SCHEMA_NAME, PM_VERSION_TABLE),
+				 errhint("Recreate the extension pim_migrate.")));
+
+	if (ConditionalLockRelationOid(relid, ExclusiveLock))
+		return;
+
+	LockRelationOid(relid, ExclusiveLock);
+	if (IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("could not serialize access due to a concurrent migration"),
+				 errhint("Retry the transaction, or migrate in READ COMMITTED.")));
+}

@@ -1,0 +1,198 @@
+/*-------------------------------------------------------------------------
+ *
+ * pim_migrate.h
+ *	  Shared types and prototypes of pim_migrate, Alembic-style versioned
+ *	  schema migrations run inside the server.
+ *
+ * The modules, one concern each:
+ *	  catalog.c			reads and writes the tables of schema pim_migrate
+ *	  register.c		registration rules (ids, parents, idempotent reload)
+ *	  revision_file.c	revision-file parser and script checksum
+ *	  graph.c			the revision DAG, built once per call
+ *	  target.c			the target grammar, resolved against a graph
+ *	  executor.c		runs the steps of a plan: scripts and bookkeeping
+ *	  lock.c			the migration lock
+ *	  sql_api.c			SQL-callable entry points
+ *
+ * src/pim_migrate.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PIM_MIGRATE_H
+#define PIM_MIGRATE_H
+
+#include "datatype/timestamp.h"
+#include "nodes/pg_list.h"
+#include "utils/tuplestore.h"
+
+/* Names of the catalog, in one place. */
+#define PM_EXTENSION_NAME	"pim_migrate"
+#define PM_SCHEMA_NAME		"pim_migrate"
+#define PM_VERSION_TABLE	"version"
+
+/*
+ * Revision ids and branch labels are bounded so that error messages,
+ * the version table and NOTICEs stay readable; Alembic's own
+ * alembic_version column is varchar(32).
+ */
+#define PM_MAX_NAME_LEN		128
+
+typedef enum PmDirection
+{
+	PM_UPGRADE,
+	PM_DOWNGRADE
+} PmDirection;
+
+#define pm_direction_name(d) ((d) == PM_UPGRADE ? "upgrade" : "downgrade")
+
+/*
+ * A revision as it is registered: parsed from a revision file or given to
+ * pim_migrate_revision().  Lists hold palloc'd C strings.
+ */
+typedef struct PmRevisionDef
+{
+	char	   *revision;
+	char	   *message;
+	List	   *down_revisions;
+	List	   *branch_labels;
+	List	   *depends_on;
+	char	   *upgrade_sql;
+	char	   *downgrade_sql;	/* NULL: irreversible */
+	bool		transactional;
+	bool		has_created_at;
+	TimestampTz created_at;
+	char		checksum[65];	/* hex sha256 of the scripts */
+} PmRevisionDef;
+
+/*
+ * One node of the revision graph.  Edges are indexes into PmGraph.revs.
+ * "parents" are down_revisions, "deps" are resolved depends_on entries;
+ * children and dependents are their inverses.  Ancestry (what must be
+ * applied first) follows both parents and deps, as Alembic's does.
+ */
+typedef struct PmNode
+{
+	char	   *id;
+	char	   *message;
+	char	  **labels;
+	int			nlabels;
+	char	  **parent_names;	/* as stored, for display */
+	int			nparents;
+	char	  **dep_names;
+	int			ndeps;
+	int		   *parents;
+	int		   *deps;
+	int		   *children;
+	int			nchildren;
+	int		   *dependents;
+	int			ndependents;
+	bool		irreversible;
+	bool		applied;		/* in the closure of the version rows */
+	bool		in_version;		/* a row of pim_migrate.version */
+	int			napplied_children;	/* applied children and dependents */
+	int			mark;			/* scratch for walks */
+	bool		mark_below;		/* scratch for history ranges */
+} PmNode;
+
+typedef struct PmGraph
+{
+	int			n;
+	PmNode	   *revs;			/* sorted by id (strcmp) */
+	int		   *topo;			/* all nodes, ancestors first */
+	int			nlabels;
+	struct PmLabel *labels;		/* sorted by label */
+	int			napplied;
+	int			nversion;
+	int			mark_epoch;
+} PmGraph;
+
+typedef struct PmLabel
+{
+	char	   *label;
+	int			rev;
+} PmLabel;
+
+/*
+ * A resolved target: a set of revisions, or base (no revision).
+ */
+typedef struct PmTarget
+{
+	const char *text;			/* as the user wrote it */
+	int			nrevs;
+	int		   *revs;
+} PmTarget;
+
+/* One step of a plan. */
+typedef struct PmStep
+{
+	int			rev;
+	PmDirection direction;
+} PmStep;
+
+/* catalog.c */
+typedef struct PmUserContext
+{
+	Oid			userid;
+	int			sec_context;
+} PmUserContext;
+
+extern void pm_catalog_connect(bool read_only);
+extern void pm_catalog_disconnect(void);
+extern void pm_catalog_become_owner(PmUserContext *save);
+extern void pm_catalog_restore_user(const PmUserContext *save);
+extern PmGraph *pm_catalog_load_graph(void);
+extern List *pm_catalog_version_rows(void);
+extern PmRevisionDef *pm_catalog_fetch_revision(const char *revision);
+extern void pm_catalog_store_revision(const PmRevisionDef *def, bool replace);
+extern List *pm_catalog_graph_heads(void);
+extern char *pm_catalog_label_owner(const char *label);
+extern void pm_catalog_record_step(const char *revision, PmDirection direction,
+								   List *version_deletes,
+								   List *version_inserts,
+								   TimestampTz started,
+								   const char *applied_by,
+								   const char *checksum);
+
+/* register.c */
+extern char *pm_register_revision(PmRevisionDef *def);
+extern void pm_register_check_name(const char *name, const char *what);
+
+/* revision_file.c */
+extern PmRevisionDef *pm_revfile_parse(const char *text);
+extern void pm_revfile_checksum(PmRevisionDef *def);
+extern const char *pm_revfile_header_key(const char *text, int len);
+
+/* graph.c */
+extern int	pm_cstring_cmp(const ListCell *a, const ListCell *b);
+extern char *pm_join_list(List *cstrings);
+extern PmGraph *pm_graph_build(PmNode *nodes, int n, List *version_rows);
+extern int	pm_graph_find(const PmGraph *graph, const char *id);
+extern int	pm_graph_find_label(const PmGraph *graph, const char *label);
+extern List *pm_graph_find_prefix(const PmGraph *graph, const char *prefix);
+extern bool pm_graph_is_head(const PmGraph *graph, int rev);
+extern List *pm_graph_heads(const PmGraph *graph);
+extern List *pm_graph_current(const PmGraph *graph);
+extern int	pm_graph_new_mark(PmGraph *graph);
+extern void pm_graph_mark_ancestors(PmGraph *graph, const int *start, int nstart,
+									int mark, bool stop_at_applied);
+extern void pm_graph_mark_descendants(PmGraph *graph, const int *start,
+									  int nstart, int mark);
+extern List *pm_graph_plan_upgrade(PmGraph *graph, const PmTarget *target);
+extern List *pm_graph_plan_downgrade(PmGraph *graph, const PmTarget *target);
+extern void pm_graph_apply_step(PmGraph *graph, const PmStep *step,
+								List **deletes, List **inserts);
+
+/* target.c */
+extern PmTarget *pm_target_resolve(PmGraph *graph, const char *text);
+extern int	pm_target_resolve_one(PmGraph *graph, const char *text);
+
+/* executor.c */
+extern void pm_exec_check_script(const char *revision, PmDirection direction,
+								 const char *sql);
+extern int	pm_exec_plan(PmGraph *graph, List *plan, Tuplestorestate *tupstore,
+						 TupleDesc tupdesc);
+
+/* lock.c */
+extern void pm_lock_migration(void);
+
+#endif							/* PIM_MIGRATE_H */

@@ -1,0 +1,232 @@
+/*-------------------------------------------------------------------------
+ *
+ * register.c
+ *	  The rules for registering a revision, shared by pim_migrate_revision()
+ *	  and pim_migrate_load().
+ *
+ * Loading is idempotent so that a deploy can load every file every time:
+ * the same content again is a no-op; other content under the id of a
+ * revision that is not applied replaces it; under the id of an applied
+ * revision it is an error, since the database already ran the old scripts.
+ *
+ * The common cases cost a few index lookups, never a scan of the history:
+ * a new revision can only close a cycle through itself, since its parents
+ * must already exist and nothing can name it yet.  Only a replacement
+ * builds the whole graph (to know whether the revision is applied and
+ * whether its new parents descend from it).
+ *
+ * The caller holds the migration lock and an SPI connection.
+ *
+ * src/register.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/builtins.h"
+
+#include "pim_migrate.h"
+
+/*
+ * pm_register_check_name
+ *		Raise 22023 unless name can be a revision id or branch label: not
+ *		empty, bounded, no white space, none of the characters that the
+ *		target grammar and the file format give a meaning (@ + - , :), and
+ *		not a word of the grammar.
+ */
+void
+pm_register_check_name(const char *name, const char *what)
+{
+	const char *why = NULL;
+
+	if (*name == '\0')
+		why = "It is empty.";
+	else if (strlen(name) > PM_MAX_NAME_LEN)
+		why = psprintf("It is longer than %d bytes.", PM_MAX_NAME_LEN);
+	else if (strcmp(name, "head") == 0 || strcmp(name, "heads") == 0 ||
+			 strcmp(name, "base") == 0 || strcmp(name, "current") == 0)
+		why = "It is a word of the target grammar.";
+	else
+	{
+		for (const char *p = name; *p; p++)
+		{
+			if (isspace((unsigned char) *p) || iscntrl((unsigned char) *p))
+			{
+				why = "It contains white space or a control character.";
+				break;
+			}
+			if (strchr("@+-,:", *p))
+			{
+				why = psprintf("It contains \"%c\".", *p);
+				break;
+			}
+		}
+	}
+	if (why)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid %s \"%s\"", what, name),
+				 errdetail("%s", why),
+				 errhint("Revision ids and branch labels are made of letters, digits and underscores.")));
+}
+
+static void
+check_names(List *names, const char *what, const char *self)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+	{
+		const char *name = lfirst(lc);
+		ListCell   *lc2;
+
+		pm_register_check_name(name, what);
+		if (self && strcmp(name, self) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+					 errmsg("revision \"%s\" names itself as %s", self, what)));
+		for_each_cell(lc2, names, lnext(names, lc))
+			if (strcmp(name, lfirst(lc2)) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("%s \"%s\" is given twice", what, name)));
+	}
+}
+
+static bool
+lists_equal(List *a, List *b)
+{
+	ListCell   *la,
+			   *lb;
+
+	if (list_length(a) != list_length(b))
+		return false;
+	forboth(la, a, lb, b)
+		if (strcmp(lfirst(la), lfirst(lb)) != 0)
+		return false;
+	return true;
+}
+
+static bool
+same_content(const PmRevisionDef *a, const PmRevisionDef *b)
+{
+	return strcmp(a->checksum, b->checksum) == 0 &&
+		strcmp(a->message, b->message) == 0 &&
+		a->transactional == b->transactional &&
+		lists_equal(a->down_revisions, b->down_revisions) &&
+		lists_equal(a->branch_labels, b->branch_labels) &&
+		lists_equal(a->depends_on, b->depends_on);
+}
+
+/* A parent (or a dependency, which may be a label) must exist. */
+static void
+check_exists(const char *revision, List *names, bool allow_label,
+			 const char *what)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+	{
+		const char *name = lfirst(lc);
+
+		if (pm_catalog_fetch_revision(name) != NULL)
+			continue;
+		if (allow_label && pm_catalog_label_owner(name) != NULL)
+			continue;
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("revision \"%s\" has unknown %s \"%s\"",
+						revision, what, name),
+				 errhint("Register revisions in order, parents first.")));
+	}
+}
+
+/*
+ * Replacing a registered revision: refuse if it is applied or if its new
+ * parents descend from it.
+ */
+static void
+check_replace(const PmRevisionDef *def)
+{
+	PmGraph    *graph = pm_catalog_load_graph();
+	int			self = pm_graph_find(graph, def->revision);
+	int		   *start;
+	int			nstart = 0;
+	int			mark;
+	ListCell   *lc;
+
+	Assert(self >= 0);
+	if (graph->revs[self].applied)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("revision \"%s\" is already applied with other content",
+						def->revision),
+				 errdetail("Applied revisions cannot change: the database ran the scripts registered before."),
+				 errhint("Write a new revision for the new change, or downgrade below this one first.")));
+
+	start = palloc(sizeof(int) *
+				   (list_length(def->down_revisions) +
+					list_length(def->depends_on) + 1));
+	foreach(lc, def->down_revisions)
+		start[nstart++] = pm_graph_find(graph, lfirst(lc));
+	foreach(lc, def->depends_on)
+	{
+		int			rev = pm_graph_find(graph, lfirst(lc));
+
+		start[nstart++] = rev >= 0 ? rev :
+			pm_graph_find_label(graph, lfirst(lc));
+	}
+	mark = pm_graph_new_mark(graph);
+	pm_graph_mark_ancestors(graph, start, nstart, mark, false);
+	if (graph->revs[self].mark == mark)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("revision \"%s\" would descend from itself",
+						def->revision),
+				 errdetail("A revision it names as down_revision or dependency already stands on it.")));
+}
+
+/*
+ * pm_register_revision
+ *		Register def (scripts, names and checksum filled in), or do nothing
+ *		if the same content is registered.  Returns the revision id.
+ */
+char *
+pm_register_revision(PmRevisionDef *def)
+{
+	PmRevisionDef *existing;
+	ListCell   *lc;
+
+	pm_register_check_name(def->revision, "revision id");
+	check_names(def->down_revisions, "down_revision", def->revision);
+	check_names(def->depends_on, "dependency", def->revision);
+	check_names(def->branch_labels, "branch label", NULL);
+
+	pm_exec_check_script(def->revision, PM_UPGRADE, def->upgrade_sql);
+	if (def->downgrade_sql)
+		pm_exec_check_script(def->revision, PM_DOWNGRADE, def->downgrade_sql);
+	pm_revfile_checksum(def);
+
+	existing = pm_catalog_fetch_revision(def->revision);
+	if (existing && same_content(existing, def))
+		return def->revision;
+
+	check_exists(def->revision, def->down_revisions, false, "down_revision");
+	check_exists(def->revision, def->depends_on, true, "dependency");
+	foreach(lc, def->branch_labels)
+	{
+		const char *label = lfirst(lc);
+		char	   *owner = pm_catalog_label_owner(label);
+
+		if (owner != NULL && strcmp(owner, def->revision) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+					 errmsg("branch label \"%s\" is already declared by revision \"%s\"",
+							label, owner)));
+	}
+
+	if (existing)
+		check_replace(def);
+	pm_catalog_store_revision(def, existing != NULL);
+	return def->revision;
+}

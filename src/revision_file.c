@@ -1,0 +1,409 @@
+/*-------------------------------------------------------------------------
+ *
+ * revision_file.c
+ *	  The revision file format of SPEC.md, and the checksum of a revision's
+ *	  scripts.
+ *
+ * A file is a header of "--" comment lines (the first is the message, the
+ * others "Key: value"), then "-- +upgrade" and the upgrade script, then
+ * optionally "-- +downgrade" and the downgrade script.  The scripts
+ * themselves are not looked into here: the server's parser checks them
+ * when the revision is registered (executor.c).
+ *
+ * Every problem is reported as 22023 with the line of the file it was
+ * found on.
+ *
+ * src/revision_file.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "common/cryptohash.h"
+#include "common/sha2.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+
+#include "pim_migrate.h"
+
+typedef enum
+{
+	SECTION_HEADER,
+	SECTION_UPGRADE,
+	SECTION_DOWNGRADE
+} Section;
+
+typedef struct ParseState
+{
+	int			lineno;			/* of the line being looked at, from 1 */
+} ParseState;
+
+static void
+parse_error_callback(void *arg)
+{
+	ParseState *state = (ParseState *) arg;
+
+	if (state->lineno > 0)
+		errcontext("revision file, line %d", state->lineno);
+}
+
+/* Remove leading and trailing white space in place; return the start. */
+static char *
+trim(char *s)
+{
+	char	   *end;
+
+	while (*s && isspace((unsigned char) *s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char) end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+/*
+ * If line is a comment ("--" after optional white space), return its text
+ * after the dashes, trimmed; else NULL.
+ */
+static char *
+comment_text(char *line)
+{
+	char	   *s = line;
+
+	while (*s && isspace((unsigned char) *s))
+		s++;
+	if (s[0] != '-' || s[1] != '-')
+		return NULL;
+	return trim(s + 2);
+}
+
+/* Is this comment text a section marker ("+upgrade", "+downgrade")? */
+static bool
+is_marker(const char *text, const char *name)
+{
+	return text != NULL && text[0] == '+' && pg_strcasecmp(text + 1, name) == 0;
+}
+
+/*
+ * Split a comma-separated header value into a List of trimmed names, each
+ * checked as a revision id or label.  An empty value is an empty List.
+ */
+static List *
+split_names(char *value, const char *key)
+{
+	List	   *result = NIL;
+	char	   *item;
+	char	   *saveptr = NULL;
+
+	if (*value == '\0')
+		return NIL;
+	if (value[strlen(value) - 1] == ',')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("empty item in header \"%s\"", key)));
+	for (item = strtok_r(value, ",", &saveptr); item != NULL;
+		 item = strtok_r(NULL, ",", &saveptr))
+	{
+		char	   *name = trim(item);
+
+		if (*name == '\0')
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("empty item in header \"%s\"", key)));
+		pm_register_check_name(name, key);
+		result = lappend(result, pstrdup(name));
+	}
+	return result;
+}
+
+/*
+ * Parse a Create Date with the server's own date/time decoder, without
+ * letting its error (22007) replace ours.  The date is naive, as Alembic
+ * writes it: it is read in the session's time zone.
+ */
+static TimestampTz
+parse_create_date(const char *value)
+{
+	char		workbuf[MAXDATELEN + MAXDATEFIELDS];
+	char	   *field[MAXDATEFIELDS];
+	int			ftype[MAXDATEFIELDS];
+	int			nf;
+	int			dtype;
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int			tz;
+	TimestampTz result;
+
+	if (strlen(value) >= MAXDATELEN ||
+		ParseDateTime(value, workbuf, sizeof(workbuf), field, ftype,
+					  MAXDATEFIELDS, &nf) != 0 ||
+		DecodeDateTime(field, ftype, nf, &dtype, &tm, &fsec, &tz) != 0 ||
+		dtype != DTK_DATE ||
+		tm2timestamp(&tm, fsec, &tz, &result) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid create date \"%s\"", value)));
+	return result;
+}
+
+/* Finish a section: its lines without leading and trailing blank lines. */
+static char *
+section_text(StringInfo buf)
+{
+	char	   *start = buf->data;
+	char	   *end = buf->data + buf->len;
+
+	/* leading blank lines go whole, so that line numbers stay true */
+	while (true)
+	{
+		char	   *p = start;
+
+		while (p < end && *p != '\n' && isspace((unsigned char) *p))
+			p++;
+		if (p < end && *p == '\n')
+			start = p + 1;
+		else
+			break;
+	}
+	while (end > start && isspace((unsigned char) end[-1]))
+		end--;
+	return pnstrdup(start, end - start);
+}
+
+/*
+ * pm_revfile_parse
+ *		Parse the text of a revision file into a definition, checksum
+ *		included.  Raises 22023 on anything malformed.
+ */
+PmRevisionDef *
+pm_revfile_parse(const char *text)
+{
+	PmRevisionDef *def = palloc0(sizeof(PmRevisionDef));
+	ParseState	state = {0};
+	ErrorContextCallback errcallback;
+	Section		section = SECTION_HEADER;
+	StringInfoData upgrade;
+	StringInfoData downgrade;
+	bool		seen_revises = false;
+	bool		seen_downgrade = false;
+	bool		seen_key = false;
+	bool		seen_transactional = false;
+	char	   *copy = pstrdup(text);
+	char	   *rest = copy;
+
+	def->transactional = true;
+	initStringInfo(&upgrade);
+	initStringInfo(&downgrade);
+
+	errcallback.callback = parse_error_callback;
+	errcallback.arg = &state;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+
+	while (rest != NULL)
+	{
+		char	   *line = rest;
+		char	   *comment;
+		char	   *colon;
+
+		rest = strchr(line, '\n');
+		if (rest)
+			*rest++ = '\0';
+		state.lineno++;
+		/* tolerate files written with CRLF line ends */
+		if (*line && line[strlen(line) - 1] == '\r')
+			line[strlen(line) - 1] = '\0';
+
+		comment = comment_text(line);
+		if (is_marker(comment, "upgrade"))
+		{
+			if (section != SECTION_HEADER)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("revision file has a second \"-- +upgrade\" line or one after \"-- +downgrade\"")));
+			section = SECTION_UPGRADE;
+		}
+		else if (is_marker(comment, "downgrade"))
+		{
+			if (section != SECTION_UPGRADE)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("\"-- +downgrade\" must follow the \"-- +upgrade\" section, once")));
+			section = SECTION_DOWNGRADE;
+			seen_downgrade = true;
+		}
+		else if (section == SECTION_UPGRADE)
+			appendStringInfo(&upgrade, "%s\n", line);
+		else if (section == SECTION_DOWNGRADE)
+			appendStringInfo(&downgrade, "%s\n", line);
+		else if (comment == NULL)
+		{
+			if (*trim(line) != '\0')
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("revision file has text before its \"-- +upgrade\" line"),
+						 errhint("Header lines start with \"--\".")));
+		}
+		else if ((colon = strchr(comment, ':')) != NULL &&
+				 pm_revfile_header_key(comment, colon - comment) != NULL)
+		{
+			const char *key = pm_revfile_header_key(comment, colon - comment);
+			char	   *value = trim(colon + 1);
+
+			seen_key = true;
+			if (strcmp(key, "Revision ID") == 0)
+			{
+				if (def->revision)
+					goto duplicate;
+				pm_register_check_name(value, "revision id");
+				def->revision = pstrdup(value);
+			}
+			else if (strcmp(key, "Revises") == 0)
+			{
+				if (seen_revises)
+					goto duplicate;
+				seen_revises = true;
+				def->down_revisions = split_names(value, key);
+			}
+			else if (strcmp(key, "Branch Labels") == 0)
+			{
+				if (def->branch_labels)
+					goto duplicate;
+				def->branch_labels = split_names(value, key);
+			}
+			else if (strcmp(key, "Depends On") == 0)
+			{
+				if (def->depends_on)
+					goto duplicate;
+				def->depends_on = split_names(value, key);
+			}
+			else if (strcmp(key, "Create Date") == 0)
+			{
+				if (def->has_created_at)
+					goto duplicate;
+				def->created_at = parse_create_date(value);
+				def->has_created_at = true;
+			}
+			else if (strcmp(key, "Transactional") == 0)
+			{
+				if (seen_transactional)
+					goto duplicate;
+				seen_transactional = true;
+				if (!parse_bool(value, &def->transactional))
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("header \"Transactional\" must be true or false, not \"%s\"",
+									value)));
+			}
+			continue;
+
+	duplicate:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("header \"%s\" appears twice", key)));
+		}
+		else if (def->message == NULL && !seen_key && *comment != '\0')
+			def->message = pstrdup(comment);
+
+	}
+
+	state.lineno = 0;
+	if (section == SECTION_HEADER)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("revision file has no \"-- +upgrade\" line")));
+	if (def->revision == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("revision file has no \"Revision ID\" header")));
+	if (!seen_revises)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("revision file has no \"Revises\" header"),
+				 errhint("A first revision says \"-- Revises:\" with nothing after it.")));
+
+	error_context_stack = errcallback.previous;
+
+	if (def->message == NULL)
+		def->message = pstrdup("");
+	def->upgrade_sql = section_text(&upgrade);
+	def->downgrade_sql = seen_downgrade ? section_text(&downgrade) : NULL;
+	pm_revfile_checksum(def);
+	return def;
+}
+
+/*
+ * pm_revfile_header_key
+ *		The canonical spelling of a header key (case-insensitive, inner
+ *		white space as one space), or NULL if it is not one.
+ */
+const char *
+pm_revfile_header_key(const char *text, int len)
+{
+	static const char *const keys[] = {
+		"Revision ID", "Revises", "Branch Labels", "Depends On",
+		"Create Date", "Transactional"
+	};
+
+	for (int k = 0; k < (int) lengthof(keys); k++)
+	{
+		const char *want = keys[k];
+		int			i = 0;
+
+		while (i < len && isspace((unsigned char) text[i]))
+			i++;
+		while (*want && i < len)
+		{
+			if (*want == ' ')
+			{
+				if (!isspace((unsigned char) text[i]))
+					break;
+				while (i < len && isspace((unsigned char) text[i]))
+					i++;
+				want++;
+			}
+			else if (pg_tolower((unsigned char) text[i]) ==
+					 pg_tolower((unsigned char) *want))
+				i++, want++;
+			else
+				break;
+		}
+		while (i < len && isspace((unsigned char) text[i]))
+			i++;
+		if (*want == '\0' && i == len)
+			return keys[k];
+	}
+	return NULL;
+}
+
+/*
+ * pm_revfile_checksum
+ *		Hex sha256 of the scripts into def->checksum.  The downgrade script
+ *		is preceded by a marker byte, so that "no downgrade" (irreversible)
+ *		and an empty downgrade hash differently.
+ */
+void
+pm_revfile_checksum(PmRevisionDef *def)
+{
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+	uint8		sep = 0;
+	uint8		has_down = 1;
+
+	if (pg_cryptohash_init(ctx) < 0 ||
+		pg_cryptohash_update(ctx, (const uint8 *) def->upgrade_sql,
+							 strlen(def->upgrade_sql)) < 0 ||
+		pg_cryptohash_update(ctx, &sep, 1) < 0 ||
+		(def->downgrade_sql != NULL &&
+		 (pg_cryptohash_update(ctx, &has_down, 1) < 0 ||
+		  pg_cryptohash_update(ctx, (const uint8 *) def->downgrade_sql,
+							   strlen(def->downgrade_sql)) < 0)) ||
+		pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
+		elog(ERROR, "could not compute the sha256 of revision \"%s\": %s",
+			 def->revision, pg_cryptohash_error(ctx));
+	pg_cryptohash_free(ctx);
+
+	hex_encode((const char *) digest, sizeof(digest), def->checksum);
+	def->checksum[2 * PG_SHA256_DIGEST_LENGTH] = '\0';
+}
