@@ -179,6 +179,8 @@ run_query(PmQuery *q, Datum *values, const char *nulls, int expected)
 	PmUserContext save;
 	int			rc;
 
+	/* prepared as the owner too: parse analysis checks schema usage */
+	pm_catalog_become_owner(&save);
 	if (q->plan == NULL)
 	{
 		SPIPlanPtr	plan = SPI_prepare(q->sql, q->nargs, q->argtypes);
@@ -190,8 +192,6 @@ run_query(PmQuery *q, Datum *values, const char *nulls, int expected)
 			elog(ERROR, "SPI_keepplan failed");
 		q->plan = plan;
 	}
-
-	pm_catalog_become_owner(&save);
 	rc = SPI_execute_plan(q->plan, values, nulls, catalog_read_only, 0);
 	pm_catalog_restore_user(&save);
 	MemoryContextSwitchTo(caller_cxt);

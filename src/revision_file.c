@@ -93,26 +93,25 @@ static List *
 split_names(char *value, const char *key)
 {
 	List	   *result = NIL;
-	char	   *item;
-	char	   *saveptr = NULL;
+	char	   *item = value;
 
 	if (*value == '\0')
 		return NIL;
-	if (value[strlen(value) - 1] == ',')
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("empty item in header \"%s\"", key)));
-	for (item = strtok_r(value, ",", &saveptr); item != NULL;
-		 item = strtok_r(NULL, ",", &saveptr))
+	while (item != NULL)
 	{
-		char	   *name = trim(item);
+		char	   *comma = strchr(item, ',');
+		char	   *name;
 
+		if (comma)
+			*comma = '\0';
+		name = trim(item);
 		if (*name == '\0')
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("empty item in header \"%s\"", key)));
 		pm_register_check_name(name, key);
 		result = lappend(result, pstrdup(name));
+		item = comma ? comma + 1 : NULL;
 	}
 	return result;
 }

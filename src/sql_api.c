@@ -161,9 +161,13 @@ pim_migrate_revision(PG_FUNCTION_ARGS)
 		def->down_revisions = text_array_arg(fcinfo, 3, "down_revision");
 	else
 	{
-		List	   *heads = pm_catalog_graph_heads();
+		List	   *heads = NIL;
+		ListCell   *lc;
 
-		heads = list_delete(heads, def->revision);
+		/* re-registering a head under its own id: it is not its parent */
+		foreach(lc, pm_catalog_graph_heads())
+			if (strcmp(lfirst(lc), def->revision) != 0)
+				heads = lappend(heads, lfirst(lc));
 		if (list_length(heads) > 1)
 			ereport(ERROR,
 					(errcode(ERRCODE_CARDINALITY_VIOLATION),

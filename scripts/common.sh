@@ -1,0 +1,70 @@
+# Shared by scripts/demo.sh and scripts/test.sh: install what the build
+# needs, build and install the extension, and run things as a user that
+# PostgreSQL accepts (initdb refuses root).
+#
+# Sourced, not run.
+
+PG_MAJOR=15
+PG_BINDIR=/usr/lib/postgresql/$PG_MAJOR/bin
+export PG_CONFIG=$PG_BINDIR/pg_config
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# Prefix for commands that need root.
+if [ "$(id -u)" -eq 0 ]; then
+	AS_ROOT=()
+else
+	AS_ROOT=(sudo)
+fi
+
+# Debian packages the build and the tests need.
+PACKAGES=(postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR
+	postgresql-client-$PG_MAJOR build-essential libipc-run-perl)
+
+install_packages() {
+	local missing=()
+	for p in "${PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	echo "== installing ${missing[*]}"
+	"${AS_ROOT[@]}" apt-get update -qq
+	# the packaged cluster is not needed: we run throwaway ones
+	echo "create_main_cluster = false" |
+		"${AS_ROOT[@]}" tee -a /etc/postgresql-common/createcluster.conf >/dev/null 2>&1 ||
+		true
+	DEBIAN_FRONTEND=noninteractive "${AS_ROOT[@]}" apt-get install -y -qq \
+		--no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# build_and_install [make variables...]
+build_and_install() {
+	echo "== building pim_migrate"
+	make -C "$TOP" -s clean >/dev/null
+	make -C "$TOP" -s "$@"
+	"${AS_ROOT[@]}" make -C "$TOP" -s install "$@" >/dev/null
+}
+
+# The user that runs clusters: postgres when we are root, else ourselves.
+if [ "$(id -u)" -eq 0 ]; then
+	RUN_AS=(runuser -u postgres --)
+	RUN_USER=postgres
+else
+	RUN_AS=()
+	RUN_USER=$(id -un)
+fi
+
+# A directory the cluster user owns, removed at exit.
+make_workdir() {
+	WORKDIR=$(mktemp -d /tmp/pim_migrate.XXXXXX)
+	chmod 755 "$WORKDIR"
+	if [ "$(id -u)" -eq 0 ]; then chown postgres: "$WORKDIR"; fi
+	trap cleanup EXIT
+}
+
+cleanup() {
+	if [ -n "${PGDATA_DIR:-}" ] && [ -f "$PGDATA_DIR/postmaster.pid" ]; then
+		"${RUN_AS[@]}" "$PG_BINDIR/pg_ctl" -D "$PGDATA_DIR" -m fast stop >/dev/null 2>&1 || true
+	fi
+	if [ -n "${WORKDIR:-}" ] && [ -z "${KEEP:-}" ]; then rm -rf "$WORKDIR"; fi
+}

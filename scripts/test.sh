@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Run every test of pim_migrate on a fresh Debian 12 machine: install
+# packages, build with assertions and warnings as errors, install, then run
+# the pg_regress and isolation suites (make installcheck: each brings its
+# own throwaway cluster) as a user that may run initdb.  Exits non-zero on
+# any failure, after printing the diffs.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+install_packages
+build_and_install PG_CFLAGS="-DUSE_ASSERT_CHECKING -Wall -Wextra -Werror -Wno-unused-parameter"
+make_workdir
+
+# The suites write results next to the sources: run them in a copy that
+# the cluster user owns, so the checkout stays as it was.
+echo "== running the tests in $WORKDIR/src"
+mkdir "$WORKDIR/src"
+cp -a "$TOP/." "$WORKDIR/src/"
+rm -rf "$WORKDIR"/src/{results,output_iso,tmp_check*,regression.*}
+if [ "$(id -u)" -eq 0 ]; then chown -R postgres: "$WORKDIR/src"; fi
+
+status=0
+"${RUN_AS[@]}" make -C "$WORKDIR/src" -s installcheck 2>&1 | tee "$WORKDIR/installcheck.log" ||
+	status=1
+
+for diffs in "$WORKDIR"/src/regression.diffs "$WORKDIR"/src/output_iso/regression.diffs; do
+	if [ -s "$diffs" ]; then
+		echo "== $diffs"
+		cat "$diffs"
+		status=1
+	fi
+done
+
+passed=$(grep -cE '^(ok|test|     ).* \.\.\. ok|^ok ' "$WORKDIR/installcheck.log" || true)
+failed=$(grep -cE '\.\.\. FAILED|^not ok ' "$WORKDIR/installcheck.log" || true)
+[ "$failed" -eq 0 ] || status=1
+[ "$passed" -gt 0 ] || status=1
+echo "pim_migrate tests: $passed passed, $failed failed"
+exit $status
