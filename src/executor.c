@@ -119,8 +119,13 @@ script_error_callback(void *arg)
 		line = line_of_offset(pos->sql, offset);
 		if (pos->stmt_location >= 0)
 		{
-			start = pos->stmt_location;
-			len = pos->stmt_len > 0 ? pos->stmt_len : (int) strlen(pos->sql + start);
+			int			end = pos->stmt_len > 0 ?
+				pos->stmt_location + pos->stmt_len :
+				(int) strlen(pos->sql);
+
+			/* show the statement from its first token on */
+			start = skip_to_token(pos->sql, pos->stmt_location);
+			len = Max(end - start, 0);
 		}
 		else
 		{

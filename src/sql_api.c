@@ -155,8 +155,14 @@ pim_migrate_revision(PG_FUNCTION_ARGS)
 	pm_catalog_connect(false);
 	pm_lock_migration();
 
-	def->revision = PG_ARGISNULL(4) ? new_revision_id() :
-		text_to_cstring(PG_GETARG_TEXT_PP(4));
+	if (PG_ARGISNULL(4))
+		def->revision = new_revision_id();
+	else
+	{
+		/* a bad id is the first thing to hear about, before the heads */
+		def->revision = text_to_cstring(PG_GETARG_TEXT_PP(4));
+		pm_register_check_name(def->revision, "revision id");
+	}
 	if (!PG_ARGISNULL(3))
 		def->down_revisions = text_array_arg(fcinfo, 3, "down_revision");
 	else
