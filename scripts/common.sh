@@ -29,10 +29,6 @@ install_packages() {
 	[ ${#missing[@]} -eq 0 ] && return 0
 	echo "== installing ${missing[*]}"
 	"${AS_ROOT[@]}" apt-get update -qq
-	# the packaged cluster is not needed: we run throwaway ones
-	echo "create_main_cluster = false" |
-		"${AS_ROOT[@]}" tee -a /etc/postgresql-common/createcluster.conf >/dev/null 2>&1 ||
-		true
 	DEBIAN_FRONTEND=noninteractive "${AS_ROOT[@]}" apt-get install -y -qq \
 		--no-install-recommends "${missing[@]}" >/dev/null
 }

@@ -254,6 +254,19 @@ get_text_list(int row, int col)
 	return result;
 }
 
+/* Run a query without arguments; its first column as a List of strings. */
+static List *
+first_column(PmQuery *q)
+{
+	List	   *result = NIL;
+
+	run_query(q, NULL, NULL, SPI_OK_SELECT);
+	for (uint64 i = 0; i < SPI_processed; i++)
+		result = lappend(result, get_text(i, 1, NULL));
+	SPI_freetuptable(SPI_tuptable);
+	return result;
+}
+
 /* A List of C strings as a text[] datum (never NULL: empty list, '{}'). */
 static Datum
 list_to_text_array(List *items)
@@ -316,12 +329,8 @@ pm_catalog_load_graph(void)
 List *
 pm_catalog_version_rows(void)
 {
-	List	   *result = NIL;
+	List	   *result = first_column(&q_version_rows);
 
-	run_query(&q_version_rows, NULL, NULL, SPI_OK_SELECT);
-	for (uint64 i = 0; i < SPI_processed; i++)
-		result = lappend(result, get_text(i, 1, NULL));
-	SPI_freetuptable(SPI_tuptable);
 	list_sort(result, pm_cstring_cmp);
 	return result;
 }
@@ -411,13 +420,7 @@ pm_catalog_store_revision(const PmRevisionDef *def, bool replace)
 List *
 pm_catalog_graph_heads(void)
 {
-	List	   *result = NIL;
-
-	run_query(&q_graph_heads, NULL, NULL, SPI_OK_SELECT);
-	for (uint64 i = 0; i < SPI_processed; i++)
-		result = lappend(result, get_text(i, 1, NULL));
-	SPI_freetuptable(SPI_tuptable);
-	return result;
+	return first_column(&q_graph_heads);
 }
 
 /*
