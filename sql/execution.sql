@@ -90,8 +90,29 @@ SELECT * FROM pim_migrate_current();
 COMMIT;
 SELECT to_regclass('sp') AS sp;
 
+-- A script may look at the migration it is part of, but not start another
+-- one or register revisions (55000)
+CREATE TABLE seen (current text[], pending int);
+SELECT pim_migrate_revision('looks', 'INSERT INTO seen SELECT current, pending FROM pim_migrate_status()',
+                            'DELETE FROM seen', revision => 'e0009', down_revision => '{e0006}');
+SELECT pim_migrate_revision('and after', 'INSERT INTO seen SELECT current, pending FROM pim_migrate_status()',
+                            'DELETE FROM seen', revision => 'e0010', down_revision => '{e0009}');
+SELECT revision FROM pim_migrate_upgrade('e0010');
+SELECT * FROM seen;
+SELECT pim_migrate_revision('recursive', 'SELECT * FROM pim_migrate_upgrade()',
+                            revision => 'e0011', down_revision => '{e0010}');
+SELECT revision FROM pim_migrate_upgrade('e0011');
+\echo :LAST_ERROR_SQLSTATE
+SELECT pim_migrate_revision('registers', $$SELECT pim_migrate_revision('inner', 'SELECT 1')$$,
+                            revision => 'e0012', down_revision => '{e0010}');
+SELECT revision FROM pim_migrate_upgrade('e0012');
+\echo :LAST_ERROR_SQLSTATE
+-- and the refusal leaves no trace: the next migration runs normally
+SELECT revision FROM pim_migrate_downgrade('e0006');
+SELECT * FROM pim_migrate_current();
+
 -- clean up (e0006 cannot be taken back, by design)
-DROP TABLE prices, price_history, bd;
+DROP TABLE prices, price_history, bd, seen;
 DROP FUNCTION keep_price();
 DROP EXTENSION pim_migrate;
 CREATE EXTENSION pim_migrate;

@@ -115,20 +115,25 @@ static bool catalog_read_only = false;
  * pm_catalog_connect
  *		Open the entry point's SPI connection.  read_only: the function is
  *		declared STABLE and its catalog statements run on its snapshot.
+ *		An entry point can be called from a revision script while another
+ *		runs, so the previous setting is kept in *call for disconnect.
  */
 void
-pm_catalog_connect(bool read_only)
+pm_catalog_connect(PmCall *call, bool read_only)
 {
+	call->caller_cxt = CurrentMemoryContext;
+	call->prev_read_only = catalog_read_only;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	catalog_read_only = read_only;
 }
 
 void
-pm_catalog_disconnect(void)
+pm_catalog_disconnect(PmCall *call)
 {
 	if (SPI_finish() != SPI_OK_FINISH)
 		elog(ERROR, "SPI_finish failed");
+	catalog_read_only = call->prev_read_only;
 }
 
 /*

@@ -23,6 +23,7 @@
 
 #include "datatype/timestamp.h"
 #include "nodes/pg_list.h"
+#include "utils/palloc.h"
 #include "utils/tuplestore.h"
 
 /* Names of the catalog, in one place. */
@@ -136,8 +137,16 @@ typedef struct PmUserContext
 	int			sec_context;
 } PmUserContext;
 
-extern void pm_catalog_connect(bool read_only);
-extern void pm_catalog_disconnect(void);
+/* What an entry point's SPI connection must give back when it closes. */
+typedef struct PmCall
+{
+	MemoryContext caller_cxt;	/* current at connect; SPI_finish returns
+								 * to it */
+	bool		prev_read_only;
+} PmCall;
+
+extern void pm_catalog_connect(PmCall *call, bool read_only);
+extern void pm_catalog_disconnect(PmCall *call);
 extern void pm_catalog_become_owner(PmUserContext *save);
 extern void pm_catalog_restore_user(const PmUserContext *save);
 extern PmGraph *pm_catalog_load_graph(void);

@@ -35,6 +35,24 @@ PG_FUNCTION_INFO_V1(pim_migrate_history);
 PG_FUNCTION_INFO_V1(pim_migrate_show);
 PG_FUNCTION_INFO_V1(pim_migrate_status);
 
+/*
+ * True while this backend runs revision scripts.  A script that called a
+ * mutating function would change the graph under the plan being run (and
+ * an upgrade would start the running revision again), so that is refused.
+ * A static, so it is reset with PG_FINALLY: abort knows nothing of it.
+ */
+static bool migrating = false;
+
+static void
+check_not_migrating(void)
+{
+	if (migrating)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("revision scripts cannot register, upgrade or downgrade revisions"),
+				 errhint("Run each migration from its own call.")));
+}
+
 /* A required argument: raise 22004 if it is NULL. */
 static char *
 required_text(FunctionCallInfo fcinfo, int argno, const char *name)
@@ -140,9 +158,9 @@ new_revision_id(void)
 Datum
 pim_migrate_revision(PG_FUNCTION_ARGS)
 {
+	PmCall		call;
 	PmRevisionDef *def = palloc0(sizeof(PmRevisionDef));
 	char	   *id;
-	text	   *result;
 
 	def->message = required_text(fcinfo, 0, "message");
 	def->upgrade_sql = required_text(fcinfo, 1, "upgrade");
@@ -152,7 +170,8 @@ pim_migrate_revision(PG_FUNCTION_ARGS)
 	def->depends_on = text_array_arg(fcinfo, 6, "depends_on");
 	def->transactional = true;
 
-	pm_catalog_connect(false);
+	check_not_migrating();
+	pm_catalog_connect(&call, false);
 	pm_lock_migration();
 
 	if (PG_ARGISNULL(4))
@@ -183,10 +202,9 @@ pim_migrate_revision(PG_FUNCTION_ARGS)
 		def->down_revisions = heads;
 	}
 
-	id = pm_register_revision(def);
-	result = cstring_to_text(id);
-	pm_catalog_disconnect();
-	PG_RETURN_TEXT_P(result);
+	id = MemoryContextStrdup(call.caller_cxt, pm_register_revision(def));
+	pm_catalog_disconnect(&call);
+	PG_RETURN_TEXT_P(cstring_to_text(id));
 }
 
 /*
@@ -198,14 +216,16 @@ pim_migrate_revision(PG_FUNCTION_ARGS)
 Datum
 pim_migrate_load(PG_FUNCTION_ARGS)
 {
+	PmCall		call;
 	PmRevisionDef *def = pm_revfile_parse(required_text(fcinfo, 0, "script"));
-	text	   *result;
+	char	   *id;
 
-	pm_catalog_connect(false);
+	check_not_migrating();
+	pm_catalog_connect(&call, false);
 	pm_lock_migration();
-	result = cstring_to_text(pm_register_revision(def));
-	pm_catalog_disconnect();
-	PG_RETURN_TEXT_P(result);
+	id = MemoryContextStrdup(call.caller_cxt, pm_register_revision(def));
+	pm_catalog_disconnect(&call);
+	PG_RETURN_TEXT_P(cstring_to_text(id));
 }
 
 /*
@@ -215,14 +235,16 @@ pim_migrate_load(PG_FUNCTION_ARGS)
 static Datum
 migrate(FunctionCallInfo fcinfo, PmDirection direction)
 {
+	PmCall		call;
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	char	   *target_text = required_text(fcinfo, 0, "target");
 	PmGraph    *graph;
 	PmTarget   *target;
 	List	   *plan;
 
+	check_not_migrating();
 	InitMaterializedSRF(fcinfo, 0);
-	pm_catalog_connect(false);
+	pm_catalog_connect(&call, false);
 	pm_lock_migration();
 
 	graph = pm_catalog_load_graph();
@@ -231,9 +253,19 @@ migrate(FunctionCallInfo fcinfo, PmDirection direction)
 		plan = pm_graph_plan_upgrade(graph, target);
 	else
 		plan = pm_graph_plan_downgrade(graph, target);
-	pm_exec_plan(graph, plan, rsinfo->setResult, rsinfo->setDesc);
 
-	pm_catalog_disconnect();
+	migrating = true;
+	PG_TRY();
+	{
+		pm_exec_plan(graph, plan, rsinfo->setResult, rsinfo->setDesc);
+	}
+	PG_FINALLY();
+	{
+		migrating = false;
+	}
+	PG_END_TRY();
+
+	pm_catalog_disconnect(&call);
 	return (Datum) 0;
 }
 
@@ -271,11 +303,12 @@ pim_migrate_downgrade(PG_FUNCTION_ARGS)
 Datum
 pim_migrate_current(PG_FUNCTION_ARGS)
 {
+	PmCall		call;
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	ListCell   *lc;
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
-	pm_catalog_connect(true);
+	pm_catalog_connect(&call, true);
 	foreach(lc, pm_catalog_version_rows())
 	{
 		Datum		value = CStringGetTextDatum(lfirst(lc));
@@ -284,7 +317,7 @@ pim_migrate_current(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value,
 							 &isnull);
 	}
-	pm_catalog_disconnect();
+	pm_catalog_disconnect(&call);
 	return (Datum) 0;
 }
 
@@ -297,12 +330,13 @@ pim_migrate_current(PG_FUNCTION_ARGS)
 Datum
 pim_migrate_heads(PG_FUNCTION_ARGS)
 {
+	PmCall		call;
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	PmGraph    *graph;
 	ListCell   *lc;
 
 	InitMaterializedSRF(fcinfo, 0);
-	pm_catalog_connect(true);
+	pm_catalog_connect(&call, true);
 	graph = pm_catalog_load_graph();
 	foreach(lc, pm_graph_heads(graph))
 	{
@@ -316,7 +350,7 @@ pim_migrate_heads(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values,
 							 nulls);
 	}
-	pm_catalog_disconnect();
+	pm_catalog_disconnect(&call);
 	return (Datum) 0;
 }
 
@@ -363,13 +397,14 @@ range_end(PmGraph *graph, const char *text, bool upper)
 Datum
 pim_migrate_history(PG_FUNCTION_ARGS)
 {
+	PmCall		call;
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	PmGraph    *graph;
 	int			upper_mark;
 	int			lower_mark = -1;
 
 	InitMaterializedSRF(fcinfo, 0);
-	pm_catalog_connect(true);
+	pm_catalog_connect(&call, true);
 	graph = pm_catalog_load_graph();
 
 	upper_mark = pm_graph_new_mark(graph);
@@ -439,7 +474,7 @@ pim_migrate_history(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values,
 							 nulls);
 	}
-	pm_catalog_disconnect();
+	pm_catalog_disconnect(&call);
 	return (Datum) 0;
 }
 
@@ -455,6 +490,7 @@ pim_migrate_history(PG_FUNCTION_ARGS)
 Datum
 pim_migrate_show(PG_FUNCTION_ARGS)
 {
+	PmCall		call;
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	char	   *text = required_text(fcinfo, 0, "revision");
 	PmGraph    *graph;
@@ -463,7 +499,7 @@ pim_migrate_show(PG_FUNCTION_ARGS)
 	bool		nulls[10] = {0};
 
 	InitMaterializedSRF(fcinfo, 0);
-	pm_catalog_connect(true);
+	pm_catalog_connect(&call, true);
 	graph = pm_catalog_load_graph();
 	def = pm_catalog_fetch_revision(graph->revs[pm_target_resolve_one(graph, text)].id);
 
@@ -483,7 +519,7 @@ pim_migrate_show(PG_FUNCTION_ARGS)
 	nulls[9] = !def->has_created_at;
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 
-	pm_catalog_disconnect();
+	pm_catalog_disconnect(&call);
 	return (Datum) 0;
 }
 
@@ -497,13 +533,14 @@ pim_migrate_show(PG_FUNCTION_ARGS)
 Datum
 pim_migrate_status(PG_FUNCTION_ARGS)
 {
+	PmCall		call;
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	PmGraph    *graph;
 	Datum		values[4];
 	bool		nulls[4] = {0};
 
 	InitMaterializedSRF(fcinfo, 0);
-	pm_catalog_connect(true);
+	pm_catalog_connect(&call, true);
 	graph = pm_catalog_load_graph();
 
 	values[0] = ids_array(graph, pm_graph_current(graph));
@@ -512,6 +549,6 @@ pim_migrate_status(PG_FUNCTION_ARGS)
 	values[3] = BoolGetDatum(graph->n == graph->napplied);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 
-	pm_catalog_disconnect();
+	pm_catalog_disconnect(&call);
 	return (Datum) 0;
 }
