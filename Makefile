@@ -15,6 +15,9 @@ REGRESS_OPTS = --load-extension=pim_migrate --temp-instance=./tmp_check_regress
 ISOLATION = concurrent_upgrade
 ISOLATION_OPTS = --inputdir=test --outputdir=output_iso --load-extension=pim_migrate --temp-instance=./tmp_check_iso
 
+TAP_TESTS = 1
+PROVE_TESTS = test/t/*.pl
+
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Run every test of pim_migrate on a fresh Debian 12 machine: install
 # packages, build with assertions and warnings as errors, install, then run
-# the pg_regress and isolation suites (make installcheck: each brings its
-# own throwaway cluster) as a user that may run initdb.  Exits non-zero on
+# the pg_regress, isolation and TAP suites (make installcheck: each brings
+# its own throwaway clusters) as a user that may run initdb.  Exits non-zero on
 # any failure, after printing the diffs.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -16,7 +16,7 @@ make_workdir
 echo "== running the tests in $WORKDIR/src"
 mkdir "$WORKDIR/src"
 cp -a "$TOP/." "$WORKDIR/src/"
-rm -rf "$WORKDIR"/src/{results,output_iso,tmp_check*,regression.*}
+rm -rf "$WORKDIR"/src/{results,output_iso,tmp_check*,regression.*,log}
 if [ "$(id -u)" -eq 0 ]; then chown -R postgres: "$WORKDIR/src"; fi
 
 status=0
@@ -31,8 +31,13 @@ for diffs in "$WORKDIR"/src/regression.diffs "$WORKDIR"/src/output_iso/regressio
 	fi
 done
 
-passed=$(grep -cE '^(ok|test|     ).* \.\.\. ok|^ok ' "$WORKDIR/installcheck.log" || true)
-failed=$(grep -cE '\.\.\. FAILED|^not ok ' "$WORKDIR/installcheck.log" || true)
+# one line per test: pg_regress and isolation say "test NAME ... ok",
+# prove says "test/t/NAME.pl .... ok" and lists failures in its summary
+log=$WORKDIR/installcheck.log
+passed=$(( $(grep -cE '^test .* \.\.\. ok' "$log" || true) +
+	$(grep -cE '^test/t/[^ ]+ \.+ ok$' "$log" || true) ))
+failed=$(( $(grep -cE '^test .* \.\.\. FAILED' "$log" || true) +
+	$(grep -cE '^test/t/[^ ]+ +\(Wstat' "$log" || true) ))
 [ "$failed" -eq 0 ] || status=1
 [ "$passed" -gt 0 ] || status=1
 echo "pim_migrate tests: $passed passed, $failed failed"
