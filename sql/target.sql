@@ -93,8 +93,15 @@ SELECT revision FROM pim_migrate_show('+99999999999');
 \echo :LAST_ERROR_SQLSTATE
 SELECT revision FROM pim_migrate_upgrade(NULL);
 \echo :LAST_ERROR_SQLSTATE
--- branch targets (LABEL@...) come with the revision graph work
+-- branch targets: LABEL@head, LABEL@REV (the revision must be on the
+-- branch), LABEL@-N; an unknown branch or a revision off the branch is
+-- 42704 (c000 is on another base)
 SELECT revision FROM pim_migrate_show('tip@head');
+SELECT revision FROM pim_migrate_show('tip@2a00');
+SELECT revision FROM pim_migrate_show('tip@-2');
+SELECT revision FROM pim_migrate_show('tip@c000');
+\echo :LAST_ERROR_SQLSTATE
+SELECT revision FROM pim_migrate_show('nosuch@head');
 \echo :LAST_ERROR_SQLSTATE
 
 -- clean up

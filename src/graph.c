@@ -251,6 +251,65 @@ build_topo(PmGraph *graph)
 	pfree(indegree);
 }
 
+/* Give node a branch label unless it has it already. */
+static void
+add_label(PmNode *node, char *label)
+{
+	for (int i = 0; i < node->neff_labels; i++)
+		if (strcmp(node->eff_labels[i], label) == 0)
+			return;
+	if (node->neff_labels == 0)
+		node->eff_labels = palloc(sizeof(char *) * 2);
+	else if ((node->neff_labels & (node->neff_labels - 1)) == 0)
+		node->eff_labels = repalloc(node->eff_labels,
+									sizeof(char *) * node->neff_labels * 2);
+	node->eff_labels[node->neff_labels++] = label;
+}
+
+/*
+ * Branch labels as Alembic applies them: a label belongs to the revision
+ * that declares it and to all its descendants (down_revisions only) and,
+ * when the descendants form a single line, to the ancestors below it down
+ * to the first branch point (counting dependents) or merge.
+ */
+static void
+inherit_labels(PmGraph *graph)
+{
+	int		   *one = palloc(sizeof(int));
+
+	for (int l = 0; l < graph->nlabels; l++)
+	{
+		PmLabel    *label = &graph->labels[l];
+		int			mark = pm_graph_new_mark(graph);
+		int			cur;
+
+		one[0] = label->rev;
+		pm_graph_mark(graph, one, 1, mark, false, false, false);
+		for (int i = 0; i < graph->n; i++)
+			if (graph->revs[i].mark == mark)
+				add_label(&graph->revs[i], label->label);
+
+		/* the line of descendants must not fork */
+		for (cur = label->rev; graph->revs[cur].nchildren == 1;)
+			cur = graph->revs[cur].children[0];
+		if (graph->revs[cur].nchildren > 1)
+			continue;
+		/* walk back down from its tip */
+		for (;;)
+		{
+			PmNode	   *node = &graph->revs[cur];
+
+			if (node->nchildren + node->ndependents > 1 || node->nparents > 1)
+				break;
+			add_label(node, label->label);
+			if (node->nparents == 0)
+				break;
+			cur = node->parents[0];
+		}
+	}
+	pfree(one);
+}
+
 /*
  * pm_graph_build
  *		Build the graph from nodes read from the catalog (names only, as
@@ -292,17 +351,44 @@ pm_graph_build(PmNode *nodes, int n, List *version_rows)
 							nodes[graph->labels[i - 1].rev].id,
 							nodes[graph->labels[i].rev].id)));
 
+	for (int i = 0; i < graph->nlabels; i++)
+		if (pm_graph_find(graph, graph->labels[i].label) >= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+					 errmsg("branch label \"%s\" of revision \"%s\" is also a revision id",
+							graph->labels[i].label,
+							nodes[graph->labels[i].rev].id)));
+
 	for (int i = 0; i < n; i++)
 	{
 		PmNode	   *node = &nodes[i];
+		int			kept = 0;
 
 		node->parents = resolve_edges(graph, node, node->parent_names,
 									  node->nparents, false, "down_revision");
 		node->deps = resolve_edges(graph, node, node->dep_names,
 								   node->ndeps, true, "dependency");
+
+		/*
+		 * A dependency that is also a down_revision adds nothing; keeping
+		 * it would count one edge twice.
+		 */
+		for (int j = 0; j < node->ndeps; j++)
+		{
+			bool		dup = false;
+
+			for (int k = 0; k < node->nparents; k++)
+				dup |= node->parents[k] == node->deps[j];
+			for (int k = 0; k < kept; k++)
+				dup |= node->deps[k] == node->deps[j];
+			if (!dup)
+				node->deps[kept++] = node->deps[j];
+		}
+		node->ndeps = kept;
 	}
 	build_inverse(graph);
 	build_topo(graph);
+	inherit_labels(graph);
 
 	/* version rows, then everything they stand on is applied */
 	start = palloc(sizeof(int) * (list_length(version_rows) + 1));
@@ -371,6 +457,37 @@ pm_graph_heads(const PmGraph *graph)
 }
 
 /*
+ * pm_graph_real_heads
+ *		Revisions that nothing stands on, through down_revisions or
+ *		depends_on: what "heads" means as an upgrade target.
+ */
+List *
+pm_graph_real_heads(const PmGraph *graph)
+{
+	List	   *result = NIL;
+
+	for (int i = 0; i < graph->n; i++)
+		if (graph->revs[i].nchildren == 0 && graph->revs[i].ndependents == 0)
+			result = lappend_int(result, i);
+	return result;
+}
+
+/*
+ * pm_graph_bases
+ *		Revisions without down_revisions, in id order.
+ */
+List *
+pm_graph_bases(const PmGraph *graph)
+{
+	List	   *result = NIL;
+
+	for (int i = 0; i < graph->n; i++)
+		if (graph->revs[i].nparents == 0)
+			result = lappend_int(result, i);
+	return result;
+}
+
+/*
  * pm_graph_current
  *		The version rows, as an integer List in id order.
  */
@@ -386,12 +503,16 @@ pm_graph_current(const PmGraph *graph)
 }
 
 /*
- * Iterative depth-first walk that marks the start nodes and everything
- * reachable through the chosen edges.
+ * pm_graph_mark
+ *		Iterative depth-first walk that marks the start nodes and everything
+ *		reachable from them: upward (parents, and deps if with_deps) or
+ *		downward (children, and dependents if with_deps).  With
+ *		stop_at_applied, applied nodes are neither marked nor walked
+ *		through (upward, their ancestors are applied too).
  */
-static void
-mark_walk(PmGraph *graph, const int *start, int nstart, int mark,
-		  bool upward, bool stop_at_applied)
+void
+pm_graph_mark(PmGraph *graph, const int *start, int nstart, int mark,
+			  bool upward, bool with_deps, bool stop_at_applied)
 {
 	int		   *stack = palloc(sizeof(int) * (graph->n + 1));
 	int			depth = 0;
@@ -416,14 +537,14 @@ mark_walk(PmGraph *graph, const int *start, int nstart, int mark,
 			edges[0] = node->parents;
 			nedges[0] = node->nparents;
 			edges[1] = node->deps;
-			nedges[1] = node->ndeps;
+			nedges[1] = with_deps ? node->ndeps : 0;
 		}
 		else
 		{
 			edges[0] = node->children;
 			nedges[0] = node->nchildren;
 			edges[1] = node->dependents;
-			nedges[1] = node->ndependents;
+			nedges[1] = with_deps ? node->ndependents : 0;
 		}
 		for (int k = 0; k < 2; k++)
 			for (int j = 0; j < nedges[k]; j++)
@@ -443,14 +564,13 @@ mark_walk(PmGraph *graph, const int *start, int nstart, int mark,
 /*
  * pm_graph_mark_ancestors
  *		Mark the start nodes and their ancestors (down_revisions and
- *		depends_on); with stop_at_applied, applied nodes are neither marked
- *		nor walked through (their ancestors are applied too).
+ *		depends_on): what must be applied for them.
  */
 void
 pm_graph_mark_ancestors(PmGraph *graph, const int *start, int nstart,
 						int mark, bool stop_at_applied)
 {
-	mark_walk(graph, start, nstart, mark, true, stop_at_applied);
+	pm_graph_mark(graph, start, nstart, mark, true, true, stop_at_applied);
 }
 
 /*
@@ -461,7 +581,22 @@ void
 pm_graph_mark_descendants(PmGraph *graph, const int *start, int nstart,
 						  int mark)
 {
-	mark_walk(graph, start, nstart, mark, false, false);
+	pm_graph_mark(graph, start, nstart, mark, false, true, false);
+}
+
+/*
+ * pm_graph_mark_lineage
+ *		Mark rev, its ancestors and its descendants, following
+ *		down_revisions only or, with_deps, depends_on too: the revisions
+ *		that "share lineage" with it, in Alembic's words.
+ */
+void
+pm_graph_mark_lineage(PmGraph *graph, int rev, int mark, bool with_deps)
+{
+	pm_graph_mark(graph, &rev, 1, mark, true, with_deps, false);
+	/* the start is marked already, so walk down from its edges */
+	graph->revs[rev].mark = 0;
+	pm_graph_mark(graph, &rev, 1, mark, false, with_deps, false);
 }
 
 /*
@@ -495,40 +630,15 @@ pm_graph_plan_upgrade(PmGraph *graph, const PmTarget *target)
 /*
  * pm_graph_plan_downgrade
  *		The steps that take back every applied revision standing on the
- *		target (base: every applied revision), newest first.  The target
- *		revisions themselves stay and must be applied.
+ *		roots (the roots included), dependents too, newest first.
  */
 List *
-pm_graph_plan_downgrade(PmGraph *graph, const PmTarget *target)
+pm_graph_plan_downgrade(PmGraph *graph, const int *roots, int nroots)
 {
 	int			mark = pm_graph_new_mark(graph);
 	List	   *plan = NIL;
 
-	for (int i = 0; i < target->nrevs; i++)
-	{
-		PmNode	   *node = &graph->revs[target->revs[i]];
-
-		if (!node->applied)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("revision \"%s\" is not applied, so it is not a valid downgrade target",
-							node->id),
-					 errhint("Use pim_migrate_upgrade() to move forward.")));
-	}
-
-	if (target->nrevs == 0)
-	{
-		for (int i = 0; i < graph->n; i++)
-			graph->revs[i].mark = mark;
-	}
-	else
-	{
-		pm_graph_mark_descendants(graph, target->revs, target->nrevs, mark);
-		/* the targets stay */
-		for (int i = 0; i < target->nrevs; i++)
-			graph->revs[target->revs[i]].mark = 0;
-	}
-
+	pm_graph_mark_descendants(graph, roots, nroots, mark);
 	for (int i = graph->n - 1; i >= 0; i--)
 	{
 		int			rev = graph->topo[i];

@@ -75,8 +75,10 @@ typedef struct PmNode
 {
 	char	   *id;
 	char	   *message;
-	char	  **labels;
+	char	  **labels;			/* declared by this revision */
 	int			nlabels;
+	char	  **eff_labels;		/* declared or inherited (Alembic's view) */
+	int			neff_labels;
 	char	  **parent_names;	/* as stored, for display */
 	int			nparents;
 	char	  **dep_names;
@@ -92,7 +94,7 @@ typedef struct PmNode
 	bool		in_version;		/* a row of pim_migrate.version */
 	int			napplied_children;	/* applied children and dependents */
 	int			mark;			/* scratch for walks */
-	bool		mark_below;		/* scratch for history ranges */
+	int			mark_below;		/* a second scratch mark */
 } PmNode;
 
 typedef struct PmGraph
@@ -180,19 +182,30 @@ extern int	pm_graph_find_label(const PmGraph *graph, const char *label);
 extern List *pm_graph_find_prefix(const PmGraph *graph, const char *prefix);
 extern bool pm_graph_is_head(const PmGraph *graph, int rev);
 extern List *pm_graph_heads(const PmGraph *graph);
+extern List *pm_graph_real_heads(const PmGraph *graph);
+extern List *pm_graph_bases(const PmGraph *graph);
 extern List *pm_graph_current(const PmGraph *graph);
 extern int	pm_graph_new_mark(PmGraph *graph);
+extern void pm_graph_mark(PmGraph *graph, const int *start, int nstart,
+						  int mark, bool upward, bool with_deps,
+						  bool stop_at_applied);
 extern void pm_graph_mark_ancestors(PmGraph *graph, const int *start, int nstart,
 									int mark, bool stop_at_applied);
 extern void pm_graph_mark_descendants(PmGraph *graph, const int *start,
 									  int nstart, int mark);
+extern void pm_graph_mark_lineage(PmGraph *graph, int rev, int mark,
+								  bool with_deps);
 extern List *pm_graph_plan_upgrade(PmGraph *graph, const PmTarget *target);
-extern List *pm_graph_plan_downgrade(PmGraph *graph, const PmTarget *target);
+extern List *pm_graph_plan_downgrade(PmGraph *graph, const int *roots,
+									 int nroots);
 extern void pm_graph_apply_step(PmGraph *graph, const PmStep *step,
 								List **deletes, List **inserts);
 
 /* target.c */
 extern PmTarget *pm_target_resolve(PmGraph *graph, const char *text);
+extern PmTarget *pm_target_upgrade(PmGraph *graph, const char *text);
+extern int	pm_target_downgrade(PmGraph *graph, const char *text, List **roots);
+extern int	pm_target_history(PmGraph *graph, const char *range);
 extern int	pm_target_resolve_one(PmGraph *graph, const char *text);
 
 /* executor.c */

@@ -239,7 +239,6 @@ migrate(FunctionCallInfo fcinfo, PmDirection direction)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	char	   *target_text = required_text(fcinfo, 0, "target");
 	PmGraph    *graph;
-	PmTarget   *target;
 	List	   *plan;
 
 	check_not_migrating();
@@ -248,11 +247,31 @@ migrate(FunctionCallInfo fcinfo, PmDirection direction)
 	pm_lock_migration();
 
 	graph = pm_catalog_load_graph();
-	target = pm_target_resolve(graph, target_text);
 	if (direction == PM_UPGRADE)
-		plan = pm_graph_plan_upgrade(graph, target);
+		plan = pm_graph_plan_upgrade(graph,
+									 pm_target_upgrade(graph, target_text));
 	else
-		plan = pm_graph_plan_downgrade(graph, target);
+	{
+		List	   *roots;
+		int			rev = pm_target_downgrade(graph, target_text, &roots);
+		int		   *arr = palloc(sizeof(int) * (list_length(roots) + 1));
+		int			n = 0;
+		ListCell   *lc;
+
+		foreach(lc, roots)
+			arr[n++] = lfirst_int(lc);
+		plan = pm_graph_plan_downgrade(graph, arr, n);
+
+		/* nothing above the target, and it is no current head: not below */
+		if (plan == NIL && rev >= 0 && !graph->revs[rev].in_version)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("Destination %s is not a valid downgrade target from current head(s)",
+							target_text),
+					 errdetail("Revision \"%s\" is not below the current revisions.",
+							   graph->revs[rev].id),
+					 errhint("Use pim_migrate_upgrade() to move forward.")));
+	}
 
 	migrating = true;
 	PG_TRY();
@@ -345,44 +364,13 @@ pim_migrate_heads(PG_FUNCTION_ARGS)
 		bool		nulls[3] = {false, false, false};
 
 		values[0] = CStringGetTextDatum(node->id);
-		values[1] = names_array(node->labels, node->nlabels);
+		values[1] = names_array(node->eff_labels, node->neff_labels);
 		values[2] = CStringGetTextDatum(node->message);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values,
 							 nulls);
 	}
 	pm_catalog_disconnect(&call);
 	return (Datum) 0;
-}
-
-/*
- * One end of a history range: empty means the graph's own end, "current"
- * the version rows, anything else a target.
- */
-static PmTarget *
-range_end(PmGraph *graph, const char *text, bool upper)
-{
-	if (*text == '\0')
-	{
-		PmTarget   *t;
-
-		if (!upper)
-			return pm_target_resolve(graph, "base");
-		t = pm_target_resolve(graph, "heads");
-		return t;
-	}
-	if (strcmp(text, "current") == 0)
-	{
-		List	   *current = pm_graph_current(graph);
-		PmTarget   *t = palloc0(sizeof(PmTarget));
-		ListCell   *lc;
-
-		t->text = text;
-		t->revs = palloc(sizeof(int) * (list_length(current) + 1));
-		foreach(lc, current)
-			t->revs[t->nrevs++] = lfirst_int(lc);
-		return t;
-	}
-	return pm_target_resolve(graph, text);
 }
 
 /*
@@ -400,59 +388,20 @@ pim_migrate_history(PG_FUNCTION_ARGS)
 	PmCall		call;
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	PmGraph    *graph;
-	int			upper_mark;
-	int			lower_mark = -1;
+	int			mark;
 
 	InitMaterializedSRF(fcinfo, 0);
 	pm_catalog_connect(&call, true);
 	graph = pm_catalog_load_graph();
 
-	upper_mark = pm_graph_new_mark(graph);
 	if (PG_ARGISNULL(0))
 	{
+		mark = pm_graph_new_mark(graph);
 		for (int i = 0; i < graph->n; i++)
-			graph->revs[i].mark = upper_mark;
+			graph->revs[i].mark = mark;
 	}
 	else
-	{
-		char	   *range = text_to_cstring(PG_GETARG_TEXT_PP(0));
-		char	   *colon = strchr(range, ':');
-		PmTarget   *lower;
-		PmTarget   *upper;
-		int		   *below;
-		int			nbelow = 0;
-
-		if (colon == NULL || strchr(colon + 1, ':') != NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid history range \"%s\"", range),
-					 errhint("A range is [start]:[end], [start]: or :[end].")));
-		*colon = '\0';
-		lower = range_end(graph, range, false);
-		upper = range_end(graph, colon + 1, true);
-
-		/*
-		 * What stands strictly below the lower end is left out: mark the
-		 * parents' ancestors of the lower end first, then everything up
-		 * from the upper end that is not in it.
-		 */
-		below = palloc(sizeof(int) * (graph->n + 1));
-		for (int i = 0; i < lower->nrevs; i++)
-		{
-			PmNode	   *node = &graph->revs[lower->revs[i]];
-
-			for (int j = 0; j < node->nparents; j++)
-				below[nbelow++] = node->parents[j];
-			for (int j = 0; j < node->ndeps; j++)
-				below[nbelow++] = node->deps[j];
-		}
-		lower_mark = pm_graph_new_mark(graph);
-		pm_graph_mark_ancestors(graph, below, nbelow, lower_mark, false);
-		for (int i = 0; i < graph->n; i++)
-			graph->revs[i].mark_below = graph->revs[i].mark == lower_mark;
-		pm_graph_mark_ancestors(graph, upper->revs, upper->nrevs, upper_mark,
-								false);
-	}
+		mark = pm_target_history(graph, text_to_cstring(PG_GETARG_TEXT_PP(0)));
 
 	for (int i = graph->n - 1; i >= 0; i--)
 	{
@@ -460,11 +409,11 @@ pim_migrate_history(PG_FUNCTION_ARGS)
 		Datum		values[9];
 		bool		nulls[9] = {0};
 
-		if (node->mark != upper_mark || (lower_mark > 0 && node->mark_below))
+		if (node->mark != mark)
 			continue;
 		values[0] = CStringGetTextDatum(node->id);
 		values[1] = names_array(node->parent_names, node->nparents);
-		values[2] = names_array(node->labels, node->nlabels);
+		values[2] = names_array(node->eff_labels, node->neff_labels);
 		values[3] = names_array(node->dep_names, node->ndeps);
 		values[4] = CStringGetTextDatum(node->message);
 		values[5] = BoolGetDatum(node->nchildren == 0);

@@ -3,15 +3,25 @@
  * target.c
  *	  The target grammar (Alembic's), resolved against a built graph.
  *
- *	  head | heads | base | REV | +N | -N | REV+N | REV-N
+ *	  head | heads | base | REV | LABEL | +N | -N | REV+N | REV-N
+ *	  LABEL@head | LABEL@heads | LABEL@base | LABEL@REV | LABEL@+N | LABEL@-N
  *
- * where REV is a full revision id, a branch label (the revision that
- * declares it) or a unique prefix of at least four characters, tried in
- * that order.  A resolved target is a set of revisions; base is the empty
- * set.  Relative steps walk the graph one edge at a time and fail, never
- * clamp, when a step cannot be taken: past a head or below base (22023),
- * or where the walk is ambiguous, at a branch point, a merge or several
- * current heads (21000).
+ * REV is a full revision id, a branch label (the revision that declares
+ * it) or a unique prefix of at least four characters, tried in that order.
+ * A resolved target is a set of revisions; base is the empty set.
+ *
+ * The rules are Alembic's (script/revision.py, RevisionMap): what a target
+ * means depends on what it is used for, so there is one entry point per
+ * use.  pm_target_resolve is Alembic's get_revisions (show, history, stamp,
+ * merge); pm_target_upgrade is _parse_upgrade_target; pm_target_downgrade
+ * is _parse_downgrade_target followed by the choice of what to take back
+ * in _collect_downgrade_revisions.  Relative steps walk the graph one edge
+ * at a time and fail, never clamp, when a step cannot be taken: past a
+ * head or below base (22023), or where the walk is ambiguous (21000).
+ *
+ * Deliberate differences from Alembic, where SPEC.md decides: -N from
+ * several current heads is an error (Alembic warns and picks one); a
+ * prefix needs four characters (Alembic asks that of the ids it matches).
  *
  * src/target.c
  *
@@ -27,6 +37,19 @@
 
 #define MIN_PREFIX_LEN 4
 
+/* A target split into its parts: [label@][symbol][+N|-N]. */
+typedef struct TargetSpec
+{
+	const char *text;
+	char	   *label;			/* before "@", or NULL */
+	char	   *symbol;			/* REV, head, heads, base; NULL if none */
+	bool		relative;
+	int			steps;			/* signed, when relative */
+} TargetSpec;
+
+#define BASE_REV (-1)			/* "base" as a walk position */
+#define NO_REV (-2)				/* a walk that went past the graph */
+
 static void
 malformed(const char *text, const char *why)
 {
@@ -34,7 +57,7 @@ malformed(const char *text, const char *why)
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("invalid target \"%s\"", text),
 			 errdetail("%s", why),
-			 errhint("A target is head, heads, base, a revision id or unique prefix of one, a branch label, +N, -N, REV+N or REV-N.")));
+			 errhint("A target is head, heads, base, a revision id or unique prefix of one, a branch label, +N, -N, REV+N, REV-N, or LABEL@ followed by one of these.")));
 }
 
 static void
@@ -45,261 +68,357 @@ unknown(const char *name)
 			 errmsg("Can't locate revision identified by '%s'", name)));
 }
 
-static PmTarget *
-make_target(const char *text, int nrevs)
-{
-	PmTarget   *t = palloc0(sizeof(PmTarget));
-
-	t->text = text;
-	t->nrevs = nrevs;
-	t->revs = palloc(sizeof(int) * (nrevs + 1));
-	return t;
-}
-
-static PmTarget *
-target_from_list(const char *text, List *revs)
-{
-	PmTarget   *t = make_target(text, list_length(revs));
-	ListCell   *lc;
-	int			i = 0;
-
-	foreach(lc, revs)
-		t->revs[i++] = lfirst_int(lc);
-	return t;
-}
-
-/* Comma-separated ids of an integer List of revisions, for messages. */
-static char *
-id_list(const PmGraph *graph, List *revs)
-{
-	StringInfoData buf;
-	ListCell   *lc;
-
-	initStringInfo(&buf);
-	foreach(lc, revs)
-		appendStringInfo(&buf, "%s%s", buf.len > 0 ? ", " : "",
-						 graph->revs[lfirst_int(lc)].id);
-	return buf.data;
-}
-
-/*
- * Resolve REV: an exact id, then a branch label, then a unique prefix.
- */
-static int
-resolve_name(PmGraph *graph, const char *name)
-{
-	int			rev;
-	List	   *candidates;
-
-	rev = pm_graph_find(graph, name);
-	if (rev >= 0)
-		return rev;
-	rev = pm_graph_find_label(graph, name);
-	if (rev >= 0)
-		return rev;
-	if (strlen(name) < MIN_PREFIX_LEN)
-		unknown(name);
-
-	candidates = pm_graph_find_prefix(graph, name);
-	if (candidates == NIL)
-		unknown(name);
-	if (list_length(candidates) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("revision prefix \"%s\" is ambiguous", name),
-				 errdetail("It matches %s.", id_list(graph, candidates)),
-				 errhint("Give more characters of the revision id.")));
-	return linitial_int(candidates);
-}
-
-/*
- * Parse a step count: one or more digits, at least 1.
- */
-static int
-parse_steps(const char *text, const char *digits)
-{
-	long		n = 0;
-
-	if (*digits == '\0')
-		malformed(text, "A relative step needs a number after its sign.");
-	for (const char *p = digits; *p; p++)
-	{
-		if (*p < '0' || *p > '9')
-			malformed(text, "A relative step is a sign followed by digits.");
-		n = n * 10 + (*p - '0');
-		if (n > INT_MAX)
-			malformed(text, "The step count is too large.");
-	}
-	if (n == 0)
-		malformed(text, "A relative step must be at least 1.");
-	return (int) n;
-}
-
 static void
 not_produced(const char *text, int steps)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("Relative revision %s didn't produce %d migrations",
-					text, steps),
+					text, abs(steps)),
 			 errdetail("The walk reached %s before taking every step.",
-					   text[strcspn(text, "+")] == '+' ? "a head" : "base")));
+					   steps > 0 ? "a head" : "base")));
+}
+
+static void
+ambiguous_walk(const char *text, const char *why, const char *id)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_CARDINALITY_VIOLATION),
+			 errmsg("relative target \"%s\" is ambiguous: %s", text, why),
+			 id ? errdetail("The walk reached revision \"%s\".", id) : 0,
+			 errhint("Name the revision, or narrow the walk with a branch label (LABEL@+N).")));
+}
+
+static PmTarget *
+target_from_list(const char *text, List *revs)
+{
+	PmTarget   *t = palloc0(sizeof(PmTarget));
+	ListCell   *lc;
+
+	t->text = text;
+	t->revs = palloc(sizeof(int) * (list_length(revs) + 1));
+	foreach(lc, revs)
+		t->revs[t->nrevs++] = lfirst_int(lc);
+	return t;
+}
+
+static PmTarget *
+target_of(const char *text, int rev)
+{
+	return target_from_list(text, rev >= 0 ? list_make1_int(rev) : NIL);
+}
+
+/* Comma-separated ids of an integer List of revisions, for messages. */
+static char *
+id_list(const PmGraph *graph, List *revs)
+{
+	List	   *ids = NIL;
+	ListCell   *lc;
+
+	foreach(lc, revs)
+		ids = lappend(ids, graph->revs[lfirst_int(lc)].id);
+	return pm_join_list(ids);
 }
 
 /*
- * Walk "steps" edges from start (-1: base) upward (children) or downward
- * (down_revisions).  Returns the revision reached, -1 for base.
+ * Split a target into label, symbol and relative step; raise 22023 for
+ * anything that is not of the grammar's shape.
+ */
+static TargetSpec
+parse_spec(const char *text)
+{
+	TargetSpec	spec = {text, NULL, NULL, false, 0};
+	const char *at;
+	const char *rest = text;
+	const char *sign;
+
+	if (*text == '\0')
+		malformed(text, "The target is empty.");
+	for (const char *p = text; *p; p++)
+		if (isspace((unsigned char) *p) || iscntrl((unsigned char) *p))
+			malformed(text, "A target contains no white space.");
+
+	at = strchr(text, '@');
+	if (at != NULL)
+	{
+		if (at == text || at[1] == '\0' || strchr(at + 1, '@') != NULL)
+			malformed(text, "A branch target is LABEL@head, LABEL@heads, LABEL@base, LABEL@+N, LABEL@-N or LABEL@REV.");
+		spec.label = pnstrdup(text, at - text);
+		rest = at + 1;
+	}
+
+	sign = rest + strcspn(rest, "+-");
+	if (*sign != '\0')
+	{
+		long		n = 0;
+
+		if (sign[1] == '\0')
+			malformed(text, "A relative step needs a number after its sign.");
+		for (const char *p = sign + 1; *p; p++)
+		{
+			if (*p < '0' || *p > '9')
+				malformed(text, "A relative step is a sign followed by digits.");
+			n = n * 10 + (*p - '0');
+			if (n > INT_MAX)
+				malformed(text, "The step count is too large.");
+		}
+		if (n == 0)
+			malformed(text, "A relative step must be at least 1.");
+		spec.relative = true;
+		spec.steps = *sign == '+' ? (int) n : -(int) n;
+		if (sign > rest)
+			spec.symbol = pnstrdup(rest, sign - rest);
+	}
+	else
+		spec.symbol = pstrdup(rest);
+
+	if (spec.label && strchr(spec.label, '+'))
+		malformed(text, "A branch label contains no sign.");
+	if (spec.label && strchr(spec.label, '-'))
+		malformed(text, "A branch label contains no sign.");
+	return spec;
+}
+
+/*
+ * Mark the revisions that share lineage with the one a label (or id, or
+ * prefix) names: its ancestors and descendants, down_revisions only unless
+ * with_deps.  Returns the mark.
  */
 static int
-walk(PmGraph *graph, const char *text, int start, int steps, bool up)
+mark_branch(PmGraph *graph, const char *label, bool with_deps);
+
+/* Keep the revisions of revs that share lineage with label. */
+static List *
+filter_for_lineage(PmGraph *graph, List *revs, const char *label,
+				   bool with_deps)
+{
+	int			mark = mark_branch(graph, label, with_deps);
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, revs)
+		if (graph->revs[lfirst_int(lc)].mark == mark)
+			result = lappend_int(result, lfirst_int(lc));
+	return result;
+}
+
+/*
+ * Alembic's _revision_for_ident: an exact id, then a label, then a unique
+ * prefix; with a label, prefix candidates outside its branch do not count
+ * and the revision found must be on the branch.
+ */
+static int
+resolve_ident(PmGraph *graph, const char *name, const char *label)
+{
+	int			rev;
+
+	rev = pm_graph_find(graph, name);
+	if (rev < 0)
+		rev = pm_graph_find_label(graph, name);
+	if (rev < 0)
+	{
+		List	   *candidates;
+
+		if (strlen(name) < MIN_PREFIX_LEN)
+			unknown(name);
+		candidates = pm_graph_find_prefix(graph, name);
+		if (label && candidates != NIL)
+			candidates = filter_for_lineage(graph, candidates, label, false);
+		if (candidates == NIL)
+			unknown(name);
+		if (list_length(candidates) > 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("revision prefix \"%s\" is ambiguous", name),
+					 errdetail("It matches %s.", id_list(graph, candidates)),
+					 errhint("Give more characters of the revision id.")));
+		rev = linitial_int(candidates);
+	}
+	if (label)
+	{
+		int			mark = mark_branch(graph, label, false);
+
+		if (graph->revs[rev].mark != mark)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("Revision %s is not a member of branch '%s'",
+							graph->revs[rev].id, label)));
+	}
+	return rev;
+}
+
+/* The revision a branch label stands for: the one declaring it, or an id. */
+static int
+resolve_branch(PmGraph *graph, const char *label)
+{
+	int			rev = pm_graph_find_label(graph, label);
+
+	if (rev >= 0)
+		return rev;
+	rev = pm_graph_find(graph, label);
+	if (rev < 0 && strlen(label) >= MIN_PREFIX_LEN)
+	{
+		List	   *candidates = pm_graph_find_prefix(graph, label);
+
+		if (list_length(candidates) == 1)
+			rev = linitial_int(candidates);
+	}
+	if (rev < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("No such branch: '%s'", label)));
+	return rev;
+}
+
+static int
+mark_branch(PmGraph *graph, const char *label, bool with_deps)
+{
+	int			rev = resolve_branch(graph, label);
+	int			mark = pm_graph_new_mark(graph);
+
+	pm_graph_mark_lineage(graph, rev, mark, with_deps);
+	return mark;
+}
+
+/*
+ * Alembic's get_current_head: the one head (down_revisions only) of the
+ * graph or of a branch; none when there are no revisions.
+ */
+static int
+current_head(PmGraph *graph, const char *label, const char *text)
+{
+	List	   *heads = pm_graph_heads(graph);
+
+	if (label)
+		heads = filter_for_lineage(graph, heads, label, false);
+	if (list_length(heads) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_CARDINALITY_VIOLATION),
+				 errmsg("Multiple head revisions are present for given argument '%s'",
+						text),
+				 errdetail("Heads: %s.", id_list(graph, heads)),
+				 errhint("Specify a specific target revision, \"LABEL@head\" to narrow to a specific head, or \"heads\" for all heads.")));
+	return heads == NIL ? BASE_REV : linitial_int(heads);
+}
+
+/*
+ * Walk "steps" edges from start (BASE_REV: base) as Alembic's _walk does:
+ * up through down_revisions' children (from base: the bases), keeping
+ * only those on the label's branch; down through down_revisions (from a
+ * base: to base).  Returns NO_REV if the walk leaves the graph.
+ */
+static int
+walk(PmGraph *graph, const char *text, int start, int steps,
+	 const char *label)
 {
 	int			cur = start;
 
-	for (int i = 0; i < steps; i++)
+	for (int i = 0; i < abs(steps); i++)
 	{
-		if (up)
+		List	   *next = NIL;
+
+		if (steps > 0)
 		{
-			if (cur < 0)
-			{
-				/* from base, the first step goes to the single base */
-				int			found = -1;
-				int			nbases = 0;
-
-				for (int r = 0; r < graph->n; r++)
-					if (graph->revs[r].nparents == 0)
-					{
-						found = r;
-						nbases++;
-					}
-				if (nbases == 0)
-					not_produced(text, steps);
-				if (nbases > 1)
-					ereport(ERROR,
-							(errcode(ERRCODE_CARDINALITY_VIOLATION),
-							 errmsg("relative target \"%s\" is ambiguous: there are %d bases",
-									text, nbases),
-							 errhint("Name the revision to upgrade to, or use a branch label.")));
-				cur = found;
-			}
+			if (cur == BASE_REV)
+				next = pm_graph_bases(graph);
 			else
-			{
-				PmNode	   *node = &graph->revs[cur];
-
-				if (node->nchildren == 0)
-					not_produced(text, steps);
-				if (node->nchildren > 1)
-					ereport(ERROR,
-							(errcode(ERRCODE_CARDINALITY_VIOLATION),
-							 errmsg("relative target \"%s\" is ambiguous: revision \"%s\" is a branch point",
-									text, node->id),
-							 errhint("Name the revision to upgrade to, or use a branch label.")));
-				cur = node->children[0];
-			}
+				for (int j = 0; j < graph->revs[cur].nchildren; j++)
+					next = lappend_int(next, graph->revs[cur].children[j]);
+			if (label && next != NIL)
+				next = filter_for_lineage(graph, next, label, false);
+			if (list_length(next) > 1)
+				ambiguous_walk(text, cur == BASE_REV ?
+							   "there are several bases" :
+							   "the walk reaches a branch point",
+							   cur == BASE_REV ? NULL : graph->revs[cur].id);
+			if (next == NIL)
+				return NO_REV;
+			cur = linitial_int(next);
 		}
 		else
 		{
 			PmNode	   *node;
 
-			if (cur < 0)
-				not_produced(text, steps);
+			if (cur == BASE_REV)
+				return NO_REV;
 			node = &graph->revs[cur];
 			if (node->nparents > 1)
-				ereport(ERROR,
-						(errcode(ERRCODE_CARDINALITY_VIOLATION),
-						 errmsg("relative target \"%s\" is ambiguous: revision \"%s\" is a merge point",
-								text, node->id),
-						 errhint("Name the revision to downgrade to.")));
-			cur = node->nparents == 0 ? -1 : node->parents[0];
+				ambiguous_walk(text, "the walk reaches a merge point", node->id);
+			cur = node->nparents == 0 ? BASE_REV : node->parents[0];
 		}
 	}
 	return cur;
 }
 
-/* The single current revision for a relative step (-1 at base). */
-static int
-single_current(PmGraph *graph, const char *text)
+/* The version rows as an integer List. */
+static List *
+current(PmGraph *graph)
 {
-	List	   *current = pm_graph_current(graph);
-
-	if (list_length(current) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_CARDINALITY_VIOLATION),
-				 errmsg("relative target \"%s\" is ambiguous: the database has several current heads",
-						text),
-				 errdetail("Current heads: %s.", id_list(graph, current)),
-				 errhint("Use REV+N or REV-N, or a branch label.")));
-	return current == NIL ? -1 : linitial_int(current);
+	return pm_graph_current(graph);
 }
 
 /*
  * pm_target_resolve
- *		Parse and resolve a target.  Raises 22023 for a malformed target,
- *		42704 for an unknown name, 21000 where one revision is needed and
- *		several qualify.
+ *		Alembic's get_revisions: the revisions a target names, for show,
+ *		history, stamp and merge.  REV+N and REV-N are also walked here.
  */
 PmTarget *
 pm_target_resolve(PmGraph *graph, const char *text)
 {
-	const char *sign;
-	PmTarget   *t;
+	TargetSpec	spec = parse_spec(text);
 
-	if (*text == '\0')
-		malformed(text, "The target is empty.");
-	for (const char *p = text; *p; p++)
-		if (isspace((unsigned char) *p))
-			malformed(text, "A target contains no white space.");
-	if (strchr(text, '@') != NULL)
+	if (spec.relative)
 	{
-		if (strchr(text, '@') != strrchr(text, '@') || text[0] == '@' ||
-			text[strlen(text) - 1] == '@')
-			malformed(text, "A branch target is LABEL@head, LABEL@base, LABEL@+N, LABEL@-N or LABEL@REV.");
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("branch targets such as \"%s\" are not supported yet", text)));
-	}
-
-	if (strcmp(text, "base") == 0)
-		return make_target(text, 0);
-	if (strcmp(text, "heads") == 0)
-		return target_from_list(text, pm_graph_heads(graph));
-	if (strcmp(text, "head") == 0)
-	{
-		List	   *heads = pm_graph_heads(graph);
-
-		if (list_length(heads) > 1)
-			ereport(ERROR,
-					(errcode(ERRCODE_CARDINALITY_VIOLATION),
-					 errmsg("Multiple head revisions are present for given argument 'head'"),
-					 errdetail("Heads: %s.", id_list(graph, heads)),
-					 errhint("Specify a specific target revision, \"LABEL@head\" to narrow to a specific head, or \"heads\" for all heads.")));
-		return target_from_list(text, heads);
-	}
-
-	t = make_target(text, 1);
-	sign = text + strcspn(text, "+-");
-	if (*sign == '\0')
-		t->revs[0] = resolve_name(graph, text);
-	else
-	{
-		int			steps = parse_steps(text, sign + 1);
-		int			start;
 		int			rev;
 
-		if (sign == text)
-			start = single_current(graph, text);
-		else
+		if (spec.symbol == NULL && spec.steps < 0)
 		{
-			char	   *name = pnstrdup(text, sign - text);
+			/* -N: down from each head (of the branch) */
+			List	   *result = NIL;
+			ListCell   *lc;
 
-			start = resolve_name(graph, name);
+			foreach(lc, pm_graph_real_heads(graph))
+			{
+				PmNode	   *head = &graph->revs[lfirst_int(lc)];
+				bool		on_branch = spec.label == NULL;
+
+				for (int i = 0; !on_branch && i < head->neff_labels; i++)
+					on_branch = strcmp(head->eff_labels[i], spec.label) == 0;
+				if (!on_branch)
+					continue;
+				rev = walk(graph, text, lfirst_int(lc), spec.steps, NULL);
+				if (rev == NO_REV)
+					not_produced(text, spec.steps);
+				if (rev != BASE_REV)
+					result = lappend_int(result, rev);
+			}
+			return target_from_list(text, result);
 		}
-		rev = walk(graph, text, start, steps, *sign == '+');
-		if (rev < 0)
-			t->nrevs = 0;
-		else
-			t->revs[0] = rev;
+		if (spec.symbol == NULL)
+			unknown(text);
+		rev = walk(graph, text,
+				   resolve_ident(graph, spec.symbol,
+								 spec.steps < 0 ? spec.label : NULL),
+				   spec.steps, spec.steps > 0 ? spec.label : NULL);
+		if (rev == NO_REV)
+			not_produced(text, spec.steps);
+		return target_of(text, rev);
 	}
-	return t;
+
+	if (strcmp(spec.symbol, "heads") == 0)
+		return target_from_list(text, spec.label ?
+								filter_for_lineage(graph, pm_graph_heads(graph),
+												   spec.label, false) :
+								pm_graph_real_heads(graph));
+	if (strcmp(spec.symbol, "head") == 0)
+		return target_of(text, current_head(graph, spec.label, text));
+	if (strcmp(spec.symbol, "base") == 0)
+	{
+		if (spec.label)
+			(void) resolve_branch(graph, spec.label);
+		return target_of(text, BASE_REV);
+	}
+	return target_of(text, resolve_ident(graph, spec.symbol, spec.label));
 }
 
 /*
@@ -321,4 +440,375 @@ pm_target_resolve_one(PmGraph *graph, const char *text)
 				 errmsg("target \"%s\" names %d revisions", text, t->nrevs),
 				 errhint("Name one revision.")));
 	return t->revs[0];
+}
+
+/*
+ * The tips of a set of revisions: those that no other revision of the set
+ * stands on, through down_revisions and, with_deps, depends_on.
+ */
+static List *
+tips_of(PmGraph *graph, List *revs, bool with_deps)
+{
+	int			in_set = pm_graph_new_mark(graph);
+	int			below;
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, revs)
+		graph->revs[lfirst_int(lc)].mark = in_set;
+	below = pm_graph_new_mark(graph);
+	foreach(lc, revs)
+	{
+		PmNode	   *node = &graph->revs[lfirst_int(lc)];
+
+		for (int j = 0; j < node->nparents; j++)
+			if (graph->revs[node->parents[j]].mark == in_set)
+				graph->revs[node->parents[j]].mark_below = below;
+		for (int j = 0; with_deps && j < node->ndeps; j++)
+			if (graph->revs[node->deps[j]].mark == in_set)
+				graph->revs[node->deps[j]].mark_below = below;
+	}
+	foreach(lc, revs)
+		if (graph->revs[lfirst_int(lc)].mark_below != below)
+			result = lappend_int(result, lfirst_int(lc));
+	return result;
+}
+
+/* Every applied revision, as an integer List in id order. */
+static List *
+applied(PmGraph *graph)
+{
+	List	   *result = NIL;
+
+	for (int i = 0; i < graph->n; i++)
+		if (graph->revs[i].applied)
+			result = lappend_int(result, i);
+	return result;
+}
+
+/*
+ * pm_target_upgrade
+ *		What an upgrade to text aims at (Alembic's _parse_upgrade_target):
+ *		the revisions whose ancestors must all be applied.
+ */
+PmTarget *
+pm_target_upgrade(PmGraph *graph, const char *text)
+{
+	TargetSpec	spec = parse_spec(text);
+	int			rev;
+	PmTarget   *t;
+
+	if (!spec.relative)
+		t = pm_target_resolve(graph, text);
+	else if (spec.steps < 0)
+	{
+		if (spec.symbol == NULL)
+			not_produced(text, spec.steps);
+		rev = walk(graph, text, resolve_ident(graph, spec.symbol, spec.label),
+				   spec.steps, NULL);
+		if (rev == NO_REV || rev == BASE_REV)
+			not_produced(text, spec.steps);
+		t = target_of(text, rev);
+	}
+	else
+	{
+		int			start;
+
+		if (spec.symbol != NULL)
+			start = resolve_ident(graph, spec.symbol, NULL);
+		else
+		{
+			/* +N: from the current revision, on the label's branch */
+			List	   *starts = current(graph);
+
+			if (spec.label && starts != NIL)
+			{
+				starts = filter_for_lineage(graph, starts, spec.label, false);
+				if (starts == NIL)
+				{
+					/* no current head on the branch: start from its tip */
+					starts = tips_of(graph,
+									 filter_for_lineage(graph, applied(graph),
+														spec.label, false),
+									 true);
+				}
+			}
+			if (list_length(starts) > 1)
+				ereport(ERROR,
+						(errcode(ERRCODE_CARDINALITY_VIOLATION),
+						 errmsg("Ambiguous upgrade from multiple current revisions"),
+						 errdetail("Current heads: %s.", id_list(graph, starts)),
+						 errhint("Use REV+N or LABEL@+N.")));
+			start = starts == NIL ? BASE_REV : linitial_int(starts);
+		}
+		rev = walk(graph, text, start, spec.steps, spec.label);
+		if (rev == NO_REV)
+			not_produced(text, spec.steps);
+		t = target_of(text, rev);
+	}
+
+	/* no target may stand on another (Alembic checks the same) */
+	for (int i = 0; i < t->nrevs && t->nrevs > 1; i++)
+	{
+		int			mark = pm_graph_new_mark(graph);
+
+		pm_graph_mark_ancestors(graph, &t->revs[i], 1, mark, false);
+		for (int j = 0; j < t->nrevs; j++)
+			if (j != i && graph->revs[t->revs[j]].mark == mark)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("Requested revision %s overlaps with other requested revisions %s",
+								graph->revs[t->revs[j]].id,
+								graph->revs[t->revs[i]].id)));
+	}
+	return t;
+}
+
+/*
+ * pm_target_downgrade
+ *		What a downgrade to text takes back (Alembic's
+ *		_parse_downgrade_target and _collect_downgrade_revisions): returns
+ *		the revision to stand at (BASE_REV for base) and sets *roots to the
+ *		revisions whose applied descendants, dependents included, go.
+ *		Raises 55000 when the target is not below the current revisions.
+ */
+int
+pm_target_downgrade(PmGraph *graph, const char *text, List **roots)
+{
+	TargetSpec	spec = parse_spec(text);
+	const char *branch = spec.label;
+	int			rev;
+
+	if (spec.relative && spec.steps > 0)
+	{
+		if (spec.symbol == NULL)
+			not_produced(text, spec.steps);
+		rev = walk(graph, text, resolve_ident(graph, spec.symbol, NULL),
+				   spec.steps, spec.label);
+		if (rev == NO_REV)
+			not_produced(text, spec.steps);
+	}
+	else if (spec.relative)
+	{
+		int			start;
+
+		if (spec.symbol != NULL)
+			start = resolve_ident(graph, spec.symbol, spec.label);
+		else
+		{
+			List	   *cur = current(graph);
+
+			if (spec.label)
+			{
+				List	   *on_branch = filter_for_lineage(graph, cur,
+														   spec.label, false);
+
+				if (on_branch == NIL)
+				{
+					/* a branch whose head is a dependency of a current one */
+					on_branch = filter_for_lineage(graph,
+												   tips_of(graph, applied(graph),
+														   false),
+												   spec.label, false);
+				}
+				cur = on_branch;
+			}
+			if (cur == NIL)
+				not_produced(text, spec.steps);
+			if (list_length(cur) > 1)
+				ereport(ERROR,
+						(errcode(ERRCODE_CARDINALITY_VIOLATION),
+						 errmsg("relative target \"%s\" is ambiguous: the database has several current heads",
+								text),
+						 errdetail("Current heads: %s.", id_list(graph, cur)),
+						 errhint("Use REV-N or LABEL@-N.")));
+			start = linitial_int(cur);
+			if (branch == NULL)
+				branch = graph->revs[start].id;
+		}
+		rev = walk(graph, text, start, spec.steps, NULL);
+		if (rev == NO_REV)
+			not_produced(text, spec.steps);
+	}
+	else
+	{
+		/* Alembic reads "LABEL@X" here as X alone, the label as a filter */
+		if (strcmp(spec.symbol, "base") == 0)
+			rev = BASE_REV;
+		else if (strcmp(spec.symbol, "head") == 0)
+			rev = current_head(graph, NULL, spec.symbol);
+		else if (strcmp(spec.symbol, "heads") == 0)
+		{
+			List	   *heads = pm_graph_real_heads(graph);
+
+			if (list_length(heads) > 1)
+				ereport(ERROR,
+						(errcode(ERRCODE_CARDINALITY_VIOLATION),
+						 errmsg("Multiple head revisions are present for given argument 'heads'"),
+						 errdetail("Heads: %s.", id_list(graph, heads)),
+						 errhint("Downgrade to one revision, or to LABEL@base.")));
+			rev = heads == NIL ? BASE_REV : linitial_int(heads);
+		}
+		else
+			rev = resolve_ident(graph, spec.symbol, NULL);
+	}
+
+	/* what to take back: from the bases, or from the target's children */
+	*roots = NIL;
+	if (rev == BASE_REV)
+		*roots = pm_graph_bases(graph);
+	else
+		for (int j = 0; j < graph->revs[rev].nchildren; j++)
+			*roots = lappend_int(*roots, graph->revs[rev].children[j]);
+	if (branch && list_length(*roots) > 1)
+	{
+		int			mark = pm_graph_new_mark(graph);
+		int			brev = resolve_branch(graph, branch);
+		List	   *kept = NIL;
+		ListCell   *lc;
+
+		pm_graph_mark(graph, &brev, 1, mark, true, false, false);
+		foreach(lc, *roots)
+			if (graph->revs[lfirst_int(lc)].mark == mark)
+				kept = lappend_int(kept, lfirst_int(lc));
+		if (kept == NIL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("Not a valid downgrade target from current heads"),
+					 errdetail("No revision above \"%s\" is on branch \"%s\".",
+							   text, branch)));
+		*roots = kept;
+	}
+	return rev;
+}
+
+/*
+ * One end of a history range, as Alembic's walk_revisions reads it:
+ * "current" is the version rows; a relative end without a revision walks
+ * from the other end (which must then be a single revision or base).
+ */
+static List *
+range_end(PmGraph *graph, const char *text, List *other, bool upper)
+{
+	TargetSpec	spec;
+	int			from;
+	int			rev;
+
+	if (strcmp(text, "current") == 0)
+		return current(graph);
+	spec = parse_spec(text);
+	if (!spec.relative || spec.symbol != NULL)
+	{
+		PmTarget   *t = upper ? pm_target_upgrade(graph, text) :
+			pm_target_resolve(graph, text);
+		List	   *result = NIL;
+
+		for (int i = 0; i < t->nrevs; i++)
+			result = lappend_int(result, t->revs[i]);
+		return result;
+	}
+	if (list_length(other) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_CARDINALITY_VIOLATION),
+				 errmsg("relative history bound \"%s\" is ambiguous", text),
+				 errdetail("The other end of the range names several revisions.")));
+	from = other == NIL ? BASE_REV : linitial_int(other);
+	rev = walk(graph, text, from, spec.steps, spec.label);
+	if (rev == NO_REV)
+		not_produced(text, spec.steps);
+	return rev == BASE_REV ? NIL : list_make1_int(rev);
+}
+
+/*
+ * pm_target_history
+ *		Mark the revisions of a history range "start:end" (either side may
+ *		be empty: base and heads) and return the mark.  Both ends are
+ *		included; with a start, only what descends from it (down_revisions)
+ *		counts, and the start must stand below the end.
+ */
+int
+pm_target_history(PmGraph *graph, const char *range)
+{
+	char	   *copy = pstrdup(range);
+	char	   *colon = strchr(copy, ':');
+	char	   *start_text;
+	char	   *end_text;
+	List	   *lower = NIL;
+	List	   *upper = NIL;
+	int		   *arr;
+	int			n;
+	int			lower_anc;
+	int			lower_desc = 0;
+	int			upper_anc;
+	int			result;
+	ListCell   *lc;
+
+	if (colon == NULL || strchr(colon + 1, ':') != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid history range \"%s\"", range),
+				 errhint("A range is [start]:[end], [start]: or :[end].")));
+	*colon = '\0';
+	start_text = copy;
+	end_text = colon + 1;
+
+	/* a relative end walks from the other one, so resolve that first */
+	if (*start_text != '\0' && parse_spec(start_text).relative &&
+		parse_spec(start_text).symbol == NULL)
+	{
+		upper = *end_text ? range_end(graph, end_text, NIL, true) :
+			pm_graph_real_heads(graph);
+		lower = range_end(graph, start_text, upper, false);
+	}
+	else
+	{
+		if (*start_text)
+			lower = range_end(graph, start_text, NIL, false);
+		upper = *end_text ? range_end(graph, end_text, lower, true) :
+			pm_graph_real_heads(graph);
+	}
+
+	n = 0;
+	arr = palloc(sizeof(int) * (list_length(upper) + list_length(lower) + 1));
+	foreach(lc, upper)
+		arr[n++] = lfirst_int(lc);
+	upper_anc = pm_graph_new_mark(graph);
+	pm_graph_mark_ancestors(graph, arr, n, upper_anc, false);
+	foreach(lc, lower)
+		if (graph->revs[lfirst_int(lc)].mark != upper_anc)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("Revision %s is not an ancestor of revision %s",
+							graph->revs[lfirst_int(lc)].id, end_text[0] ? end_text : "heads")));
+	/* keep the upper marks in mark_below while lower ones are made */
+	for (int i = 0; i < graph->n; i++)
+		graph->revs[i].mark_below = graph->revs[i].mark == upper_anc;
+
+	n = 0;
+	foreach(lc, lower)
+		arr[n++] = lfirst_int(lc);
+	lower_anc = pm_graph_new_mark(graph);
+	pm_graph_mark_ancestors(graph, arr, n, lower_anc, false);
+	for (int i = 0; i < graph->n; i++)
+		if (graph->revs[i].mark == lower_anc)
+			graph->revs[i].mark_below = false;
+	if (lower != NIL)
+	{
+		lower_desc = pm_graph_new_mark(graph);
+		pm_graph_mark(graph, arr, n, lower_desc, false, false, false);
+	}
+
+	result = pm_graph_new_mark(graph);
+	for (int i = 0; i < graph->n; i++)
+	{
+		PmNode	   *node = &graph->revs[i];
+		bool		in = node->mark_below && (lower == NIL || node->mark == lower_desc);
+
+		node->mark_below = 0;
+		if (in)
+			node->mark = result;
+	}
+	foreach(lc, lower)
+		graph->revs[lfirst_int(lc)].mark = result;
+	return result;
 }
