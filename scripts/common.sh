@@ -16,9 +16,11 @@ else
 	AS_ROOT=(sudo)
 fi
 
-# Debian packages the build and the tests need.
+# Debian packages the build and the tests need (Alembic and psycopg2 for
+# the differential test against Alembic).
 PACKAGES=(postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR
-	postgresql-client-$PG_MAJOR build-essential libipc-run-perl)
+	postgresql-client-$PG_MAJOR build-essential libipc-run-perl
+	python3-alembic python3-psycopg2)
 
 install_packages() {
 	local missing=()

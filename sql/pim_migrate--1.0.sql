@@ -143,8 +143,46 @@ LANGUAGE C STABLE;
 COMMENT ON FUNCTION pim_migrate_status()
 	IS 'current heads, graph heads, revisions pending, whether up to date';
 
+CREATE FUNCTION pim_migrate_branches(
+	OUT revision text, OUT next_revisions text[], OUT message text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pim_migrate_branches'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION pim_migrate_branches()
+	IS 'the branch points of the revision graph and the revisions that follow each';
+
+CREATE FUNCTION pim_migrate_verify(OUT revision text, OUT problem text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pim_migrate_verify'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION pim_migrate_verify()
+	IS 'problems of the stored graph and history; no row when healthy';
+
+--
+-- Changing the version rows and the graph without running scripts
+--
+CREATE FUNCTION pim_migrate_stamp(target text, purge boolean DEFAULT false)
+RETURNS SETOF text
+AS 'MODULE_PATHNAME', 'pim_migrate_stamp'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION pim_migrate_stamp(text, boolean)
+	IS 'set the applied heads to target (several targets separated by commas) without running scripts; returns the new current';
+
+CREATE FUNCTION pim_migrate_merge(
+	revisions text[] DEFAULT '{heads}',
+	message text DEFAULT 'merge',
+	revision text DEFAULT NULL,
+	branch_labels text[] DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'pim_migrate_merge'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION pim_migrate_merge(text[], text, text, text[])
+	IS 'register an empty revision whose down_revisions are the given revisions (default: the heads); returns its id';
+
 -- The extension owner grants these to the roles that may migrate.
 REVOKE ALL ON FUNCTION pim_migrate_revision(text, text, text, text[], text, text[], text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION pim_migrate_load(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION pim_migrate_upgrade(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION pim_migrate_downgrade(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pim_migrate_stamp(text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pim_migrate_merge(text[], text, text, text[]) FROM PUBLIC;

@@ -33,6 +33,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
@@ -72,9 +73,22 @@
 	" EXCEPT SELECT pg_catalog.unnest(down_revisions)" \
 	" FROM pim_migrate.revision ORDER BY 1"
 
+#define Q_FIND_PREFIX \
+	"SELECT revision FROM pim_migrate.revision" \
+	" WHERE pg_catalog.starts_with(revision, $1) ORDER BY revision LIMIT 2"
+
 #define Q_LABEL_OWNER \
 	"SELECT revision FROM pim_migrate.revision" \
 	" WHERE $1 OPERATOR(pg_catalog.=) ANY (branch_labels)"
+
+/* each revision's scripts, and the checksum of its last upgrade */
+#define Q_SCAN_SCRIPTS \
+	"SELECT r.revision, r.upgrade_sql, r.downgrade_sql, r.checksum," \
+	" l.checksum FROM pim_migrate.revision r LEFT JOIN" \
+	" (SELECT DISTINCT ON (revision) revision, checksum" \
+	"  FROM pim_migrate.log WHERE operation OPERATOR(pg_catalog.=) 'upgrade'" \
+	"  ORDER BY revision, id DESC) l USING (revision)" \
+	" ORDER BY r.revision"
 
 #define Q_RECORD_STEP \
 	"WITH d AS (DELETE FROM pim_migrate.version" \
@@ -102,8 +116,11 @@ static PmQuery q_store_revision = {.sql = Q_STORE_REVISION, .nargs = 11,
 	.argtypes = {TEXTOID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
 	TEXTOID, TEXTOID, BOOLOID, TEXTOID, TIMESTAMPTZOID, BOOLOID}};
 static PmQuery q_graph_heads = {.sql = Q_GRAPH_HEADS};
+static PmQuery q_find_prefix = {.sql = Q_FIND_PREFIX, .nargs = 1,
+.argtypes = {TEXTOID}};
 static PmQuery q_label_owner = {.sql = Q_LABEL_OWNER, .nargs = 1,
 .argtypes = {TEXTOID}};
+static PmQuery q_scan_scripts = {.sql = Q_SCAN_SCRIPTS};
 static PmQuery q_record_step = {.sql = Q_RECORD_STEP, .nargs = 7,
 	.argtypes = {TEXTARRAYOID, TEXTARRAYOID, TEXTOID, TEXTOID,
 	TIMESTAMPTZOID, TEXTOID, TEXTOID}};
@@ -289,10 +306,11 @@ list_to_text_array(List *items)
 /*
  * pm_catalog_load_graph
  *		Read every registered revision and the version rows, and build the
- *		graph.  One scan of each table; the scripts are not read.
+ *		graph.  One scan of each table; the scripts are not read.  problems:
+ *		see pm_graph_build.
  */
 PmGraph *
-pm_catalog_load_graph(void)
+pm_catalog_load_graph(List **problems)
 {
 	PmNode	   *nodes;
 	uint64		n;
@@ -311,8 +329,10 @@ pm_catalog_load_graph(void)
 		bool		isnull;
 
 		node->id = get_text(i, 1, NULL);
-		node->parent_names = get_text_array(i, 2, &node->nparents);
-		node->dep_names = get_text_array(i, 3, &node->ndeps);
+		node->parent_names = get_text_array(i, 2, &node->nparent_names);
+		node->dep_names = get_text_array(i, 3, &node->ndep_names);
+		node->nparents = node->nparent_names;
+		node->ndeps = node->ndep_names;
 		node->labels = get_text_array(i, 4, &node->nlabels);
 		node->message = get_text(i, 5, &isnull);
 		if (isnull)
@@ -324,7 +344,7 @@ pm_catalog_load_graph(void)
 	SPI_freetuptable(SPI_tuptable);
 
 	version = pm_catalog_version_rows();
-	return pm_graph_build(nodes, (int) n, version);
+	return pm_graph_build(nodes, (int) n, version, problems);
 }
 
 /*
@@ -429,6 +449,23 @@ pm_catalog_graph_heads(void)
 }
 
 /*
+ * pm_catalog_find_prefix
+ *		Up to two revision ids that start with prefix, in id order.
+ */
+List *
+pm_catalog_find_prefix(const char *prefix)
+{
+	Datum		arg = CStringGetTextDatum(prefix);
+	List	   *result = NIL;
+
+	run_query(&q_find_prefix, &arg, NULL, SPI_OK_SELECT);
+	for (uint64 i = 0; i < SPI_processed; i++)
+		result = lappend(result, get_text(i, 1, NULL));
+	SPI_freetuptable(SPI_tuptable);
+	return result;
+}
+
+/*
  * pm_catalog_label_owner
  *		The revision that declares a branch label, or NULL.
  */
@@ -473,4 +510,67 @@ pm_catalog_record_step(const char *revision, PmDirection direction,
 		nulls[6] = 'n';
 
 	run_query(&q_record_step, values, nulls, SPI_OK_INSERT);
+}
+
+/*
+ * pm_catalog_scan_scripts
+ *		Call visit for every revision with its scripts and stored checksum
+ *		(in a PmRevisionDef whose other fields are unset) and the checksum
+ *		of its last upgrade in the log (NULL if none).  A cursor reads 1,000
+ *		revisions at a time, in a context reset between batches, so memory
+ *		stays flat however long the history and its scripts.
+ */
+void
+pm_catalog_scan_scripts(PmScriptVisitor visit, void *arg)
+{
+	MemoryContext caller_cxt = CurrentMemoryContext;
+	MemoryContext batch_cxt = AllocSetContextCreate(caller_cxt,
+													"pim_migrate scan",
+													ALLOCSET_DEFAULT_SIZES);
+	PmUserContext save;
+	Portal		portal;
+
+	pm_catalog_become_owner(&save);
+	if (q_scan_scripts.plan == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(q_scan_scripts.sql, 0, NULL);
+
+		if (plan == NULL || SPI_keepplan(plan) != 0)
+			elog(ERROR, "SPI_prepare failed for \"%s\": %s",
+				 q_scan_scripts.sql, SPI_result_code_string(SPI_result));
+		q_scan_scripts.plan = plan;
+	}
+	portal = SPI_cursor_open(NULL, q_scan_scripts.plan, NULL, NULL,
+							 catalog_read_only);
+	pm_catalog_restore_user(&save);
+
+	for (;;)
+	{
+		pm_catalog_become_owner(&save);
+		SPI_cursor_fetch(portal, true, 1000);
+		pm_catalog_restore_user(&save);
+		if (SPI_processed == 0)
+			break;
+		MemoryContextSwitchTo(batch_cxt);
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			PmRevisionDef def = {0};
+			char	   *revision = get_text(i, 1, NULL);
+			char	   *stored = get_text(i, 4, NULL);
+
+			CHECK_FOR_INTERRUPTS();
+			def.revision = revision;
+			def.upgrade_sql = get_text(i, 2, NULL);
+			def.downgrade_sql = get_text(i, 3, NULL);
+			strlcpy(def.checksum, stored, sizeof(def.checksum));
+			visit(arg, revision, &def, get_text(i, 5, NULL));
+		}
+		SPI_freetuptable(SPI_tuptable);
+		MemoryContextSwitchTo(caller_cxt);
+		MemoryContextReset(batch_cxt);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	SPI_cursor_close(portal);
+	MemoryContextSwitchTo(caller_cxt);
+	MemoryContextDelete(batch_cxt);
 }

@@ -345,7 +345,7 @@ pm_exec_plan(PmGraph *graph, List *plan, Tuplestorestate *tupstore,
 			elog(ERROR, "revision \"%s\" disappeared during the migration",
 				 node->id);
 
-		parents = join_names(node->parent_names, node->nparents);
+		parents = join_names(node->parent_names, node->nparent_names);
 		if (step->direction == PM_UPGRADE)
 			ereport(NOTICE,
 					(errmsg("Running upgrade %s -> %s, %s",

@@ -23,6 +23,7 @@
 #include "postgres.h"
 
 #include "lib/stringinfo.h"
+#include "nodes/bitmapset.h"
 #include "miscadmin.h"
 
 #include "pim_migrate.h"
@@ -131,32 +132,79 @@ pm_graph_find_prefix(const PmGraph *graph, const char *prefix)
 }
 
 /*
+ * A problem of the stored graph.  Normally an error; while
+ * pim_migrate_verify() builds the graph (graph->problems set), a row for
+ * it instead, and the build goes on without the offending part.
+ */
+static void
+graph_problem(PmGraph *graph, int sqlstate, const char *revision,
+			  const char *hint, const char *fmt,...)
+pg_attribute_printf(5, 6);
+
+static void
+graph_problem(PmGraph *graph, int sqlstate, const char *revision,
+			  const char *hint, const char *fmt,...)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (;;)
+	{
+		va_list		args;
+		int			needed;
+
+		va_start(args, fmt);
+		needed = appendStringInfoVA(&buf, fmt, args);
+		va_end(args);
+		if (needed == 0)
+			break;
+		enlargeStringInfo(&buf, needed);
+	}
+
+	if (graph->problems == NULL)
+		ereport(ERROR,
+				(errcode(sqlstate),
+				 errmsg_internal("%s", buf.data),
+				 hint ? errhint("%s", hint) : 0));
+	else
+	{
+		PmProblem  *p = palloc(sizeof(PmProblem));
+
+		p->revision = pstrdup(revision);
+		p->problem = buf.data;
+		*graph->problems = lappend(*graph->problems, p);
+	}
+}
+
+/*
  * Resolve the names of one kind of edge.  depends_on may also name a
  * branch label, which stands for the revision that declares it.
  */
 static int *
-resolve_edges(PmGraph *graph, PmNode *node, char **names, int n,
+resolve_edges(PmGraph *graph, PmNode *node, char **names, int *n,
 			  bool allow_label, const char *what)
 {
 	int		   *result;
+	int			kept = 0;
 
-	if (n == 0)
+	if (*n == 0)
 		return NULL;
-	result = palloc(sizeof(int) * n);
-	for (int i = 0; i < n; i++)
+	result = palloc(sizeof(int) * *n);
+	for (int i = 0; i < *n; i++)
 	{
 		int			idx = pm_graph_find(graph, names[i]);
 
 		if (idx < 0 && allow_label)
 			idx = pm_graph_find_label(graph, names[i]);
 		if (idx < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-					 errmsg("revision \"%s\" has unknown %s \"%s\"",
-							node->id, what, names[i]),
-					 errhint("Register the missing revision, or correct the one that names it.")));
-		result[i] = idx;
+			graph_problem(graph, ERRCODE_INVALID_OBJECT_DEFINITION, node->id,
+						  "Register the missing revision, or correct the one that names it.",
+						  "revision \"%s\" has unknown %s \"%s\"",
+						  node->id, what, names[i]);
+		else
+			result[kept++] = idx;
 	}
+	*n = kept;
 	return result;
 }
 
@@ -236,18 +284,16 @@ build_topo(PmGraph *graph)
 			if (--indegree[node->dependents[j]] == 0)
 				graph->topo[tail++] = node->dependents[j];
 	}
-	if (tail < graph->n)
-	{
-		int			i;
-
-		for (i = 0; i < graph->n && indegree[i] == 0; i++)
-			;
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-				 errmsg("revision graph has a cycle"),
-				 errdetail("%d revisions, among them \"%s\", descend from themselves.",
-						   graph->n - tail, graph->revs[i].id)));
-	}
+	/* whatever is left stands on a cycle; in verify, it ends the order */
+	for (int i = 0; i < graph->n && tail < graph->n; i++)
+		if (indegree[i] > 0)
+		{
+			graph_problem(graph, ERRCODE_INVALID_OBJECT_DEFINITION,
+						  graph->revs[i].id, NULL,
+						  "revision \"%s\" descends from itself (a cycle in the revision graph)",
+						  graph->revs[i].id);
+			graph->topo[tail++] = i;
+		}
 	pfree(indegree);
 }
 
@@ -315,10 +361,11 @@ inherit_labels(PmGraph *graph)
  *		Build the graph from nodes read from the catalog (names only, as
  *		stored) and the version rows.  Takes ownership of the nodes array.
  *		Raises 42P17 for dangling edges, duplicate labels and cycles, and
- *		42704 for a version row naming no revision.
+ *		42704 for a version row naming no revision; with problems, lists
+ *		them there (PmProblem) and builds what is sound.
  */
 PmGraph *
-pm_graph_build(PmNode *nodes, int n, List *version_rows)
+pm_graph_build(PmNode *nodes, int n, List *version_rows, List **problems)
 {
 	PmGraph    *graph = palloc0(sizeof(PmGraph));
 	int			nlabels = 0;
@@ -329,6 +376,7 @@ pm_graph_build(PmNode *nodes, int n, List *version_rows)
 
 	graph->n = n;
 	graph->revs = nodes;
+	graph->problems = problems;
 	qsort(nodes, n, sizeof(PmNode), node_cmp);
 
 	for (int i = 0; i < n; i++)
@@ -342,22 +390,30 @@ pm_graph_build(PmNode *nodes, int n, List *version_rows)
 			graph->nlabels++;
 		}
 	qsort(graph->labels, graph->nlabels, sizeof(PmLabel), label_cmp);
-	for (int i = 1; i < graph->nlabels; i++)
-		if (strcmp(graph->labels[i - 1].label, graph->labels[i].label) == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-					 errmsg("branch label \"%s\" is declared by both \"%s\" and \"%s\"",
-							graph->labels[i].label,
-							nodes[graph->labels[i - 1].rev].id,
-							nodes[graph->labels[i].rev].id)));
+	{
+		int			kept = 0;
 
+		for (int i = 0; i < graph->nlabels; i++)
+		{
+			PmLabel    *label = &graph->labels[i];
+
+			if (kept > 0 && strcmp(graph->labels[kept - 1].label, label->label) == 0)
+				graph_problem(graph, ERRCODE_INVALID_OBJECT_DEFINITION,
+							  nodes[label->rev].id, NULL,
+							  "branch label \"%s\" is declared by both \"%s\" and \"%s\"",
+							  label->label, nodes[graph->labels[kept - 1].rev].id,
+							  nodes[label->rev].id);
+			else
+				graph->labels[kept++] = *label;
+		}
+		graph->nlabels = kept;
+	}
 	for (int i = 0; i < graph->nlabels; i++)
 		if (pm_graph_find(graph, graph->labels[i].label) >= 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-					 errmsg("branch label \"%s\" of revision \"%s\" is also a revision id",
-							graph->labels[i].label,
-							nodes[graph->labels[i].rev].id)));
+			graph_problem(graph, ERRCODE_INVALID_OBJECT_DEFINITION,
+						  nodes[graph->labels[i].rev].id, NULL,
+						  "branch label \"%s\" of revision \"%s\" is also a revision id",
+						  graph->labels[i].label, nodes[graph->labels[i].rev].id);
 
 	for (int i = 0; i < n; i++)
 	{
@@ -365,9 +421,9 @@ pm_graph_build(PmNode *nodes, int n, List *version_rows)
 		int			kept = 0;
 
 		node->parents = resolve_edges(graph, node, node->parent_names,
-									  node->nparents, false, "down_revision");
+									  &node->nparents, false, "down_revision");
 		node->deps = resolve_edges(graph, node, node->dep_names,
-								   node->ndeps, true, "dependency");
+								   &node->ndeps, true, "dependency");
 
 		/*
 		 * A dependency that is also a down_revision adds nothing; keeping
@@ -398,11 +454,18 @@ pm_graph_build(PmNode *nodes, int n, List *version_rows)
 		int			idx = pm_graph_find(graph, id);
 
 		if (idx < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("Can't locate revision identified by '%s'", id),
-					 errdetail("The revision is named by a row of pim_migrate.version but is not registered."),
-					 errhint("Register the revision, or set the current revision with pim_migrate_stamp().")));
+		{
+			if (problems == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_OBJECT),
+						 errmsg("Can't locate revision identified by '%s'", id),
+						 errdetail("The revision is named by a row of pim_migrate.version but is not registered."),
+						 errhint("Register the revision, or set the current revision with pim_migrate_stamp().")));
+			graph_problem(graph, ERRCODE_UNDEFINED_OBJECT, id, NULL,
+						  "version row names revision \"%s\", which is not registered",
+						  id);
+			continue;
+		}
 		nodes[idx].in_version = true;
 		start[nstart++] = idx;
 	}
@@ -600,60 +663,230 @@ pm_graph_mark_lineage(PmGraph *graph, int rev, int mark, bool with_deps)
 }
 
 /*
- * pm_graph_plan_upgrade
- *		The steps (a List of PmStep) that bring every revision of the target
- *		and all its ancestors to applied, parents before children.
+ * Mark the ancestors of rev that are in the plan (mark todo), rev
+ * included, as a set of plan-local indexes (mark_below).  Walking only
+ * through plan members is enough: a revision outside an upgrade plan is
+ * applied, and so is all it stands on (and the mirror for a downgrade).
  */
-List *
-pm_graph_plan_upgrade(PmGraph *graph, const PmTarget *target)
+static Bitmapset *
+plan_ancestors(PmGraph *graph, int rev, int todo)
 {
-	int			mark = pm_graph_new_mark(graph);
-	List	   *plan = NIL;
+	Bitmapset  *result = NULL;
+	int		   *stack = palloc(sizeof(int) * (graph->n + 1));
+	int			depth = 0;
 
-	pm_graph_mark_ancestors(graph, target->revs, target->nrevs, mark, true);
-	for (int i = 0; i < graph->n; i++)
+	stack[depth++] = rev;
+	result = bms_add_member(result, graph->revs[rev].mark_below);
+	while (depth > 0)
 	{
-		int			rev = graph->topo[i];
+		PmNode	   *node = &graph->revs[stack[--depth]];
+		int		   *edges[2] = {node->parents, node->deps};
+		int			nedges[2] = {node->nparents, node->ndeps};
 
-		if (graph->revs[rev].mark == mark)
+		for (int k = 0; k < 2; k++)
+			for (int j = 0; j < nedges[k]; j++)
+			{
+				PmNode	   *up = &graph->revs[edges[k][j]];
+
+				if (up->mark != todo || bms_is_member(up->mark_below, result))
+					continue;
+				result = bms_add_member(result, up->mark_below);
+				stack[depth++] = edges[k][j];
+			}
+	}
+	pfree(stack);
+	return result;
+}
+
+/*
+ * The order in which Alembic runs a plan (RevisionMap._topological_sort):
+ * start from the heads, in id order (Alembic's file order), and walk down
+ * one line at a time, emitting a revision once no other line still has
+ * it below; switch lines when the current one reaches a revision another
+ * still needs.  This is the order its documentation shows, so an Alembic
+ * user sees the same NOTICEs.  Returns the plan newest first.
+ *
+ * plan holds node indexes (any order), heads the revisions to start from.
+ * The ancestor sets are bitmaps over the plan only, recomputed at merges
+ * and dependencies, so the cost is the plan's length times the number of
+ * such forks in it, never the length of the whole history.
+ */
+static List *
+alembic_order(PmGraph *graph, const int *plan, int nplan, List *heads)
+{
+	int			todo = pm_graph_new_mark(graph);
+	int			emitted_mark;
+	List	   *frontier = NIL;	/* node indexes */
+	List	   *ancestors = NIL;	/* Bitmapset per frontier entry */
+	List	   *output = NIL;
+	int			idx = 0;
+	ListCell   *lc;
+
+	for (int i = 0; i < nplan; i++)
+	{
+		graph->revs[plan[i]].mark = todo;
+		graph->revs[plan[i]].mark_below = i;
+	}
+	emitted_mark = pm_graph_new_mark(graph);
+
+	foreach(lc, heads)
+	{
+		int			h = lfirst_int(lc);
+
+		if (graph->revs[h].mark == todo && !list_member_int(frontier, h))
+			frontier = lappend_int(frontier, h);
+	}
+	list_sort(frontier, list_int_cmp);
+	foreach(lc, frontier)
+		ancestors = lappend(ancestors,
+							plan_ancestors(graph, lfirst_int(lc), todo));
+
+	while (frontier != NIL)
+	{
+		int			candidate = list_nth_int(frontier, idx);
+		PmNode	   *node = &graph->revs[candidate];
+		int			local = node->mark_below;
+		int			other = -1;
+		List	   *to_add = NIL;
+		int		   *edges[2];
+		int			nedges[2];
+
+		CHECK_FOR_INTERRUPTS();
+		for (int j = 0; j < list_length(ancestors); j++)
+			if (j != idx && bms_is_member(local, list_nth(ancestors, j)))
+			{
+				other = j;
+				break;
+			}
+		if (other >= 0)
 		{
-			PmStep	   *step = palloc(sizeof(PmStep));
-
-			step->rev = rev;
-			step->direction = PM_UPGRADE;
-			plan = lappend(plan, step);
+			/* another line still needs this revision: walk that one */
+			idx = other;
+			continue;
 		}
+
+		if (node->mark != emitted_mark)
+		{
+			output = lappend_int(output, candidate);
+			node->mark = emitted_mark;
+		}
+
+		edges[0] = node->parents;
+		nedges[0] = node->nparents;
+		edges[1] = node->deps;
+		nedges[1] = node->ndeps;
+		for (int k = 0; k < 2; k++)
+			for (int j = 0; j < nedges[k]; j++)
+			{
+				int			up = edges[k][j];
+
+				if (graph->revs[up].mark == todo &&
+					!list_member_int(frontier, up) &&
+					!list_member_int(to_add, up))
+					to_add = lappend_int(to_add, up);
+			}
+
+		if (to_add == NIL)
+		{
+			frontier = list_delete_nth_cell(frontier, idx);
+			ancestors = list_delete_nth_cell(ancestors, idx);
+			idx = Max(idx - 1, 0);
+		}
+		else if (node->ndeps == 0 && node->nparents == 1)
+		{
+			/* plain movement down a line */
+			Bitmapset  *anc = list_nth(ancestors, idx);
+
+			lfirst_int(list_nth_cell(frontier, idx)) = linitial_int(to_add);
+			lfirst(list_nth_cell(ancestors, idx)) = bms_del_member(anc, local);
+		}
+		else
+		{
+			bool		first = true;
+
+			foreach(lc, to_add)
+			{
+				int			up = lfirst_int(lc);
+				Bitmapset  *anc = plan_ancestors(graph, up, todo);
+
+				if (first)
+				{
+					lfirst_int(list_nth_cell(frontier, idx)) = up;
+					lfirst(list_nth_cell(ancestors, idx)) = anc;
+					first = false;
+				}
+				else
+				{
+					frontier = lappend_int(frontier, up);
+					ancestors = lappend(ancestors, anc);
+				}
+			}
+		}
+	}
+	return output;
+}
+
+/* Steps from an order of revisions; backwards for an upgrade. */
+static List *
+make_plan(List *order, PmDirection direction)
+{
+	List	   *plan = NIL;
+	int			n = list_length(order);
+
+	for (int i = 0; i < n; i++)
+	{
+		PmStep	   *step = palloc(sizeof(PmStep));
+
+		step->rev = list_nth_int(order,
+								 direction == PM_UPGRADE ? n - 1 - i : i);
+		step->direction = direction;
+		plan = lappend(plan, step);
 	}
 	return plan;
 }
 
 /*
+ * pm_graph_plan_upgrade
+ *		The steps (a List of PmStep) that bring every revision of the target
+ *		and all its ancestors to applied, parents before children, in
+ *		Alembic's order.
+ */
+List *
+pm_graph_plan_upgrade(PmGraph *graph, const PmTarget *target)
+{
+	int			mark = pm_graph_new_mark(graph);
+	int		   *todo = palloc(sizeof(int) * (graph->n + 1));
+	int			n = 0;
+	List	   *heads = NIL;
+
+	pm_graph_mark_ancestors(graph, target->revs, target->nrevs, mark, true);
+	for (int i = 0; i < graph->n; i++)
+		if (graph->revs[i].mark == mark)
+			todo[n++] = i;
+	for (int i = 0; i < target->nrevs; i++)
+		heads = lappend_int(heads, target->revs[i]);
+	return make_plan(alembic_order(graph, todo, n, heads), PM_UPGRADE);
+}
+
+/*
  * pm_graph_plan_downgrade
  *		The steps that take back every applied revision standing on the
- *		roots (the roots included), dependents too, newest first.
+ *		roots (the roots included), dependents too, newest first, in
+ *		Alembic's order.
  */
 List *
 pm_graph_plan_downgrade(PmGraph *graph, const int *roots, int nroots)
 {
 	int			mark = pm_graph_new_mark(graph);
-	List	   *plan = NIL;
+	int		   *todo = palloc(sizeof(int) * (graph->n + 1));
+	int			n = 0;
 
 	pm_graph_mark_descendants(graph, roots, nroots, mark);
-	for (int i = graph->n - 1; i >= 0; i--)
-	{
-		int			rev = graph->topo[i];
-		PmNode	   *node = &graph->revs[rev];
-
-		if (node->mark == mark && node->applied)
-		{
-			PmStep	   *step = palloc(sizeof(PmStep));
-
-			step->rev = rev;
-			step->direction = PM_DOWNGRADE;
-			plan = lappend(plan, step);
-		}
-	}
-	return plan;
+	for (int i = 0; i < graph->n; i++)
+		if (graph->revs[i].mark == mark && graph->revs[i].applied)
+			todo[n++] = i;
+	return make_plan(alembic_order(graph, todo, n, pm_graph_current(graph)),
+					 PM_DOWNGRADE);
 }
 
 /*

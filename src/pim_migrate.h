@@ -38,13 +38,16 @@
  */
 #define PM_MAX_NAME_LEN		128
 
+/* What a step does; also the operation recorded in pim_migrate.log. */
 typedef enum PmDirection
 {
 	PM_UPGRADE,
-	PM_DOWNGRADE
+	PM_DOWNGRADE,
+	PM_STAMP
 } PmDirection;
 
-#define pm_direction_name(d) ((d) == PM_UPGRADE ? "upgrade" : "downgrade")
+#define pm_direction_name(d) \
+	((d) == PM_UPGRADE ? "upgrade" : (d) == PM_DOWNGRADE ? "downgrade" : "stamp")
 
 /*
  * A revision as it is registered: parsed from a revision file or given to
@@ -80,8 +83,10 @@ typedef struct PmNode
 	char	  **eff_labels;		/* declared or inherited (Alembic's view) */
 	int			neff_labels;
 	char	  **parent_names;	/* as stored, for display */
-	int			nparents;
+	int			nparent_names;
 	char	  **dep_names;
+	int			ndep_names;
+	int			nparents;		/* resolved edges */
 	int			ndeps;
 	int		   *parents;
 	int		   *deps;
@@ -107,7 +112,15 @@ typedef struct PmGraph
 	int			napplied;
 	int			nversion;
 	int			mark_epoch;
+	List	  **problems;		/* while verifying: where problems go */
 } PmGraph;
+
+/* A problem pim_migrate_verify() reports. */
+typedef struct PmProblem
+{
+	char	   *revision;
+	char	   *problem;
+} PmProblem;
 
 typedef struct PmLabel
 {
@@ -151,12 +164,17 @@ extern void pm_catalog_connect(PmCall *call, bool read_only);
 extern void pm_catalog_disconnect(PmCall *call);
 extern void pm_catalog_become_owner(PmUserContext *save);
 extern void pm_catalog_restore_user(const PmUserContext *save);
-extern PmGraph *pm_catalog_load_graph(void);
+extern PmGraph *pm_catalog_load_graph(List **problems);
 extern List *pm_catalog_version_rows(void);
 extern PmRevisionDef *pm_catalog_fetch_revision(const char *revision);
 extern void pm_catalog_store_revision(const PmRevisionDef *def, bool replace);
 extern List *pm_catalog_graph_heads(void);
 extern char *pm_catalog_label_owner(const char *label);
+extern List *pm_catalog_find_prefix(const char *prefix);
+typedef void (*PmScriptVisitor) (void *arg, const char *revision,
+								 PmRevisionDef *scripts,
+								 const char *applied_checksum);
+extern void pm_catalog_scan_scripts(PmScriptVisitor visit, void *arg);
 extern void pm_catalog_record_step(const char *revision, PmDirection direction,
 								   List *version_deletes,
 								   List *version_inserts,
@@ -176,7 +194,8 @@ extern const char *pm_revfile_header_key(const char *text, int len);
 /* graph.c */
 extern int	pm_cstring_cmp(const ListCell *a, const ListCell *b);
 extern char *pm_join_list(List *cstrings);
-extern PmGraph *pm_graph_build(PmNode *nodes, int n, List *version_rows);
+extern PmGraph *pm_graph_build(PmNode *nodes, int n, List *version_rows,
+							  List **problems);
 extern int	pm_graph_find(const PmGraph *graph, const char *id);
 extern int	pm_graph_find_label(const PmGraph *graph, const char *label);
 extern List *pm_graph_find_prefix(const PmGraph *graph, const char *prefix);
@@ -206,6 +225,8 @@ extern PmTarget *pm_target_resolve(PmGraph *graph, const char *text);
 extern PmTarget *pm_target_upgrade(PmGraph *graph, const char *text);
 extern int	pm_target_downgrade(PmGraph *graph, const char *text, List **roots);
 extern int	pm_target_history(PmGraph *graph, const char *range);
+extern List *pm_target_stamp(PmGraph *graph, const char *text, bool purge,
+							 List **dests);
 extern int	pm_target_resolve_one(PmGraph *graph, const char *text);
 
 /* executor.c */

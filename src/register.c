@@ -118,27 +118,47 @@ same_content(const PmRevisionDef *a, const PmRevisionDef *b)
 		lists_equal(a->depends_on, b->depends_on);
 }
 
-/* A parent (or a dependency, which may be a label) must exist. */
-static void
-check_exists(const char *revision, List *names, bool allow_label,
-			 const char *what)
+/*
+ * Parents and dependencies must exist.  A dependency may name a branch
+ * label, kept as written; a unique prefix of four or more characters is
+ * replaced by the full id, as Alembic's command line does.  Returns the
+ * names to store.
+ */
+static List *
+resolve_existing(const char *revision, List *names, bool allow_label,
+				 const char *what)
 {
+	List	   *result = NIL;
 	ListCell   *lc;
 
 	foreach(lc, names)
 	{
-		const char *name = lfirst(lc);
+		char	   *name = lfirst(lc);
+		List	   *candidates;
 
-		if (pm_catalog_fetch_revision(name) != NULL)
+		if (pm_catalog_fetch_revision(name) != NULL ||
+			(allow_label && pm_catalog_label_owner(name) != NULL))
+		{
+			result = lappend(result, name);
 			continue;
-		if (allow_label && pm_catalog_label_owner(name) != NULL)
-			continue;
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-				 errmsg("revision \"%s\" has unknown %s \"%s\"",
-						revision, what, name),
-				 errhint("Register revisions in order, parents first.")));
+		}
+		candidates = strlen(name) >= 4 ? pm_catalog_find_prefix(name) : NIL;
+		if (list_length(candidates) > 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("revision prefix \"%s\" is ambiguous", name),
+					 errdetail("It matches %s and more.",
+							   (char *) linitial(candidates)),
+					 errhint("Give more characters of the revision id.")));
+		if (candidates == NIL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+					 errmsg("revision \"%s\" has unknown %s \"%s\"",
+							revision, what, name),
+					 errhint("Register revisions in order, parents first.")));
+		result = lappend(result, linitial(candidates));
 	}
+	return result;
 }
 
 /*
@@ -148,7 +168,7 @@ check_exists(const char *revision, List *names, bool allow_label,
 static void
 check_replace(const PmRevisionDef *def)
 {
-	PmGraph    *graph = pm_catalog_load_graph();
+	PmGraph    *graph = pm_catalog_load_graph(NULL);
 	int			self = pm_graph_find(graph, def->revision);
 	int		   *start;
 	int			nstart = 0;
@@ -207,12 +227,20 @@ pm_register_revision(PmRevisionDef *def)
 		pm_exec_check_script(def->revision, PM_DOWNGRADE, def->downgrade_sql);
 	pm_revfile_checksum(def);
 
+	def->down_revisions = resolve_existing(def->revision, def->down_revisions,
+										   false, "down_revision");
+	def->depends_on = resolve_existing(def->revision, def->depends_on, true,
+									   "dependency");
 	existing = pm_catalog_fetch_revision(def->revision);
 	if (existing && same_content(existing, def))
 		return def->revision;
 
-	check_exists(def->revision, def->down_revisions, false, "down_revision");
-	check_exists(def->revision, def->depends_on, true, "dependency");
+	/* labels and ids share one namespace, as in Alembic's revision map */
+	if (pm_catalog_label_owner(def->revision) != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("revision id \"%s\" is already a branch label of revision \"%s\"",
+						def->revision, pm_catalog_label_owner(def->revision))));
 	foreach(lc, def->branch_labels)
 	{
 		const char *label = lfirst(lc);
@@ -223,6 +251,11 @@ pm_register_revision(PmRevisionDef *def)
 					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 					 errmsg("branch label \"%s\" is already declared by revision \"%s\"",
 							label, owner)));
+		if (strcmp(label, def->revision) == 0 ||
+			pm_catalog_fetch_revision(label) != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+					 errmsg("branch label \"%s\" is also a revision id", label)));
 	}
 
 	if (existing)

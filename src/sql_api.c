@@ -20,6 +20,7 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "utils/array.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
@@ -34,6 +35,10 @@ PG_FUNCTION_INFO_V1(pim_migrate_heads);
 PG_FUNCTION_INFO_V1(pim_migrate_history);
 PG_FUNCTION_INFO_V1(pim_migrate_show);
 PG_FUNCTION_INFO_V1(pim_migrate_status);
+PG_FUNCTION_INFO_V1(pim_migrate_branches);
+PG_FUNCTION_INFO_V1(pim_migrate_stamp);
+PG_FUNCTION_INFO_V1(pim_migrate_merge);
+PG_FUNCTION_INFO_V1(pim_migrate_verify);
 
 /*
  * True while this backend runs revision scripts.  A script that called a
@@ -246,7 +251,7 @@ migrate(FunctionCallInfo fcinfo, PmDirection direction)
 	pm_catalog_connect(&call, false);
 	pm_lock_migration();
 
-	graph = pm_catalog_load_graph();
+	graph = pm_catalog_load_graph(NULL);
 	if (direction == PM_UPGRADE)
 		plan = pm_graph_plan_upgrade(graph,
 									 pm_target_upgrade(graph, target_text));
@@ -356,7 +361,7 @@ pim_migrate_heads(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	pm_catalog_connect(&call, true);
-	graph = pm_catalog_load_graph();
+	graph = pm_catalog_load_graph(NULL);
 	foreach(lc, pm_graph_heads(graph))
 	{
 		PmNode	   *node = &graph->revs[lfirst_int(lc)];
@@ -392,7 +397,7 @@ pim_migrate_history(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	pm_catalog_connect(&call, true);
-	graph = pm_catalog_load_graph();
+	graph = pm_catalog_load_graph(NULL);
 
 	if (PG_ARGISNULL(0))
 	{
@@ -412,9 +417,9 @@ pim_migrate_history(PG_FUNCTION_ARGS)
 		if (node->mark != mark)
 			continue;
 		values[0] = CStringGetTextDatum(node->id);
-		values[1] = names_array(node->parent_names, node->nparents);
+		values[1] = names_array(node->parent_names, node->nparent_names);
 		values[2] = names_array(node->eff_labels, node->neff_labels);
-		values[3] = names_array(node->dep_names, node->ndeps);
+		values[3] = names_array(node->dep_names, node->ndep_names);
 		values[4] = CStringGetTextDatum(node->message);
 		values[5] = BoolGetDatum(node->nchildren == 0);
 		values[6] = BoolGetDatum(node->nchildren > 1);
@@ -449,7 +454,7 @@ pim_migrate_show(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	pm_catalog_connect(&call, true);
-	graph = pm_catalog_load_graph();
+	graph = pm_catalog_load_graph(NULL);
 	def = pm_catalog_fetch_revision(graph->revs[pm_target_resolve_one(graph, text)].id);
 
 	values[0] = CStringGetTextDatum(def->revision);
@@ -490,7 +495,7 @@ pim_migrate_status(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	pm_catalog_connect(&call, true);
-	graph = pm_catalog_load_graph();
+	graph = pm_catalog_load_graph(NULL);
 
 	values[0] = ids_array(graph, pm_graph_current(graph));
 	values[1] = ids_array(graph, pm_graph_heads(graph));
@@ -498,6 +503,302 @@ pim_migrate_status(PG_FUNCTION_ARGS)
 	values[3] = BoolGetDatum(graph->n == graph->napplied);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 
+	pm_catalog_disconnect(&call);
+	return (Datum) 0;
+}
+
+/*
+ * pim_migrate_branches() -> TABLE(revision text, next_revisions text[],
+ *								   message text)
+ *
+ * The branch points (revisions that are the down_revision of several), in
+ * id order, with the revisions that follow each.
+ */
+Datum
+pim_migrate_branches(PG_FUNCTION_ARGS)
+{
+	PmCall		call;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	PmGraph    *graph;
+
+	InitMaterializedSRF(fcinfo, 0);
+	pm_catalog_connect(&call, true);
+	graph = pm_catalog_load_graph(NULL);
+	for (int i = 0; i < graph->n; i++)
+	{
+		PmNode	   *node = &graph->revs[i];
+		List	   *next = NIL;
+		Datum		values[3];
+		bool		nulls[3] = {0};
+
+		if (node->nchildren < 2)
+			continue;
+		for (int j = 0; j < node->nchildren; j++)
+			next = lappend_int(next, node->children[j]);
+		values[0] = CStringGetTextDatum(node->id);
+		values[1] = ids_array(graph, next);
+		values[2] = CStringGetTextDatum(node->message);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values,
+							 nulls);
+	}
+	pm_catalog_disconnect(&call);
+	return (Datum) 0;
+}
+
+/*
+ * pim_migrate_stamp(target text, purge bool DEFAULT false) -> SETOF text
+ *
+ * Sets the version rows to target without running any script, as
+ * Alembic's stamp: several targets separated by commas stamp several
+ * heads; a target below the current rows stamps down.  Each target gets a
+ * log row (operation stamp).  Returns the new current, in id order.
+ */
+Datum
+pim_migrate_stamp(PG_FUNCTION_ARGS)
+{
+	PmCall		call;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *text = required_text(fcinfo, 0, "target");
+	bool		purge = PG_ARGISNULL(1) ? false : PG_GETARG_BOOL(1);
+	char	   *applied_by = GetUserNameFromId(GetUserId(), false);
+	PmGraph    *graph;
+	List	   *rows;
+	List	   *dests;
+	List	   *deletes = NIL;
+	List	   *inserts = NIL;
+	ListCell   *lc;
+	TimestampTz now = GetCurrentTimestamp();
+
+	check_not_migrating();
+	InitMaterializedSRF(fcinfo, 0);
+	pm_catalog_connect(&call, false);
+	pm_lock_migration();
+	graph = pm_catalog_load_graph(NULL);
+	rows = pm_target_stamp(graph, text, purge, &dests);
+
+	for (int i = 0; i < graph->n; i++)
+	{
+		bool		stays = list_member_int(rows, i);
+
+		if (graph->revs[i].in_version && !stays)
+			deletes = lappend(deletes, graph->revs[i].id);
+		else if (!graph->revs[i].in_version && stays)
+			inserts = lappend(inserts, graph->revs[i].id);
+	}
+	if (dests == NIL)
+		pm_catalog_record_step("base", PM_STAMP, deletes, inserts, now,
+							   applied_by, NULL);
+	foreach(lc, dests)
+	{
+		PmNode	   *node = &graph->revs[lfirst_int(lc)];
+
+		ereport(NOTICE,
+				(errmsg("Stamping %s, %s", node->id, node->message)));
+		pm_catalog_record_step(node->id, PM_STAMP, deletes, inserts, now,
+							   applied_by, NULL);
+		deletes = inserts = NIL;
+	}
+
+	foreach(lc, rows)
+	{
+		Datum		value = CStringGetTextDatum(graph->revs[lfirst_int(lc)].id);
+		bool		isnull = false;
+
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value,
+							 &isnull);
+	}
+	pm_catalog_disconnect(&call);
+	return (Datum) 0;
+}
+
+/*
+ * pim_migrate_merge(revisions text[] DEFAULT '{heads}', message text
+ *					 DEFAULT 'merge', revision text DEFAULT NULL,
+ *					 branch_labels text[] DEFAULT NULL) -> text
+ *
+ * Registers an empty revision whose down_revisions are the revisions the
+ * targets name (Alembic's merge; revision and branch_labels as its
+ * --rev-id and --branch-label).  Returns its id.
+ */
+Datum
+pim_migrate_merge(PG_FUNCTION_ARGS)
+{
+	PmCall		call;
+	PmRevisionDef *def = palloc0(sizeof(PmRevisionDef));
+	List	   *targets = text_array_arg(fcinfo, 0, "revisions");
+	PmGraph    *graph;
+	List	   *parents = NIL;
+	int		   *arr;
+	int			n = 0;
+	char	   *id;
+	ListCell   *lc;
+
+	if (PG_ARGISNULL(0))
+		targets = list_make1(pstrdup("heads"));
+	def->message = PG_ARGISNULL(1) ? pstrdup("merge") :
+		text_to_cstring(PG_GETARG_TEXT_PP(1));
+	def->branch_labels = text_array_arg(fcinfo, 3, "branch_labels");
+	def->upgrade_sql = pstrdup("");
+	def->downgrade_sql = pstrdup("");
+	def->transactional = true;
+
+	check_not_migrating();
+	pm_catalog_connect(&call, false);
+	pm_lock_migration();
+	def->revision = PG_ARGISNULL(2) ? new_revision_id() :
+		text_to_cstring(PG_GETARG_TEXT_PP(2));
+	pm_register_check_name(def->revision, "revision id");
+
+	graph = pm_catalog_load_graph(NULL);
+	foreach(lc, targets)
+	{
+		PmTarget   *t = pm_target_resolve(graph, lfirst(lc));
+
+		for (int i = 0; i < t->nrevs; i++)
+		{
+			if (list_member_int(parents, t->revs[i]))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("Duplicate head revisions specified"),
+						 errdetail("Revision \"%s\" is named twice.",
+								   graph->revs[t->revs[i]].id)));
+			parents = lappend_int(parents, t->revs[i]);
+		}
+	}
+	if (parents == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("nothing to merge"),
+				 errdetail("The targets name no revision.")));
+
+	/* a merge of a revision with its own ancestor would merge nothing */
+	arr = palloc(sizeof(int) * list_length(parents));
+	foreach(lc, parents)
+	{
+		int			mark = pm_graph_new_mark(graph);
+		ListCell   *lc2;
+
+		arr[n] = lfirst_int(lc);
+		pm_graph_mark_ancestors(graph, &arr[n], 1, mark, false);
+		foreach(lc2, parents)
+			if (lfirst_int(lc2) != arr[n] &&
+				graph->revs[lfirst_int(lc2)].mark == mark)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("Requested revision %s overlaps with other requested revisions %s",
+								graph->revs[lfirst_int(lc2)].id,
+								graph->revs[arr[n]].id),
+						 errhint("Merge heads: revisions that do not stand on each other.")));
+		def->down_revisions = lappend(def->down_revisions,
+									  graph->revs[arr[n]].id);
+		n++;
+	}
+
+	id = MemoryContextStrdup(call.caller_cxt, pm_register_revision(def));
+	pm_catalog_disconnect(&call);
+	PG_RETURN_TEXT_P(cstring_to_text(id));
+}
+
+/* What pim_migrate_verify gathers while it scans the scripts. */
+typedef struct VerifyState
+{
+	PmGraph    *graph;
+	MemoryContext cxt;			/* where problems live */
+	List	   *problems;
+} VerifyState;
+
+static void
+verify_scripts(void *arg, const char *revision, PmRevisionDef *scripts,
+			   const char *applied_checksum)
+{
+	VerifyState *state = (VerifyState *) arg;
+	char		stored[sizeof(scripts->checksum)];
+	const char *problem = NULL;
+	int			rev;
+
+	strlcpy(stored, scripts->checksum, sizeof(stored));
+	pm_revfile_checksum(scripts);
+	rev = pm_graph_find(state->graph, revision);
+	if (strcmp(stored, scripts->checksum) != 0)
+		problem = "its scripts do not match its stored checksum";
+	else if (applied_checksum && rev >= 0 && state->graph->revs[rev].applied &&
+			 strcmp(applied_checksum, stored) != 0)
+		problem = "its scripts changed since it was applied";
+	if (problem)
+	{
+		MemoryContext old = MemoryContextSwitchTo(state->cxt);
+		PmProblem  *p = palloc(sizeof(PmProblem));
+
+		p->revision = pstrdup(revision);
+		p->problem = pstrdup(problem);
+		state->problems = lappend(state->problems, p);
+		MemoryContextSwitchTo(old);
+	}
+}
+
+static int
+problem_cmp(const ListCell *a, const ListCell *b)
+{
+	const PmProblem *pa = lfirst(a);
+	const PmProblem *pb = lfirst(b);
+	int			c = strcmp(pa->revision, pb->revision);
+
+	return c != 0 ? c : strcmp(pa->problem, pb->problem);
+}
+
+/*
+ * pim_migrate_verify() -> TABLE(revision text, problem text)
+ *
+ * Zero rows when healthy.  Reports, without stopping at the first: unknown
+ * down_revisions and dependencies, cycles, a branch label declared twice
+ * or equal to a revision id, version rows naming unknown revisions or
+ * standing below another version row, and revisions whose scripts no
+ * longer match their checksum or changed since they were applied.
+ */
+Datum
+pim_migrate_verify(PG_FUNCTION_ARGS)
+{
+	PmCall		call;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	VerifyState state = {0};
+	List	   *rows;
+	ListCell   *lc;
+
+	InitMaterializedSRF(fcinfo, 0);
+	pm_catalog_connect(&call, true);
+	state.cxt = CurrentMemoryContext;
+	state.graph = pm_catalog_load_graph(&state.problems);
+
+	/* version rows must be the minimal set of applied heads */
+	rows = pm_graph_current(state.graph);
+	foreach(lc, rows)
+	{
+		PmNode	   *node = &state.graph->revs[lfirst_int(lc)];
+
+		if (node->napplied_children > 0)
+		{
+			PmProblem  *p = palloc(sizeof(PmProblem));
+
+			p->revision = node->id;
+			p->problem = psprintf("version row \"%s\" stands below another applied revision",
+								  node->id);
+			state.problems = lappend(state.problems, p);
+		}
+	}
+	pm_catalog_scan_scripts(verify_scripts, &state);
+
+	list_sort(state.problems, problem_cmp);
+	foreach(lc, state.problems)
+	{
+		PmProblem  *p = lfirst(lc);
+		Datum		values[2];
+		bool		nulls[2] = {0};
+
+		values[0] = CStringGetTextDatum(p->revision);
+		values[1] = CStringGetTextDatum(p->problem);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values,
+							 nulls);
+	}
 	pm_catalog_disconnect(&call);
 	return (Datum) 0;
 }

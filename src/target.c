@@ -302,6 +302,36 @@ current_head(PmGraph *graph, const char *label, const char *text)
 }
 
 /*
+ * Alembic's get_revision for the start of a walk: LABEL@SYMBOL where the
+ * symbol may be head, heads or base as well as a revision; one revision
+ * (or base), else 21000.
+ */
+static int
+resolve_start(PmGraph *graph, const char *symbol, const char *label,
+			  const char *text)
+{
+	if (strcmp(symbol, "base") == 0)
+		return BASE_REV;
+	if (strcmp(symbol, "head") == 0)
+		return current_head(graph, label, text);
+	if (strcmp(symbol, "heads") == 0)
+	{
+		List	   *heads = label ?
+			filter_for_lineage(graph, pm_graph_heads(graph), label, false) :
+			pm_graph_real_heads(graph);
+
+		if (list_length(heads) > 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_CARDINALITY_VIOLATION),
+					 errmsg("Multiple head revisions are present for given argument '%s'",
+							text),
+					 errdetail("Heads: %s.", id_list(graph, heads))));
+		return heads == NIL ? BASE_REV : linitial_int(heads);
+	}
+	return resolve_ident(graph, symbol, label);
+}
+
+/*
  * Walk "steps" edges from start (BASE_REV: base) as Alembic's _walk does:
  * up through down_revisions' children (from base: the bases), keeping
  * only those on the label's branch; down through down_revisions (from a
@@ -397,8 +427,8 @@ pm_target_resolve(PmGraph *graph, const char *text)
 		if (spec.symbol == NULL)
 			unknown(text);
 		rev = walk(graph, text,
-				   resolve_ident(graph, spec.symbol,
-								 spec.steps < 0 ? spec.label : NULL),
+				   resolve_start(graph, spec.symbol,
+								 spec.steps < 0 ? spec.label : NULL, text),
 				   spec.steps, spec.steps > 0 ? spec.label : NULL);
 		if (rev == NO_REV)
 			not_produced(text, spec.steps);
@@ -504,7 +534,8 @@ pm_target_upgrade(PmGraph *graph, const char *text)
 	{
 		if (spec.symbol == NULL)
 			not_produced(text, spec.steps);
-		rev = walk(graph, text, resolve_ident(graph, spec.symbol, spec.label),
+		rev = walk(graph, text,
+				   resolve_start(graph, spec.symbol, spec.label, text),
 				   spec.steps, NULL);
 		if (rev == NO_REV || rev == BASE_REV)
 			not_produced(text, spec.steps);
@@ -515,7 +546,7 @@ pm_target_upgrade(PmGraph *graph, const char *text)
 		int			start;
 
 		if (spec.symbol != NULL)
-			start = resolve_ident(graph, spec.symbol, NULL);
+			start = resolve_start(graph, spec.symbol, NULL, text);
 		else
 		{
 			/* +N: from the current revision, on the label's branch */
@@ -583,7 +614,7 @@ pm_target_downgrade(PmGraph *graph, const char *text, List **roots)
 	{
 		if (spec.symbol == NULL)
 			not_produced(text, spec.steps);
-		rev = walk(graph, text, resolve_ident(graph, spec.symbol, NULL),
+		rev = walk(graph, text, resolve_start(graph, spec.symbol, NULL, text),
 				   spec.steps, spec.label);
 		if (rev == NO_REV)
 			not_produced(text, spec.steps);
@@ -593,7 +624,7 @@ pm_target_downgrade(PmGraph *graph, const char *text, List **roots)
 		int			start;
 
 		if (spec.symbol != NULL)
-			start = resolve_ident(graph, spec.symbol, spec.label);
+			start = resolve_start(graph, spec.symbol, spec.label, text);
 		else
 		{
 			List	   *cur = current(graph);
@@ -768,6 +799,32 @@ pm_target_history(PmGraph *graph, const char *range)
 			pm_graph_real_heads(graph);
 	}
 
+	/*
+	 * "LABEL@base:..." keeps to that branch: only the ends that carry the
+	 * label count (an id standing for a label stands for its one label)
+	 */
+	if (strchr(start_text, '@'))
+	{
+		char	   *label = pnstrdup(start_text, strchr(start_text, '@') - start_text);
+		int			rev = pm_graph_find(graph, label);
+		List	   *kept = NIL;
+
+		if (rev >= 0 && graph->revs[rev].neff_labels == 1)
+			label = graph->revs[rev].eff_labels[0];
+		foreach(lc, upper)
+		{
+			PmNode	   *node = &graph->revs[lfirst_int(lc)];
+
+			for (int i = 0; i < node->neff_labels; i++)
+				if (strcmp(node->eff_labels[i], label) == 0)
+				{
+					kept = lappend_int(kept, lfirst_int(lc));
+					break;
+				}
+		}
+		upper = kept;
+	}
+
 	n = 0;
 	arr = palloc(sizeof(int) * (list_length(upper) + list_length(lower) + 1));
 	foreach(lc, upper)
@@ -810,5 +867,106 @@ pm_target_history(PmGraph *graph, const char *range)
 	}
 	foreach(lc, lower)
 		graph->revs[lfirst_int(lc)].mark = result;
+	return result;
+}
+
+/*
+ * Remove from a set of revisions every one that another stands on: what
+ * is left is what the version table holds for it.
+ */
+static List *
+minimal(PmGraph *graph, List *revs)
+{
+	int		   *below = palloc(sizeof(int) * (graph->n + 1));
+	int			n = 0;
+	int			mark = pm_graph_new_mark(graph);
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	/* one walk from everything the candidates stand on */
+	foreach(lc, revs)
+	{
+		PmNode	   *node = &graph->revs[lfirst_int(lc)];
+
+		for (int j = 0; j < node->nparents && n < graph->n; j++)
+			below[n++] = node->parents[j];
+		for (int j = 0; j < node->ndeps && n < graph->n; j++)
+			below[n++] = node->deps[j];
+		if (n >= graph->n)
+		{
+			pm_graph_mark_ancestors(graph, below, n, mark, false);
+			n = 0;
+		}
+	}
+	pm_graph_mark_ancestors(graph, below, n, mark, false);
+	foreach(lc, revs)
+		if (graph->revs[lfirst_int(lc)].mark != mark)
+			result = list_append_unique_int(result, lfirst_int(lc));
+	pfree(below);
+	return result;
+}
+
+/*
+ * pm_target_stamp
+ *		The version rows a stamp to text leaves (Alembic's _stamp_revs):
+ *		text is one target or several separated by commas.  Without purge,
+ *		the current rows that share lineage (dependencies included) with a
+ *		target give way to the targets and the others stay; with purge, the
+ *		targets replace every row.  *dests gets the revisions named.
+ */
+List *
+pm_target_stamp(PmGraph *graph, const char *text, bool purge, List **dests)
+{
+	char	   *copy = pstrdup(text);
+	List	   *keep = purge ? NIL : current(graph);
+	char	   *item;
+	char	   *saveptr = NULL;
+	List	   *result;
+	ListCell   *lc;
+
+	*dests = NIL;
+	if (strchr(text, ',') && (text[0] == ',' || text[strlen(text) - 1] == ',' ||
+							  strstr(text, ",,")))
+		malformed(text, "Several stamp targets are separated by single commas.");
+	for (item = strtok_r(copy, ",", &saveptr); item;
+		 item = strtok_r(NULL, ",", &saveptr))
+	{
+		PmTarget   *t = pm_target_resolve(graph, item);
+		TargetSpec	spec = parse_spec(item);
+		List	   *shared = NIL;
+		List	   *still = NIL;
+
+		for (int i = 0; i < t->nrevs; i++)
+		{
+			*dests = list_append_unique_int(*dests, t->revs[i]);
+			shared = lappend_int(shared, t->revs[i]);
+		}
+		if (spec.label)
+			shared = lappend_int(shared, resolve_branch(graph, spec.label));
+
+		/* base shares lineage with everything */
+		foreach(lc, keep)
+		{
+			int			row = lfirst_int(lc);
+			bool		related = t->nrevs == 0 && spec.label == NULL;
+			ListCell   *lc2;
+
+			foreach(lc2, shared)
+			{
+				int			mark = pm_graph_new_mark(graph);
+
+				if (related)
+					break;
+				pm_graph_mark_lineage(graph, lfirst_int(lc2), mark, true);
+				related = graph->revs[row].mark == mark;
+			}
+			if (!related)
+				still = lappend_int(still, row);
+		}
+		keep = still;
+	}
+
+	result = minimal(graph, list_concat(keep, *dests));
+	list_sort(result, list_int_cmp);
 	return result;
 }

@@ -1,51 +1,64 @@
 #!/usr/bin/python3
 """Differential test: pim_migrate against Alembic's own revision logic.
 
-For many random revision graphs (bases, branch points, merges, branch
-labels, depends_on), build the same graph twice: as Alembic Revision
+For many random revision graphs (several bases, branch points, merges,
+branch labels, depends_on), build the same graph twice: as Alembic Revision
 objects in a RevisionMap, and in pim_migrate with pim_migrate_revision().
 Then ask both the same questions and compare the answers:
 
+- the heads of the graph;
+- pim_migrate_show() of a few targets that name one revision;
 - a random walk of upgrades and downgrades from base, to targets drawn from
   the whole grammar (head, heads, base, ids, prefixes, labels, +N, -N,
-  REV+N, REV-N, LABEL@head, LABEL@base, LABEL@+N, LABEL@-N, LABEL@REV);
-- the heads of the graph;
-- pim_migrate_show() of targets that name one revision.
+  REV+N, REV-N, LABEL@head, LABEL@base, LABEL@+N, LABEL@-N, LABEL@REV).
 
-Alembic runs without any database: the steps come from
+Alembic runs without a database: the steps come from
 RevisionMap.iterate_revisions() exactly as ScriptDirectory._upgrade_revs()
-and _downgrade_revs() compute them, and the new version rows come from
+and _downgrade_revs() compute them, and the version rows after them from
 feeding each RevisionStep through Alembic's HeadMaintainer, whose
-version-table writes are redirected to a Python set.
+version-table statements are replaced by updates of a Python set.  Any
+exception on Alembic's side is a refusal.
+
+pim_migrate runs each migration in a savepoint and keeps it when both sides
+agree; when they differ, both stay where they last agreed.  Both refusing
+is agreement.  Both running must give the same set of revisions, in an
+order where every revision comes after (upgrade) or before (downgrade) its
+ancestors in the run, and the same version rows.
+
+Deliberate differences (counted, and printed in the summary):
+- downgrade '-N' (no symbol) while several heads are applied is 21000 in
+  pim_migrate, as SPEC.md wants; Alembic warns and picks one.
+- where Alembic 1.8 plans a migration and then its HeadMaintainer fails
+  (a KeyError on a merge whose down_revision is also an ancestor of its
+  own dependency), pim_migrate running exactly that plan and ending with
+  the minimal heads counts as agreement.
+- where Alembic ends with a version row that another row stands on (after
+  downgrading through a depends_on), pim_migrate ending with the same
+  applied revisions as the minimal set of heads (SPEC.md) counts as
+  agreement.
+- a prefix shorter than four characters is never a prefix in pim_migrate;
+  no such question is asked (the prefixes asked have six characters).
 
 Run with Debian's interpreter, which has python3-alembic (1.8) and
-python3-psycopg2:
+python3-psycopg2, against a database where pim_migrate is installed (the
+script drops and re-creates the extension for every graph):
 
     /usr/bin/python3 test/alembic_differential.py --dsn "host=... dbname=..."
 
-The database must have pim_migrate installed (CREATE EXTENSION); the
-script drops and re-creates the extension between graphs.  It ends with
-one line
+It ends with the line
 
     alembic differential: N questions compared, M differences
 
-and exits 1 when M > 0.
-
-Deliberate differences, where SPEC.md overrides Alembic:
-- downgrade '-N' (no symbol) while several heads are applied is 21000 in
-  pim_migrate; Alembic warns and picks one.  pim_migrate raising 21000
-  there counts as agreement.
-- a prefix shorter than four characters is never a prefix in pim_migrate;
-  no such question is asked (prefixes asked are six characters).
+and exits 1 when M > 0 (2 when it cannot run at all).
 """
 
 import argparse
 import collections
+import random
 import re
 import sys
 import time
 import types
-import random
 import warnings
 
 try:
@@ -53,15 +66,15 @@ try:
     from alembic.runtime.migration import HeadMaintainer, MigrationStep
     from alembic.script.revision import Revision, RevisionMap
 except ImportError as exc:  # the TAP test checks this before running us
-    print("alembic differential: cannot import %s (run with /usr/bin/python3, "
-          "apt-get install python3-alembic python3-psycopg2)" % exc.name,
-          file=sys.stderr)
+    print("alembic differential: cannot import %s; run it with "
+          "/usr/bin/python3, and apt-get install python3-alembic "
+          "python3-psycopg2" % exc.name, file=sys.stderr)
     sys.exit(2)
 
 MAX_DETAILS = 20
 
-# Branch label words: never 'head', 'heads', 'base', never starting with
-# 'r' (ids do), so no label is a prefix of an id nor an id one of a label.
+# Branch labels: never 'head', 'heads' or 'base', and never starting with
+# 'r' as ids do, so that no label is a prefix of an id or the reverse.
 LABEL_WORDS = [
     "alpha", "beta", "gamma", "delta", "sales", "stock", "audit", "users",
     "billing", "search", "mobile", "kappa", "lambda", "omega", "sigma",
@@ -74,19 +87,30 @@ TARGET_KINDS = [
     "LABEL@REV",
 ]
 
+SHOW_KINDS = ["id", "prefix", "label", "head", "heads", "LABEL@head",
+              "LABEL@REV"]
+
+
+def fmt_set(revs):
+    return "{%s}" % ", ".join(sorted(revs))
+
+
+def fmt_state(revs):
+    return fmt_set(revs) if revs else "base (no version rows)"
+
 
 # ---------------------------------------------------------------------------
 # Random graphs
 # ---------------------------------------------------------------------------
 
 class Node:
-    """One revision of a generated graph, as both sides are told about it."""
+    """One revision of a generated graph, as both sides are told it."""
 
     def __init__(self, rid, down, deps, labels):
         self.id = rid
-        self.down = down        # list of ids; [] is a base
-        self.deps = deps        # list of ids or labels
-        self.labels = labels    # list of labels this revision declares
+        self.down = down        # ids; [] is a base
+        self.deps = deps        # ids or branch labels
+        self.labels = labels    # the branch labels it declares
 
 
 class Graph:
@@ -99,21 +123,15 @@ class Graph:
             for lab in n.labels:
                 self.label_of[lab] = n.id
         self.labels = sorted(self.label_of)
-        # ancestors through down_revisions and depends_on, transitively
+        # ancestors through down_revisions and depends_on, transitively;
+        # nodes are in creation order, parents first
         self.ancestors = {}
-        for n in nodes:  # parents come first
+        for n in nodes:
             anc = set()
-            for p in self.direct_ancestors(n.id):
+            for p in list(n.down) + [self.label_of.get(d, d) for d in n.deps]:
                 anc.add(p)
                 anc |= self.ancestors[p]
             self.ancestors[n.id] = anc
-
-    def resolve(self, name):
-        return self.label_of.get(name, name)
-
-    def direct_ancestors(self, rid):
-        n = self.by_id[rid]
-        return list(n.down) + [self.resolve(d) for d in n.deps]
 
     def describe(self, indent="    "):
         lines = []
@@ -128,52 +146,49 @@ class Graph:
         return "\n".join(lines)
 
 
-def new_id(rng, taken_prefixes):
-    while True:
-        rid = "r%07x" % rng.getrandbits(28)
-        if rid[:6] not in taken_prefixes:
-            taken_prefixes.add(rid[:6])
-            return rid
-
-
 def generate_graph(rng, number):
+    """2 to 25 revisions: bases, branch points, merges, labels, depends_on.
+
+    Ids are 'r' and 7 hex digits, distinct in their first 6 characters so
+    that a 6-character prefix names one revision.  Parents and
+    dependencies are always revisions created earlier: no cycles.
+    """
     n = rng.randint(2, 25)
     prefixes = set()
     free_labels = LABEL_WORDS[:]
     rng.shuffle(free_labels)
     nodes = []
-    ancestors = {}      # id -> set of ancestors (down and deps, transitive)
+    ancestors = {}      # id -> ancestors through down_revisions and deps
     has_child = set()   # ids that are some revision's down_revision
     nbases = 0
 
     def incomparable(ids):
-        for a in ids:
-            for b in ids:
-                if a != b and a in ancestors[b]:
-                    return False
-        return True
+        return not any(a != b and a in ancestors[b] for a in ids for b in ids)
 
     for i in range(n):
-        rid = new_id(rng, prefixes)
+        while True:
+            rid = "r%07x" % rng.getrandbits(28)
+            if rid[:6] not in prefixes:
+                prefixes.add(rid[:6])
+                break
         ids = [x.id for x in nodes]
         heads = [x for x in ids if x not in has_child]
         down = None
         if i == 0 or (nbases < 3 and rng.random() < 0.08):
             down = []
         elif len(ids) >= 2 and rng.random() < 0.18:
-            k = rng.choice([2, 2, 2, 3])
+            # a merge of 2 or 3 revisions, none an ancestor of another
             pool = heads if len(heads) >= 2 and rng.random() < 0.7 else ids
-            k = min(k, len(pool))
+            k = min(rng.choice([2, 2, 2, 3]), len(pool))
             for _ in range(10):
                 cand = rng.sample(pool, k)
                 if incomparable(cand):
                     down = cand
                     break
         if down is None:
-            if rng.random() < 0.6:
-                down = [rng.choice(heads)]
-            else:
-                down = [rng.choice(ids)]
+            # extend a head, or start a branch anywhere
+            down = [rng.choice(heads) if rng.random() < 0.6
+                    else rng.choice(ids)]
         if not down:
             nbases += 1
         anc = set()
@@ -182,12 +197,14 @@ def generate_graph(rng, number):
             anc |= ancestors[p]
         deps = []
         if i >= 2 and rng.random() < 0.18:
+            # depends_on a revision that is not already an ancestor,
+            # sometimes by the branch label it declares
             cand = [x for x in ids if x not in anc]
             if cand:
                 d = rng.choice(cand)
                 anc.add(d)
                 anc |= ancestors[d]
-                dnode = next(x for x in nodes if x.id == d)
+                dnode = nodes[ids.index(d)]
                 if dnode.labels and rng.random() < 0.5:
                     deps.append(dnode.labels[0])
                 else:
@@ -202,6 +219,44 @@ def generate_graph(rng, number):
 
 
 # ---------------------------------------------------------------------------
+# Outcomes
+# ---------------------------------------------------------------------------
+
+class Outcome:
+    """What one side did: the revisions run and the version rows after, or
+    a refusal with its code (SQLSTATE, or Alembic's exception class)."""
+
+    def __init__(self, run=None, current=None, error=None, code=None,
+                 planned=None):
+        self.run = run
+        self.current = current
+        self.error = error
+        self.code = code
+        self.planned = planned  # Alembic: steps computed before a failure
+        self.bad_ops = []       # pim_migrate: rows with a wrong operation
+
+    @property
+    def refused(self):
+        return self.error is not None
+
+    def __str__(self):
+        if self.refused:
+            s = "refused: %s: %s" % (self.code, self.error)
+            if self.planned is not None:
+                s += " (after planning the steps [%s])" % ", ".join(
+                    self.planned)
+            return s
+        return "ran [%s], version %s" % (", ".join(self.run),
+                                         fmt_set(self.current))
+
+
+def alembic_error(exc, planned=None):
+    text = str(exc).strip() or repr(exc)
+    return Outcome(error=text.split("\n")[0], code=type(exc).__name__,
+                   planned=planned)
+
+
+# ---------------------------------------------------------------------------
 # Alembic side
 # ---------------------------------------------------------------------------
 
@@ -210,19 +265,19 @@ def _noop():
 
 
 class FakeScript(Revision):
-    """A Revision that RevisionStep can take for a Script."""
+    """A Revision that RevisionStep accepts for a Script."""
 
     module = types.SimpleNamespace(upgrade=_noop, downgrade=_noop)
     doc = ""
 
 
 class SetHeadMaintainer(HeadMaintainer):
-    """HeadMaintainer whose version table is a Python set.
+    """Alembic's HeadMaintainer with a Python set for the version table.
 
-    The checks of the real one stay: inserting a row that is there, or
-    updating to one, fails an assertion; deleting or updating from a row
-    that is not there fails (the real one raises CommandError when the
-    statement matches no row).
+    The checks stay those of the real one: inserting a row that is there,
+    or updating to one, fails its assertion; deleting, or updating from, a
+    row that is not there fails (set.remove; the real one fails the same
+    way before running its statement).
     """
 
     def __init__(self, heads):
@@ -253,59 +308,45 @@ def alembic_map(graph):
         for n in graph.nodes
     ]
     rmap = RevisionMap(lambda: revs)
-    rmap._revision_map  # build now: a bad graph fails here, not in a question
+    rmap._revision_map  # build it now: a bad graph fails here
     return rmap
 
 
-class Outcome:
-    def __init__(self, run=None, current=None, error=None, code=None):
-        self.run = run              # list of revision ids, in order
-        self.current = current      # set of version rows after it
-        self.error = error          # message, when refused
-        self.code = code            # exception class name / SQLSTATE
-
-    @property
-    def refused(self):
-        return self.error is not None
-
-    def __str__(self):
-        if self.refused:
-            return "refused: %s: %s" % (self.code, self.error.strip())
-        return "ran [%s], version {%s}" % (", ".join(self.run),
-                                           ", ".join(sorted(self.current)))
-
-
 def alembic_migrate(rmap, current, target, upgrade):
+    """Alembic's upgrade/downgrade from the version rows `current`."""
     heads = tuple(sorted(current))
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if upgrade:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            if upgrade:  # ScriptDirectory._upgrade_revs
                 revs = reversed(list(rmap.iterate_revisions(
                     target, heads, implicit_base=True)))
                 steps = [MigrationStep.upgrade_from_script(rmap, r)
                          for r in revs]
-            else:
+            else:        # ScriptDirectory._downgrade_revs
                 revs = rmap.iterate_revisions(
                     heads, target, select_for_downgrade=True)
                 steps = [MigrationStep.downgrade_from_script(rmap, r)
                          for r in revs]
+        except Exception as exc:
+            return alembic_error(exc)
+        run = [s.revision.revision for s in steps]
+        try:             # MigrationContext.run_migrations
             maintainer = SetHeadMaintainer(heads)
             for step in steps:
                 maintainer.update_to_step(step)
-    except Exception as exc:  # any exception: Alembic refuses
-        return Outcome(error=str(exc) or repr(exc), code=type(exc).__name__)
-    return Outcome(run=[s.revision.revision for s in steps],
-                   current=set(maintainer.heads))
+        except Exception as exc:
+            return alembic_error(exc, planned=run)
+    return Outcome(run=run, current=set(maintainer.heads))
 
 
 def alembic_show(rmap, target):
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
             rev = rmap.get_revision(target)
-    except Exception as exc:
-        return Outcome(error=str(exc) or repr(exc), code=type(exc).__name__)
+        except Exception as exc:
+            return alembic_error(exc)
     if rev is None:
         return Outcome(error="no revision", code="None")
     return Outcome(run=[rev.revision], current=set())
@@ -315,26 +356,59 @@ def alembic_show(rmap, target):
 # pim_migrate side
 # ---------------------------------------------------------------------------
 
-def error_outcome(exc):
+class ConnectionLost(Exception):
+    pass
+
+
+def pim_error(exc):
     """A refusal from a psycopg2 error: its SQLSTATE and first line."""
+    if exc.pgcode is None:  # not the server's answer: the connection died
+        raise ConnectionLost(str(exc).strip()) from exc
     text = (exc.pgerror or str(exc)).strip()
     text = re.sub(r"^ERROR:\s*", "", text).split("\n")[0]
     return Outcome(error=text, code=exc.pgcode)
 
 
 class Pim:
+    """One autocommit connection; each graph is one transaction, each
+    question a savepoint in it."""
+
     def __init__(self, dsn):
-        self.conn = psycopg2.connect(dsn)
+        self.dsn = dsn
+        self.connect()
+
+    def connect(self):
+        self.conn = psycopg2.connect(self.dsn)
         self.conn.autocommit = True
         self.cur = self.conn.cursor()
         self.cur.execute("SET client_min_messages = warning")
+        # a hung call must not hang the run
+        self.cur.execute("SET statement_timeout = '60s'")
+
+    def reconnect(self, seconds=30):
+        """After a lost connection (a crashed backend): wait for the
+        server to accept connections again."""
+        try:
+            self.conn.close()
+        except psycopg2.Error:
+            pass
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                self.connect()
+                return
+            except psycopg2.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
 
     def reset(self):
-        self.cur.execute("DROP EXTENSION pim_migrate; "
+        self.cur.execute("DROP EXTENSION IF EXISTS pim_migrate; "
                          "CREATE EXTENSION pim_migrate;")
 
     def register(self, graph):
-        """Register every revision, parents first; None or the failure."""
+        """Register every revision, parents first: None, or the node that
+        was refused and the refusal."""
         for n in graph.nodes:
             try:
                 self.cur.execute(
@@ -344,7 +418,7 @@ class Pim:
                     "branch_labels => %s::text[], depends_on => %s::text[])",
                     (n.id, n.down, n.id, n.labels or None, n.deps or None))
             except psycopg2.Error as exc:
-                return n, error_outcome(exc)
+                return n, pim_error(exc)
         return None
 
     def begin(self):
@@ -353,75 +427,78 @@ class Pim:
     def commit(self):
         self.cur.execute("COMMIT")
 
-    def release(self):
+    def keep(self):
         self.cur.execute("RELEASE SAVEPOINT q")
 
-    def rollback(self):
+    def undo(self):
         self.cur.execute("ROLLBACK TO SAVEPOINT q")
         self.cur.execute("RELEASE SAVEPOINT q")
 
-    def migrate(self, target, upgrade):
-        """Outcome of the migration.
+    def _ask(self, body):
+        """body(cur) in savepoint q; a refusal is undone, a success is left
+        pending for the caller to keep() or undo()."""
+        self.cur.execute("SAVEPOINT q")
+        try:
+            return body(self.cur)
+        except psycopg2.Error as exc:
+            out = pim_error(exc)
+            self.undo()
+            return out
 
-        On success the migration is left pending in savepoint q: the caller
-        keeps it (release) or undoes it (rollback).  A refusal is undone.
-        """
+    def migrate(self, target, upgrade):
         fn = "pim_migrate_upgrade" if upgrade else "pim_migrate_downgrade"
         op = "upgrade" if upgrade else "downgrade"
 
         def body(cur):
             cur.execute("SELECT step, revision, operation FROM %s(%%s)" % fn,
                         (target,))
-            rows = sorted(cur.fetchall())
+            rows = cur.fetchall()
+            if all(r[0] is not None for r in rows):
+                rows.sort(key=lambda r: r[0])
             cur.execute("SELECT * FROM pim_migrate_current()")
-            current = {r[0] for r in cur.fetchall()}
-            out = Outcome(run=[r[1] for r in rows], current=current)
+            out = Outcome(run=[r[1] for r in rows],
+                          current={r[0] for r in cur.fetchall()})
             out.bad_ops = [r for r in rows if r[2] != op]
             return out
 
-        cur = self.cur
-        cur.execute("SAVEPOINT q")
-        try:
-            return body(cur)
-        except psycopg2.Error as exc:
-            self.rollback()
-            return error_outcome(exc)
-
-    def current(self):
-        self.cur.execute("SELECT * FROM pim_migrate_current()")
-        return {r[0] for r in self.cur.fetchall()}
+        return self._ask(body)
 
     def heads(self):
-        self.cur.execute("SELECT revision FROM pim_migrate_heads()")
-        return {r[0] for r in self.cur.fetchall()}
+        def body(cur):
+            cur.execute("SELECT revision FROM pim_migrate_heads()")
+            return Outcome(run=sorted(r[0] for r in cur.fetchall()),
+                           current=set())
+
+        out = self._ask(body)
+        if not out.refused:
+            self.keep()
+        return out
 
     def show(self, target):
-        self.cur.execute("SAVEPOINT s")
-        try:
-            self.cur.execute("SELECT revision FROM pim_migrate_show(%s)",
-                             (target,))
-            rows = [r[0] for r in self.cur.fetchall()]
-            self.cur.execute("RELEASE SAVEPOINT s")
-        except psycopg2.Error as exc:
-            self.cur.execute("ROLLBACK TO SAVEPOINT s")
-            self.cur.execute("RELEASE SAVEPOINT s")
-            return error_outcome(exc)
-        if len(rows) != 1:
-            return Outcome(error="%d rows" % len(rows), code="rows")
-        return Outcome(run=rows, current=set())
+        def body(cur):
+            cur.execute("SELECT revision FROM pim_migrate_show(%s)",
+                        (target,))
+            rows = [r[0] for r in cur.fetchall()]
+            if len(rows) != 1:
+                return Outcome(error="%d rows" % len(rows), code="rows")
+            return Outcome(run=rows, current=set())
+
+        out = self._ask(body)
+        if out.code == "rows" or not out.refused:
+            self.keep()
+        return out
 
 
 # ---------------------------------------------------------------------------
 # Questions
 # ---------------------------------------------------------------------------
 
-def random_target(rng, graph):
-    """(kind, target text) from the whole grammar."""
-    kind = rng.choice(TARGET_KINDS)
-    if "LABEL" in kind or kind == "label":
-        if not graph.labels:
-            kind = rng.choice(["id", "prefix", "REV+1", "REV-1"])
+def target_of_kind(rng, graph, kind):
+    """A target text of the given kind, on random revisions and labels."""
+    if ("LABEL" in kind or kind == "label") and not graph.labels:
+        kind = rng.choice(["id", "prefix"])
     rid = rng.choice(graph.nodes).id
+    rev = rng.choice([rid, rid[:6]])
     label = rng.choice(graph.labels) if graph.labels else None
     if kind == "id":
         return kind, rid
@@ -430,9 +507,9 @@ def random_target(rng, graph):
     if kind == "label":
         return kind, label
     if kind == "REV+1":
-        return kind, rng.choice([rid, rid[:6]]) + "+1"
+        return kind, rev + "+1"
     if kind == "REV-1":
-        return kind, rng.choice([rid, rid[:6]]) + "-1"
+        return kind, rev + "-1"
     if kind == "LABEL@REV":
         return kind, "%s@%s" % (label, rid)
     if kind.startswith("LABEL@"):
@@ -440,38 +517,92 @@ def random_target(rng, graph):
     return kind, kind  # heads, head, base, +1, +2, -1, -2
 
 
-def show_target(rng, graph):
-    kind = rng.choice(["id", "prefix", "label", "head", "heads",
-                       "LABEL@head", "LABEL@REV"])
-    if ("LABEL" in kind or kind == "label") and not graph.labels:
-        kind = rng.choice(["id", "prefix"])
-    return random_target_of_kind(rng, graph, kind)
-
-
-def random_target_of_kind(rng, graph, kind):
-    rid = rng.choice(graph.nodes).id
-    label = rng.choice(graph.labels) if graph.labels else None
-    return kind, {
-        "id": rid,
-        "prefix": rid[:6],
-        "label": label,
-        "head": "head",
-        "heads": "heads",
-        "LABEL@head": "%s@head" % label,
-        "LABEL@REV": "%s@%s" % (label, rid),
-    }[kind]
-
-
 def order_problems(graph, run, upgrade):
-    """Pairs (rev, ancestor) of the run in the wrong order."""
+    """(revision, ancestor) pairs of the run in the wrong order."""
     pos = {r: i for i, r in enumerate(run)}
     bad = []
     for r in run:
-        for a in graph.ancestors.get(r, ()):
-            if a in pos and ((pos[a] > pos[r]) if upgrade
-                             else (pos[a] < pos[r])):
+        for a in sorted(graph.ancestors.get(r, ())):
+            if a in pos and (pos[a] > pos[r] if upgrade else pos[a] < pos[r]):
                 bad.append((r, a))
     return bad
+
+
+DELIBERATE = "deliberate"
+
+
+def compare_migration(graph, current, op_kind, target, upgrade, a, p):
+    """None when the two sides agree, else (kind of difference, why)."""
+    op = "upgrade" if upgrade else "downgrade"
+    what = "%s %s" % (op, op_kind)
+    if not upgrade and re.fullmatch(r"-\d+", target) and len(current) > 1:
+        if p.refused and p.code == "21000":
+            return (DELIBERATE, "downgrade -N from several current heads: "
+                    "21000, as SPEC.md wants (Alembic warns and picks one)")
+        return ("downgrade -N from several heads: pim_migrate does not "
+                "raise 21000 as SPEC.md wants", "SPEC.md wants 21000")
+    if a.refused and p.refused:
+        return None
+    if a.refused:
+        if a.planned is None:
+            return ("%s: Alembic refuses (%s), pim_migrate runs"
+                    % (what, a.code), "only Alembic refuses")
+        same = set(a.planned) == set(p.run)
+        if (same and not p.refused and not order_problems(graph, p.run, upgrade)
+                and minimal(graph, p.current)):
+            return (DELIBERATE, "Alembic plans the steps, then its version "
+                    "bookkeeping fails (%s); pim_migrate runs that plan and "
+                    "keeps the minimal heads" % a.code)
+        return ("%s: Alembic plans the steps, then its HeadMaintainer fails "
+                "(%s); pim_migrate runs %s" % (
+                    what, a.code,
+                    "the same revisions" if same else "other revisions"),
+                "Alembic fails in its version bookkeeping")
+    if p.refused:
+        return ("%s: Alembic runs, pim_migrate refuses (%s)" % (what, p.code),
+                "only pim_migrate refuses")
+    if set(a.run) != set(p.run) or len(p.run) != len(set(p.run)):
+        return ("%s: different revisions run" % what,
+                "only Alembic runs %s; only pim_migrate runs %s%s" % (
+                    fmt_set(set(a.run) - set(p.run)),
+                    fmt_set(set(p.run) - set(a.run)),
+                    "; pim_migrate runs a revision twice"
+                    if len(p.run) != len(set(p.run)) else ""))
+    if p.bad_ops:
+        return ("%s: wrong operation column" % what,
+                "pim_migrate rows %r" % (p.bad_ops,))
+    bad = order_problems(graph, p.run, upgrade)
+    if bad:
+        return ("%s: pim_migrate's order violates dependencies" % what,
+                "; ".join("%s runs %s its ancestor %s" % (
+                    r, "before" if upgrade else "after", anc)
+                    for r, anc in bad[:3]))
+    if a.current != p.current:
+        why = "only Alembic has %s; only pim_migrate has %s" % (
+            fmt_set(a.current - p.current), fmt_set(p.current - a.current))
+        if not minimal(graph, p.current):
+            kind = ("pim_migrate keeps a row that is an ancestor or "
+                    "dependency of another")
+        elif applied(graph, a.current) != applied(graph, p.current):
+            kind = "they stand for different applied revisions"
+        else:
+            return (DELIBERATE, "same applied revisions; Alembic keeps a "
+                    "version row that another stands on, pim_migrate the "
+                    "minimal set of heads (SPEC.md)")
+        return ("%s: different version rows: %s" % (what, kind), why)
+    return None
+
+
+def applied(graph, rows):
+    """Every revision that version rows stand for."""
+    out = set(rows)
+    for r in rows:
+        out |= graph.ancestors.get(r, set())
+    return out
+
+
+def minimal(graph, rows):
+    return not any(r in graph.ancestors.get(o, ()) for r in rows for o in rows)
 
 
 class Differential:
@@ -479,12 +610,14 @@ class Differential:
         self.args = args
         self.questions = 0
         self.differences = 0
-        self.kinds = collections.OrderedDict()  # kind -> [count, size, example]
+        self.kinds = collections.OrderedDict()  # kind -> [count, size, text]
         self.agreed_refusals = collections.Counter()
-        self.deliberate = 0
+        self.deliberate = collections.Counter()
+        self.both_ran = 0
 
-    def question(self):
-        self.questions += 1
+    def say(self, text):
+        if self.args.verbose:
+            print(text)
 
     def differ(self, graph, kind, text):
         self.differences += 1
@@ -493,179 +626,174 @@ class Differential:
         if entry[1] is None or len(graph.nodes) < entry[1]:
             # keep the smallest example of each kind
             entry[1] = len(graph.nodes)
-            entry[2] = "graph %d:\n%s\n%s" % (graph.number,
-                                              graph.describe("      "),
-                                              text.replace("\n  ", "\n    "))
+            entry[2] = "graph %d:\n%s\n%s" % (
+                graph.number, graph.describe("        "),
+                "\n".join("    " + line for line in text.split("\n")))
         if self.differences <= MAX_DETAILS:
-            print("DIFFERENCE %d (graph %d) [%s]" % (self.differences,
-                                                     graph.number, kind))
+            print("DIFFERENCE %d (graph %d): %s" % (self.differences,
+                                                    graph.number, kind))
             print("  graph:")
             print(graph.describe())
             print(text)
             print()
         elif self.differences == MAX_DETAILS + 1:
-            print("(more differences: details omitted)")
+            print("(further differences: details omitted, see the summary)")
             print()
 
-    def compare_migration(self, graph, current, op_kind, target, upgrade,
-                          alembic, pim):
-        """'agree', 'differ' (with kind and why)."""
-        op = "upgrade" if upgrade else "downgrade"
-        several = len(current) > 1
-        if (not upgrade and re.fullmatch(r"-\d+", target) and several):
-            if pim.refused and pim.code == "21000":
-                self.deliberate += 1
-                return None
-            return ("downgrade -N from several heads: SPEC wants 21000",
-                    "pim_migrate did not raise 21000")
-        if alembic.refused and pim.refused:
-            self.agreed_refusals[pim.code] += 1
-            return None
-        if alembic.refused:
-            return ("%s %s: Alembic refuses (%s), pim_migrate runs"
-                    % (op, op_kind, alembic.code), "only Alembic refuses")
-        if pim.refused:
-            return ("%s %s: Alembic runs, pim_migrate refuses (%s)"
-                    % (op, op_kind, pim.code), "only pim_migrate refuses")
-        if set(alembic.run) != set(pim.run) or len(pim.run) != len(set(pim.run)):
-            return ("%s %s: different revisions run" % (op, op_kind),
-                    "only Alembic runs {%s}; only pim_migrate runs {%s}"
-                    % (", ".join(sorted(set(alembic.run) - set(pim.run))),
-                       ", ".join(sorted(set(pim.run) - set(alembic.run)))))
-        if getattr(pim, "bad_ops", None):
-            return ("%s %s: wrong operation column" % (op, op_kind),
-                    "rows %r" % (pim.bad_ops,))
-        bad = order_problems(graph, pim.run, upgrade)
-        if bad:
-            return ("%s %s: order violates dependencies" % (op, op_kind),
-                    "pim_migrate runs %s" % "; ".join(
-                        "%s %s %s" % (r, "before its ancestor" if upgrade
-                                      else "after its ancestor", a)
-                        for r, a in bad[:3]))
-        if alembic.current != pim.current:
-            return ("%s %s: different version rows" % (op, op_kind),
-                    "version rows differ")
-        return None
-
-    def run_graph(self, rng, pim, graph):
-        verbose = self.args.verbose
+    def run_graph(self, pim, graph, rng):
         try:
             rmap = alembic_map(graph)
-        except Exception as exc:  # our generator made a graph Alembic rejects
-            print("graph %d: Alembic rejects the generated graph: %s"
-                  % (graph.number, exc), file=sys.stderr)
+        except Exception as exc:  # the generator made a graph Alembic rejects
+            print("graph %d: Alembic rejects the generated graph (%s); "
+                  "skipped" % (graph.number, exc))
             return
         pim.reset()
-        self.question()
+
+        self.questions += 1
         failed = pim.register(graph)
         if failed:
             node, out = failed
             self.differ(graph, "register: pim_migrate refuses (%s)" % out.code,
-                        "  register %s: Alembic accepts the graph; "
-                        "pim_migrate %s" % (node.id, out))
+                        "  question: register %s\n  alembic:     accepts "
+                        "the graph\n  pim_migrate: %s" % (node.id, out))
             return
 
         pim.begin()
-        # static questions
-        self.question()
-        a_heads = set(rmap.heads)
-        p_heads = pim.heads()
-        if verbose:
-            print("graph %d heads: alembic {%s} pim_migrate {%s}"
-                  % (graph.number, ", ".join(sorted(a_heads)),
-                     ", ".join(sorted(p_heads))))
-        if a_heads != p_heads:
-            self.differ(graph, "heads: different",
-                        "  question: heads\n  alembic:     {%s}\n"
-                        "  pim_migrate: {%s}"
-                        % (", ".join(sorted(a_heads)),
-                           ", ".join(sorted(p_heads))))
+
+        # the heads
+        self.questions += 1
+        a_heads = sorted(rmap.heads)
+        p = pim.heads()
+        self.say("graph %d heads: alembic %s, pim_migrate %s"
+                 % (graph.number, fmt_set(a_heads),
+                    p if p.refused else fmt_set(p.run)))
+        if p.refused or p.run != a_heads:
+            self.differ(graph, "heads: %s" % (
+                "pim_migrate refuses (%s)" % p.code if p.refused
+                else "different heads"),
+                "  question: heads\n  alembic:     %s\n  pim_migrate: %s"
+                % (fmt_set(a_heads), p if p.refused else fmt_set(p.run)))
+
+        # show, by targets meant to name one revision
         for _ in range(3):
-            kind, target = show_target(rng, graph)
-            self.question()
+            kind, target = target_of_kind(rng, graph, rng.choice(SHOW_KINDS))
+            self.questions += 1
             a = alembic_show(rmap, target)
             p = pim.show(target)
-            if verbose:
-                print("graph %d show %r: alembic %s | pim_migrate %s"
-                      % (graph.number, target, a, p))
+            self.say("graph %d show %r:\n    alembic     %s\n"
+                     "    pim_migrate %s" % (graph.number, target, a, p))
             if a.refused and p.refused:
                 self.agreed_refusals[p.code] += 1
                 continue
-            if a.refused != p.refused or a.run != p.run:
-                if a.refused:
-                    why = "Alembic refuses (%s), pim_migrate finds one" % a.code
-                elif p.refused:
-                    why = "Alembic finds one, pim_migrate refuses (%s)" % p.code
-                else:
-                    why = "different revisions"
-                self.differ(graph, "show %s: %s" % (kind, why),
-                            "  question: show %r\n  alembic:     %s\n"
-                            "  pim_migrate: %s" % (target, a, p))
+            if a.refused:
+                why = "Alembic refuses (%s), pim_migrate finds one" % a.code
+            elif p.refused:
+                why = "Alembic finds one, pim_migrate refuses (%s)" % p.code
+            elif a.run != p.run:
+                why = "different revisions"
+            else:
+                continue
+            self.differ(graph, "show %s: %s" % (kind, why),
+                        "  question: show %r\n  alembic:     %s\n"
+                        "  pim_migrate: %s" % (target, a, p))
 
-        # the walk
+        # the walk, from base
         current = set()
         for _ in range(rng.randint(8, 12)):
             upgrade = rng.random() < (0.8 if not current else 0.5)
-            op_kind, target = random_target(rng, graph)
             op = "upgrade" if upgrade else "downgrade"
-            self.question()
+            op_kind, target = target_of_kind(rng, graph,
+                                             rng.choice(TARGET_KINDS))
+            self.questions += 1
             a = alembic_migrate(rmap, current, target, upgrade)
             p = pim.migrate(target, upgrade)
-            if verbose:
-                print("graph %d {%s} %s %r:\n    alembic     %s\n"
-                      "    pim_migrate %s"
-                      % (graph.number, ", ".join(sorted(current)), op,
-                         target, a, p))
-            verdict = self.compare_migration(graph, current, op_kind, target,
-                                             upgrade, a, p)
-            if verdict:
+            self.say("graph %d at %s, %s %r:\n    alembic     %s\n"
+                     "    pim_migrate %s" % (graph.number, fmt_state(current),
+                                             op, target, a, p))
+            verdict = compare_migration(graph, current, op_kind, target,
+                                        upgrade, a, p)
+            if verdict and verdict[0] == DELIBERATE:
+                self.deliberate[verdict[1]] += 1
+                if not p.refused:
+                    pim.keep()
+                    current = set(p.current)
+            elif verdict:
                 kind, why = verdict
                 self.differ(graph, kind,
-                            "  current: {%s}\n  question: %s %r\n"
+                            "  current: %s\n  question: %s %r\n"
                             "  alembic:     %s\n  pim_migrate: %s\n  (%s)"
-                            % (", ".join(sorted(current)) or "base", op,
-                               target, a, p, why))
-                # both sides stay where they last agreed
+                            % (fmt_state(current), op, target, a, p, why))
                 if not p.refused:
-                    pim.rollback()
-                continue
-            if not p.refused:  # and so Alembic ran too, to the same rows
-                pim.release()
+                    pim.undo()  # both stay where they last agreed
+            elif p.refused:
+                self.agreed_refusals[p.code] += 1
+            else:
+                self.both_ran += 1
+                pim.keep()
                 current = set(a.current)
         pim.commit()
 
+    def run(self):
+        pim = Pim(self.args.dsn)
+        seed = self.args.seed
+        numbers = ([self.args.graph] if self.args.graph
+                   else range(1, self.args.graphs + 1))
+        for number in numbers:
+            # graph N of a seed is the same whatever happened before it
+            graph = generate_graph(random.Random("%d:%d" % (seed, number)),
+                                   number)
+            try:
+                self.run_graph(pim, graph,
+                               random.Random("%d:%d:q" % (seed, number)))
+            except (ConnectionLost, psycopg2.OperationalError,
+                    psycopg2.InterfaceError) as exc:
+                self.differ(graph, "pim_migrate: connection lost "
+                            "(backend crash?)",
+                            "  the connection was lost: %s" % exc)
+                pim.reconnect()
+        pim.reset()  # leave the extension installed and empty
+
+    def summary(self):
+        if self.kinds:
+            print("differences by kind (count, kind, smallest example):")
+            for kind, (count, _, example) in self.kinds.items():
+                print("  %4d  %s" % (count, kind))
+                print("        %s" % example)
+        print("migrations both ran alike: %d" % self.both_ran)
+        if self.agreed_refusals:
+            print("both refuse, by pim_migrate's SQLSTATE: %s" % ", ".join(
+                "%s %d" % kv for kv in sorted(self.agreed_refusals.items())))
+        for label, count in sorted(self.deliberate.items()):
+            print("deliberate difference, %d times: %s" % (count, label))
+
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--dsn", required=True, help="libpq connection string")
+    ap = argparse.ArgumentParser(
+        description="Compare pim_migrate with Alembic's revision logic on "
+                    "random revision graphs.")
+    ap.add_argument("--dsn", required=True,
+                    help="libpq connection string of a database with "
+                         "pim_migrate installed")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--graphs", type=int, default=300)
-    ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--verbose", action="store_true",
+                    help="print every question and both answers")
+    ap.add_argument("--graph", type=int, metavar="N",
+                    help="only graph N of the seed (to look at one "
+                         "difference again, with --verbose)")
     args = ap.parse_args()
 
     started = time.monotonic()
-    rng = random.Random(args.seed)
-    pim = Pim(args.dsn)
     diff = Differential(args)
-    for number in range(1, args.graphs + 1):
-        graph = generate_graph(rng, number)
-        diff.run_graph(rng, pim, graph)
-    # leave the database as we found it: the extension, empty
-    pim.reset()
-    elapsed = time.monotonic() - started
-
-    if diff.kinds:
-        print("differences by kind:")
-        for kind, (count, _, example) in diff.kinds.items():
-            print("  %4d  %s" % (count, kind))
-            print("    smallest example, %s" % example)
-    if diff.agreed_refusals:
-        print("both refuse (pim_migrate's SQLSTATE): %s" % ", ".join(
-            "%s %d" % kv for kv in sorted(diff.agreed_refusals.items())))
-    if diff.deliberate:
-        print("downgrade -N from several heads, 21000 as SPEC.md wants: %d"
-              % diff.deliberate)
-    print("%d graphs, seed %d, %.1f s" % (args.graphs, args.seed, elapsed))
+    try:
+        diff.run()
+    except psycopg2.Error as exc:
+        print("alembic differential: cannot go on: %s" % exc, file=sys.stderr)
+        diff.differences += 1
+    diff.summary()
+    print("%d graphs, seed %d, %.1f s" % (1 if args.graph else args.graphs,
+                                          args.seed,
+                                          time.monotonic() - started))
     print("alembic differential: %d questions compared, %d differences"
           % (diff.questions, diff.differences))
     return 1 if diff.differences else 0
