@@ -328,6 +328,7 @@ inherit_labels(PmGraph *graph)
 		PmLabel    *label = &graph->labels[l];
 		int			mark = pm_graph_new_mark(graph);
 		int			cur;
+		int			steps;
 
 		one[0] = label->rev;
 		pm_graph_mark(graph, one, 1, mark, false, false, false);
@@ -335,13 +336,18 @@ inherit_labels(PmGraph *graph)
 			if (graph->revs[i].mark == mark)
 				add_label(&graph->revs[i], label->label);
 
-		/* the line of descendants must not fork */
-		for (cur = label->rev; graph->revs[cur].nchildren == 1;)
+		/*
+		 * The line of descendants must not fork.  Both walks stop after n
+		 * steps: a graph being verified may hold a cycle.
+		 */
+		steps = 0;
+		for (cur = label->rev; graph->revs[cur].nchildren == 1 &&
+			 steps++ < graph->n;)
 			cur = graph->revs[cur].children[0];
-		if (graph->revs[cur].nchildren > 1)
+		if (graph->revs[cur].nchildren != 0)
 			continue;
 		/* walk back down from its tip */
-		for (;;)
+		for (steps = 0; steps < graph->n; steps++)
 		{
 			PmNode	   *node = &graph->revs[cur];
 

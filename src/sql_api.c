@@ -570,7 +570,7 @@ pim_migrate_stamp(PG_FUNCTION_ARGS)
 	TimestampTz now = GetCurrentTimestamp();
 
 	check_not_migrating();
-	InitMaterializedSRF(fcinfo, 0);
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	pm_catalog_connect(&call, false);
 	pm_lock_migration();
 	graph = pm_catalog_load_graph(NULL);

@@ -907,66 +907,88 @@ minimal(PmGraph *graph, List *revs)
 }
 
 /*
+ * Of rows, those that share lineage (dependencies included) with rev.
+ */
+static List *
+rows_sharing_lineage(PmGraph *graph, List *rows, int rev)
+{
+	int			mark = pm_graph_new_mark(graph);
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	pm_graph_mark_lineage(graph, rev, mark, true);
+	foreach(lc, rows)
+		if (graph->revs[lfirst_int(lc)].mark == mark)
+			result = lappend_int(result, lfirst_int(lc));
+	return result;
+}
+
+/*
  * pm_target_stamp
- *		The version rows a stamp to text leaves (Alembic's _stamp_revs):
- *		text is one target or several separated by commas.  Without purge,
- *		the current rows that share lineage (dependencies included) with a
- *		target give way to the targets and the others stay; with purge, the
- *		targets replace every row.  *dests gets the revisions named.
+ *		The version rows a stamp to text leaves, as Alembic's stamp
+ *		(_stamp_revs) does for one destination: rows that share lineage
+ *		with the destination or the target's label give way to it if any
+ *		of them stands above or below it; a destination unrelated to them
+ *		is added as a new branch; one already a row changes nothing; base
+ *		removes the rows of the lineage (all of them, without a label).
+ *		Several targets (separated by commas, or "heads") are stamped one
+ *		after the other; with purge, the rows start empty.  Relative targets
+ *		are refused: a stamp names revisions.  *dests gets the revisions
+ *		named.  The result is the minimal set, in id order.
  */
 List *
 pm_target_stamp(PmGraph *graph, const char *text, bool purge, List **dests)
 {
 	char	   *copy = pstrdup(text);
-	List	   *keep = purge ? NIL : current(graph);
+	List	   *rows = purge ? NIL : current(graph);
 	char	   *item;
 	char	   *saveptr = NULL;
-	List	   *result;
-	ListCell   *lc;
 
 	*dests = NIL;
-	if (strchr(text, ',') && (text[0] == ',' || text[strlen(text) - 1] == ',' ||
-							  strstr(text, ",,")))
+	if (text[0] == ',' || (text[0] && text[strlen(text) - 1] == ',') ||
+		strstr(text, ",,"))
 		malformed(text, "Several stamp targets are separated by single commas.");
 	for (item = strtok_r(copy, ",", &saveptr); item;
 		 item = strtok_r(NULL, ",", &saveptr))
 	{
-		PmTarget   *t = pm_target_resolve(graph, item);
 		TargetSpec	spec = parse_spec(item);
-		List	   *shared = NIL;
-		List	   *still = NIL;
+		PmTarget   *t;
+		int			label_rev = -1;
 
+		if (spec.relative)
+			malformed(item, "A stamp target names revisions, not relative steps.");
+		t = pm_target_resolve(graph, item);
+		if (spec.label)
+			label_rev = resolve_branch(graph, spec.label);
+
+		if (t->nrevs == 0)
+		{
+			/* base: the rows of the label's lineage go, or all of them */
+			rows = label_rev < 0 ? NIL :
+				list_difference_int(rows, rows_sharing_lineage(graph, rows,
+															   label_rev));
+			continue;
+		}
 		for (int i = 0; i < t->nrevs; i++)
 		{
-			*dests = list_append_unique_int(*dests, t->revs[i]);
-			shared = lappend_int(shared, t->revs[i]);
+			int			dest = t->revs[i];
+			List	   *filtered = rows_sharing_lineage(graph, rows, dest);
+			bool		related = filtered != NIL;
+
+			*dests = list_append_unique_int(*dests, dest);
+			if (label_rev >= 0)
+				filtered = list_union_int(filtered,
+										  rows_sharing_lineage(graph, rows,
+															   label_rev));
+			if (list_member_int(filtered, dest))
+				continue;
+			if (related)
+				rows = list_difference_int(rows, filtered);
+			rows = lappend_int(rows, dest);
 		}
-		if (spec.label)
-			shared = lappend_int(shared, resolve_branch(graph, spec.label));
-
-		/* base shares lineage with everything */
-		foreach(lc, keep)
-		{
-			int			row = lfirst_int(lc);
-			bool		related = t->nrevs == 0 && spec.label == NULL;
-			ListCell   *lc2;
-
-			foreach(lc2, shared)
-			{
-				int			mark = pm_graph_new_mark(graph);
-
-				if (related)
-					break;
-				pm_graph_mark_lineage(graph, lfirst_int(lc2), mark, true);
-				related = graph->revs[row].mark == mark;
-			}
-			if (!related)
-				still = lappend_int(still, row);
-		}
-		keep = still;
 	}
 
-	result = minimal(graph, list_concat(keep, *dests));
-	list_sort(result, list_int_cmp);
-	return result;
+	rows = minimal(graph, rows);
+	list_sort(rows, list_int_cmp);
+	return rows;
 }

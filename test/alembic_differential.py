@@ -10,20 +10,36 @@ Then ask both the same questions and compare the answers:
 - pim_migrate_show() of a few targets that name one revision;
 - a random walk of upgrades and downgrades from base, to targets drawn from
   the whole grammar (head, heads, base, ids, prefixes, labels, +N, -N,
-  REV+N, REV-N, LABEL@head, LABEL@base, LABEL@+N, LABEL@-N, LABEL@REV).
+  REV+N, REV-N, LABEL@head, LABEL@base, LABEL@+N, LABEL@-N, LABEL@REV);
+- in the same walk, now and then a stamp (pim_migrate_stamp()), sometimes
+  with purge, sometimes to two revisions on different branches at once
+  ('r1,r2'), to the targets Alembic's stamp can take: not +N, REV+N, REV-N
+  or LABEL@+N, which its get_revisions() never resolves.  -N and LABEL@-N
+  are asked: Alembic resolves them from the heads of the graph when there
+  are no version rows (or with purge), and refuses them otherwise.
 
 Alembic runs without a database: the steps come from
 RevisionMap.iterate_revisions() exactly as ScriptDirectory._upgrade_revs()
 and _downgrade_revs() compute them, and the version rows after them from
 feeding each RevisionStep through Alembic's HeadMaintainer, whose
-version-table statements are replaced by updates of a Python set.  Any
-exception on Alembic's side is a refusal.
+version-table statements are replaced by updates of a Python set.  A stamp
+is ScriptDirectory._stamp_revs() (called on a ScriptDirectory that has only
+the revision map) with the destinations as a tuple, as command.stamp()
+passes them, and the current rows, or none with purge (run_migrations()
+deletes them first); its StampSteps go through the same HeadMaintainer.
+Any exception on Alembic's side is a refusal.
 
 pim_migrate runs each migration in a savepoint and keeps it when both sides
 agree; when they differ, both stay where they last agreed.  Both refusing
-is agreement.  Both running must give the same set of revisions, in an
-order where every revision comes after (upgrade) or before (downgrade) its
-ancestors in the run, and the same version rows.
+is agreement.  Both running must give the same revisions in the same
+order (Alembic's map is built in id order, the order in which it lists
+<id>_<slug>.py files by name, and which pim_migrate uses for ties), an
+order where every revision comes after (upgrade) or before (downgrade)
+its ancestors in the run, and the same version rows.  A stamp that both
+make must leave the same version rows (as sets), and pim_migrate_stamp()
+must return the rows pim_migrate_current() then holds; after it, the walk
+goes on from there.  An internal error (SQLSTATE class XX) is never an
+agreeing refusal for a stamp.
 
 Deliberate differences (counted, and printed in the summary):
 - downgrade '-N' (no symbol) while several heads are applied is 21000 in
@@ -36,6 +52,18 @@ Deliberate differences (counted, and printed in the summary):
   downgrading through a depends_on), pim_migrate ending with the same
   applied revisions as the minimal set of heads (SPEC.md) counts as
   agreement.
+- stamp, one target: where Alembic's stamp fails (an assertion, when a
+  '-N' walked down from several heads gives the same revision twice or
+  the string 'base') or leaves a row that another stands on (a '-N' from
+  several heads), pim_migrate ending with the minimal set of heads of the
+  rows Alembic leaves alone (or keeps) and the destinations counts as
+  agreement.
+- stamp, several destinations: _stamp_revs() filters the current rows once
+  for all destinations, and each destination's step then moves every row
+  of that shared list; where that makes its HeadMaintainer fail (KeyError),
+  pim_migrate ending with the minimal set of heads of the rows sharing no
+  lineage with any destination and the destinations counts as agreement.
+  Where it does not fail but drops a row, that stays a difference.
 - a prefix shorter than four characters is never a prefix in pim_migrate;
   no such question is asked (the prefixes asked have six characters).
 
@@ -64,6 +92,7 @@ import warnings
 try:
     import psycopg2
     from alembic.runtime.migration import HeadMaintainer, MigrationStep
+    from alembic.script.base import ScriptDirectory
     from alembic.script.revision import Revision, RevisionMap
 except ImportError as exc:  # the TAP test checks this before running us
     print("alembic differential: cannot import %s; run it with "
@@ -90,6 +119,20 @@ TARGET_KINDS = [
 SHOW_KINDS = ["id", "prefix", "label", "head", "heads", "LABEL@head",
               "LABEL@REV"]
 
+# Stamp targets: those of upgrades that Alembic's stamp can take.  '+N',
+# 'REV+N', 'REV-N' and 'LABEL@+N' never resolve in its get_revisions()
+# (it does not walk relative to the current rows), so they are not asked.
+# '-N' and 'LABEL@-N' are: get_revisions() walks them down from the heads
+# of the graph, which _stamp_revs() takes from no version rows (or with
+# purge); with rows, its lineage filter cannot resolve them and refuses.
+STAMP_KINDS = [
+    "heads", "head", "base", "id", "prefix", "label", "-1", "-2",
+    "LABEL@head", "LABEL@base", "LABEL@-1", "LABEL@REV",
+]
+STAMP_CHANCE = 0.15     # of a walk step being a stamp
+STAMP_PURGE = 0.2       # of a stamp purging the version rows first
+STAMP_TWO = 0.25        # of a stamp naming two revisions on other branches
+
 
 def fmt_set(revs):
     return "{%s}" % ", ".join(sorted(revs))
@@ -97,6 +140,16 @@ def fmt_set(revs):
 
 def fmt_state(revs):
     return fmt_set(revs) if revs else "base (no version rows)"
+
+
+def fmt_stamp(out):
+    """A stamp's outcome: the version rows after it, or the refusal."""
+    if out.refused:
+        return str(out)
+    s = "version %s" % fmt_state(out.current)
+    if out.planned:  # Alembic: its StampSteps
+        s += " (steps [%s])" % ", ".join(out.planned)
+    return s
 
 
 # ---------------------------------------------------------------------------
@@ -305,7 +358,9 @@ def alembic_map(graph):
             dependencies=tuple(n.deps) if n.deps else None,
             branch_labels=tuple(n.labels) if n.labels else None,
         )
-        for n in graph.nodes
+        # in id order, as Alembic reads <id>_<slug>.py files listed in
+        # name order (pim_migrate orders ties the same way)
+        for n in sorted(graph.nodes, key=lambda n: n.id)
     ]
     rmap = RevisionMap(lambda: revs)
     rmap._revision_map  # build it now: a bad graph fails here
@@ -350,6 +405,101 @@ def alembic_show(rmap, target):
     if rev is None:
         return Outcome(error="no revision", code="None")
     return Outcome(run=[rev.revision], current=set())
+
+
+def alembic_scripts(rmap):
+    """A ScriptDirectory on the map alone: _stamp_revs(), get_revisions()
+    and _catch_revision_errors() use nothing else of it."""
+    sd = object.__new__(ScriptDirectory)
+    sd.revision_map = rmap
+    return sd
+
+
+def fmt_stamp_step(step):
+    return "%s -> %s" % ("(%s)" % ", ".join(step.from_) if step.from_
+                         else "base",
+                         "(%s)" % ", ".join(step.to_) if step.to_ else "base")
+
+
+def alembic_stamp(rmap, current, targets, purge):
+    """Alembic's stamp to the tuple of destinations `targets`.
+
+    command.stamp() hands the destinations, as a tuple, and the current
+    heads to ScriptDirectory._stamp_revs(); with purge, run_migrations()
+    deletes every version row first and passes no heads.  Each StampStep
+    then goes through the HeadMaintainer, as MigrationContext.stamp() and
+    run_migrations() do.
+    """
+    heads = () if purge else tuple(sorted(current))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            steps = alembic_scripts(rmap)._stamp_revs(tuple(targets), heads)
+        except Exception as exc:
+            return alembic_error(exc)
+        planned = [fmt_stamp_step(step) for step in steps]
+        try:
+            maintainer = SetHeadMaintainer(heads)
+            for step in steps:
+                maintainer.update_to_step(step)
+        except Exception as exc:
+            return alembic_error(exc, planned=planned)
+    out = Outcome(run=[], current=set(maintainer.heads))
+    out.planned = planned
+    return out
+
+
+def alembic_stamp_one_by_one(rmap, current, targets, purge):
+    """The rows after stamping each revision the targets name, one at a
+    time, each by Alembic's own single-destination stamp; None when the
+    targets name fewer than two revisions or Alembic fails."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            named = []
+            for t in targets:
+                named += [r.revision for r in rmap.get_revisions(t)
+                          if isinstance(r, Revision)]
+        except Exception:
+            return None
+    if len(named) < 2:
+        return None
+    state = set() if purge else set(current)
+    for rev in named:
+        out = alembic_stamp(rmap, state, (rev,), False)
+        if out.refused:
+            return None
+        state = out.current
+    return state
+
+
+def alembic_stamp_parts(rmap, current, targets, purge):
+    """(rows the stamp leaves alone, destinations, note), by Alembic's own
+    resolution: the current rows (none with purge) that share no lineage
+    (depends_on included) with any target, as _stamp_revs() filters them,
+    and the revisions the targets name.  A '-N' walked down to base gives
+    the string 'base' (no revision), and several heads walked down may give
+    the same revision twice: the note says so.  None when Alembic cannot
+    resolve them."""
+    heads = () if purge else tuple(sorted(current))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            heads_revs = rmap.get_revisions(heads)
+            touched = set()
+            for t in targets:
+                touched |= {r.revision for r in rmap.filter_for_lineage(
+                    heads_revs, t, include_dependencies=True)}
+            named = rmap.get_revisions(tuple(targets))
+        except Exception:
+            return None
+    dests = [r.revision for r in named if isinstance(r, Revision)]
+    notes = []
+    if any(r is not None and not isinstance(r, Revision) for r in named):
+        notes.append("a head walked down to 'base' is a destination")
+    if len(dests) != len(set(dests)):
+        notes.append("the same destination twice")
+    return set(heads) - touched, set(dests), "; ".join(notes)
 
 
 # ---------------------------------------------------------------------------
@@ -488,6 +638,22 @@ class Pim:
             self.keep()
         return out
 
+    def stamp(self, target, purge):
+        """pim_migrate_stamp() in savepoint q, left pending on success;
+        the rows it returns are the outcome, and pim_migrate_current()
+        after it is kept beside them to check that they are the same."""
+        def body(cur):
+            cur.execute("SELECT * FROM pim_migrate_stamp(%s, %s)",
+                        (target, purge))
+            returned = [r[0] for r in cur.fetchall()]
+            cur.execute("SELECT * FROM pim_migrate_current()")
+            out = Outcome(run=[], current=set(returned))
+            out.returned = returned
+            out.version_rows = {r[0] for r in cur.fetchall()}
+            return out
+
+        return self._ask(body)
+
 
 # ---------------------------------------------------------------------------
 # Questions
@@ -515,6 +681,26 @@ def target_of_kind(rng, graph, kind):
     if kind.startswith("LABEL@"):
         return kind, "%s@%s" % (label, kind[len("LABEL@"):])
     return kind, kind  # heads, head, base, +1, +2, -1, -2
+
+
+def stamp_targets(rng, graph):
+    """(kind, [targets]) of a stamp: one target of STAMP_KINDS, or now and
+    then two revisions neither of which is an ancestor (or dependency) of
+    the other, each by id, prefix or the branch label it declares."""
+    if rng.random() < STAMP_TWO:
+        pairs = [(x, y) for x in graph.nodes for y in graph.nodes
+                 if x.id < y.id and x.id not in graph.ancestors[y.id]
+                 and y.id not in graph.ancestors[x.id]]
+        if pairs:
+            targets = []
+            for n in rng.choice(pairs):
+                how = rng.choice(["id", "prefix", "label"]
+                                 if n.labels else ["id", "prefix"])
+                targets.append(n.id if how == "id" else
+                               n.id[:6] if how == "prefix" else n.labels[0])
+            return "two revisions", targets
+    kind, target = target_of_kind(rng, graph, rng.choice(STAMP_KINDS))
+    return kind, [target]
 
 
 def order_problems(graph, run, upgrade):
@@ -577,6 +763,10 @@ def compare_migration(graph, current, op_kind, target, upgrade, a, p):
                 "; ".join("%s runs %s its ancestor %s" % (
                     r, "before" if upgrade else "after", anc)
                     for r, anc in bad[:3]))
+    if list(a.run) != list(p.run):
+        return ("%s: same revisions in another order than Alembic's" % what,
+                "alembic %s; pim_migrate %s" % (", ".join(a.run),
+                                                 ", ".join(p.run)))
     if a.current != p.current:
         why = "only Alembic has %s; only pim_migrate has %s" % (
             fmt_set(a.current - p.current), fmt_set(p.current - a.current))
@@ -605,6 +795,96 @@ def minimal(graph, rows):
     return not any(r in graph.ancestors.get(o, ()) for r in rows for o in rows)
 
 
+def minimal_heads(graph, rows):
+    """The rows that are no ancestor (or dependency) of another row."""
+    return {r for r in rows
+            if not any(r in graph.ancestors.get(o, ()) for o in rows)}
+
+
+def compare_stamp(graph, rmap, current, kind, targets, purge, a, p):
+    """None when the two sides agree, else (kind of difference, why)."""
+    what = "stamp %s%s" % (kind, " with purge" if purge else "")
+    if p.refused and p.code.startswith("XX"):
+        # an internal error is no refusal a script can test (SPEC.md)
+        return ("stamp: pim_migrate fails with an internal error (%s: %s)"
+                % (p.code, p.error), "not a refusal: SQLSTATE class XX")
+    if not p.refused:
+        if (len(p.returned) != len(set(p.returned))
+                or set(p.returned) != p.version_rows):
+            return ("%s: pim_migrate_stamp() returns other rows than "
+                    "pim_migrate_current() then holds" % what,
+                    "pim_migrate_stamp() returns [%s]; pim_migrate_current() "
+                    "%s" % (", ".join(p.returned), fmt_set(p.version_rows)))
+        if not minimal(graph, p.current):
+            return ("%s: pim_migrate keeps a row that is an ancestor or "
+                    "dependency of another" % what,
+                    "SPEC.md wants the minimal set of heads")
+    if a.refused and p.refused:
+        return None
+    if not a.refused and not p.refused and a.current == p.current:
+        return None
+    if (p.refused and p.code == "22023"
+            and any(re.search(r"(^|@)[+-]\d+$", t) for t in targets)):
+        return (DELIBERATE, "stamp to a relative target: 22023 in "
+                "pim_migrate, a stamp names revisions (Alembic walks down "
+                "from the graph's heads when no row is there, and refuses "
+                "otherwise)")
+    if not p.refused:
+        expect = alembic_stamp_one_by_one(rmap, current, targets, purge)
+        if (expect is not None and expect != a.current
+                and p.current == minimal_heads(graph, expect)):
+            return (DELIBERATE, "stamp to several revisions: pim_migrate "
+                    "stamps them one after the other, as Alembic stamps one "
+                    "(Alembic's _stamp_revs shares one filtered list across "
+                    "them and drops rows or fails)")
+    # Alembic's own stamp logic failing (not a refusal of the target:
+    # those are CommandError), or leaving rows that stand on each other
+    broken = a.refused and a.code != "CommandError"
+    nonminimal = not a.refused and not minimal(graph, a.current)
+    parts = alembic_stamp_parts(rmap, current, targets, purge)
+    if parts and not p.refused and (broken or nonminimal):
+        kept, dests, note = parts
+        if len(targets) == 1:
+            expect = minimal_heads(graph, (kept if broken else a.current)
+                                   | dests)
+            if p.current == expect:
+                if broken:
+                    return (DELIBERATE, "stamp: Alembic's stamp fails (%s%s); "
+                            "pim_migrate keeps the minimal heads of the rows "
+                            "it leaves alone and the destinations" % (
+                                a.code, ": " + note if note else ""))
+                return (DELIBERATE, "stamp: Alembic keeps a version row "
+                        "that another stands on; pim_migrate the minimal "
+                        "heads of Alembic's rows and the destination")
+        elif broken and p.current == minimal_heads(graph, kept | dests):
+            return (DELIBERATE, "stamp to several revisions: Alembic's "
+                    "stamp fails (%s, one filtered_heads list shared by the "
+                    "destinations); pim_migrate keeps the minimal heads of "
+                    "the rows sharing no lineage with any destination and "
+                    "the destinations" % a.code)
+    if a.refused:
+        return ("%s: Alembic %s (%s), pim_migrate stamps" % (
+                    what, "fails in its stamp logic" if broken else "refuses",
+                    a.code), "only Alembic refuses")
+    if p.refused:
+        return ("%s: Alembic stamps, pim_migrate refuses (%s)" % (what,
+                                                                   p.code),
+                "only pim_migrate refuses")
+    why = "only Alembic has %s; only pim_migrate has %s" % (
+        fmt_set(a.current - p.current), fmt_set(p.current - a.current))
+    if nonminimal:
+        sub = "Alembic keeps a row that another stands on"
+    elif a.current < p.current:
+        sub = "Alembic drops a row that pim_migrate keeps"
+    elif p.current < a.current:
+        sub = "pim_migrate drops a row that Alembic keeps"
+    elif applied(graph, a.current) != applied(graph, p.current):
+        sub = "they stand for different applied revisions"
+    else:
+        sub = "same applied revisions"
+    return ("%s: different version rows (%s)" % (what, sub), why)
+
+
 class Differential:
     def __init__(self, args):
         self.args = args
@@ -613,7 +893,9 @@ class Differential:
         self.kinds = collections.OrderedDict()  # kind -> [count, size, text]
         self.agreed_refusals = collections.Counter()
         self.deliberate = collections.Counter()
+        self.same_order = 0
         self.both_ran = 0
+        self.stamps_alike = 0
 
     def say(self, text):
         if self.args.verbose:
@@ -700,6 +982,9 @@ class Differential:
         # the walk, from base
         current = set()
         for _ in range(rng.randint(8, 12)):
+            if rng.random() < STAMP_CHANCE:
+                current = self.stamp_question(pim, graph, rmap, rng, current)
+                continue
             upgrade = rng.random() < (0.8 if not current else 0.5)
             op = "upgrade" if upgrade else "downgrade"
             op_kind, target = target_of_kind(rng, graph,
@@ -729,9 +1014,47 @@ class Differential:
                 self.agreed_refusals[p.code] += 1
             else:
                 self.both_ran += 1
+                self.same_order += list(a.run) == list(p.run)
                 pim.keep()
                 current = set(a.current)
         pim.commit()
+
+    def stamp_question(self, pim, graph, rmap, rng, current):
+        """One stamp in the walk; returns the version rows after it."""
+        kind, targets = stamp_targets(rng, graph)
+        purge = rng.random() < STAMP_PURGE
+        self.questions += 1
+        a = alembic_stamp(rmap, current, targets, purge)
+        p = pim.stamp(",".join(targets), purge)
+        question = "stamp %r%s" % (",".join(targets),
+                                   ", purge" if purge else "")
+        self.say("graph %d at %s, %s:\n    alembic     %s\n"
+                 "    pim_migrate %s" % (graph.number, fmt_state(current),
+                                         question, fmt_stamp(a),
+                                         fmt_stamp(p)))
+        verdict = compare_stamp(graph, rmap, current, kind, targets, purge,
+                                a, p)
+        if verdict and verdict[0] == DELIBERATE:
+            self.deliberate[verdict[1]] += 1
+        elif verdict:
+            kind, why = verdict
+            self.differ(graph, kind,
+                        "  current: %s\n  question: %s\n"
+                        "  alembic:     %s\n  pim_migrate: %s\n  (%s)"
+                        % (fmt_state(current), question, fmt_stamp(a),
+                           fmt_stamp(p), why))
+            if not p.refused:
+                pim.undo()  # both stay where they last agreed
+            return current
+        elif p.refused:
+            self.agreed_refusals[p.code] += 1
+            return current
+        else:
+            self.stamps_alike += 1
+        if p.refused:
+            return current
+        pim.keep()
+        return set(p.current)
 
     def run(self):
         pim = Pim(self.args.dsn)
@@ -759,7 +1082,9 @@ class Differential:
             for kind, (count, _, example) in self.kinds.items():
                 print("  %4d  %s" % (count, kind))
                 print("        %s" % example)
-        print("migrations both ran alike: %d" % self.both_ran)
+        print("migrations both ran alike: %d (in Alembic's exact order: %d)"
+              % (self.both_ran, self.same_order))
+        print("stamps both made alike: %d" % self.stamps_alike)
         if self.agreed_refusals:
             print("both refuse, by pim_migrate's SQLSTATE: %s" % ", ".join(
                 "%s %d" % kv for kv in sorted(self.agreed_refusals.items())))
