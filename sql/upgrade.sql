@@ -42,6 +42,12 @@ SELECT revision FROM pim_migrate_history(':aaaa0002');
 SELECT revision FROM pim_migrate_history('aaaa0003:');
 SELECT revision FROM pim_migrate_history('current:');
 SELECT revision FROM pim_migrate_history('base:current');
+-- a relative end counts from the other end
+SELECT revision FROM pim_migrate_history('-2:current');
+SELECT revision FROM pim_migrate_history('aaaa0001:+1');
+-- the start must stand below the end (22023)
+SELECT revision FROM pim_migrate_history('aaaa0003:aaaa0001');
+\echo :LAST_ERROR_SQLSTATE
 SELECT revision FROM pim_migrate_history('aaaa0002');
 \echo :LAST_ERROR_SQLSTATE
 
