@@ -9,8 +9,9 @@
 #   down1000   pim_migrate_downgrade('base') over the same chain
 #   noop10k    pim_migrate_upgrade('head') with nothing to do, 10,000 revisions
 #   status10k  pim_migrate_status() on 10,000 revisions
-#   reg10k     registering 10,000 revisions (pim_migrate_revision with
-#              explicit parents, in one DO block)
+#   reg1k      registering 1,000 revisions (pim_migrate_revision with
+#   reg10k     explicit parents, in one DO block), and 10,000: the ratio
+#              shows whether registration stays linear in the history
 #
 # Each is run REPS times (default 5) on fresh copies of a template database
 # of one throwaway cluster; medians are printed, with the ratio of
@@ -98,15 +99,17 @@ for ((r = 1; r <= REPS; r++)); do
 	runs[down1000]+="$(timed b_up "SELECT count(*) FROM pim_migrate_downgrade('base')") "
 	runs[noop10k]+="$(timed tpl_big "SELECT count(*) FROM pim_migrate_upgrade('head')") "
 	runs[status10k]+="$(timed tpl_big "SELECT pending FROM pim_migrate_status()") "
+	runs[reg1k]+="$(timed b_reg "DO \$\$ BEGIN FOR i IN 1..1000 LOOP PERFORM pim_migrate_revision('s' || i, 'SELECT 1', 'SELECT 1', revision => 's' || i, down_revision => CASE WHEN i = 1 THEN '{}'::text[] ELSE ARRAY['s' || (i - 1)] END); END LOOP; END \$\$") "
+	q -d b_reg -c "TRUNCATE pim_migrate.revision"
 	runs[reg10k]+="$(timed b_reg "DO \$\$ BEGIN FOR i IN 1..10000 LOOP PERFORM pim_migrate_revision('r' || i, 'SELECT 1', 'SELECT 1', revision => 'r' || i, down_revision => CASE WHEN i = 1 THEN '{}'::text[] ELSE ARRAY['r' || (i - 1)] END); END LOOP; END \$\$") "
 	q -d postgres -c "DROP DATABASE b_up" -c "DROP DATABASE b_floor" -c "DROP DATABASE b_reg"
 done
 
 printf '%-10s %12s   (%d runs; ms)\n' case median "$REPS"
-for k in up1000 floor1000 down1000 noop10k status10k reg10k; do
+for k in up1000 floor1000 down1000 noop10k status10k reg1k reg10k; do
 	m=$(echo "${runs[$k]}" | tr ' ' '\n' | grep . | median)
 	printf "%-10s %12.1f   [%s]\n" "$k" "$m" "${runs[$k]}"
 	declare "med_$k=$m"
 done
-awk -v a="$med_up1000" -v b="$med_floor1000" \
-	'BEGIN { printf "ratio up1000 / floor1000: %.2f\n", a / b }'
+awk -v a="$med_up1000" -v b="$med_floor1000" -v r1="$med_reg1k" -v r10="$med_reg10k" \
+	'BEGIN { printf "ratio up1000 / floor1000: %.2f\nratio reg10k / reg1k: %.1f (10 is linear)\n", a / b, r10 / r1 }'

@@ -23,6 +23,10 @@ CREATE TABLE pim_migrate.revision (
 	checksum text NOT NULL,
 	created_at timestamptz NOT NULL DEFAULT now()
 );
+-- labels are looked up at every registration (labels and ids share a
+-- namespace); no pending list, whose scan would grow with the history
+CREATE INDEX revision_branch_labels ON pim_migrate.revision USING gin (branch_labels)
+	WITH (fastupdate = off);
 COMMENT ON TABLE pim_migrate.revision IS 'registered revisions; down_revisions empty for a base, downgrade_sql NULL when irreversible';
 
 CREATE TABLE pim_migrate.version (

@@ -77,9 +77,11 @@
 	"SELECT revision FROM pim_migrate.revision" \
 	" WHERE pg_catalog.starts_with(revision, $1) ORDER BY revision LIMIT 2"
 
+/* indexed (GIN on branch_labels): registration must not scan the history */
 #define Q_LABEL_OWNER \
 	"SELECT revision FROM pim_migrate.revision" \
-	" WHERE $1 OPERATOR(pg_catalog.=) ANY (branch_labels)"
+	" WHERE branch_labels OPERATOR(pg_catalog.@>)" \
+	" pg_catalog.array_append('{}'::pg_catalog.text[], $1)"
 
 /* each revision's scripts, and the checksum of its last upgrade */
 #define Q_SCAN_SCRIPTS \
