@@ -138,6 +138,9 @@ SELECT * FROM pim_migrate_current();
 SELECT * FROM pim_migrate_downgrade('aaaa0005');
 SELECT * FROM pim_migrate_current();
 SELECT * FROM pim_migrate_status();
+-- LABEL@base takes back a whole branch, down to and with its base
+SELECT * FROM pim_migrate_downgrade('side@base');
+SELECT * FROM pim_migrate_current();
 
 -- clean up
 DROP TABLE regress_trail;
