@@ -55,7 +55,7 @@ CREATE ROLE regress_pm_deployer;
 CREATE SCHEMA regress_app AUTHORIZATION regress_pm_deployer;
 GRANT EXECUTE ON FUNCTION
     pim_migrate_revision(text, text, text, text[], text, text[], text[]),
-    pim_migrate_upgrade(text), pim_migrate_downgrade(text)
+    pim_migrate_upgrade(text, boolean), pim_migrate_downgrade(text, boolean)
   TO regress_pm_deployer;
 SET ROLE regress_pm_deployer;
 SELECT pim_migrate_revision('create t', 'CREATE TABLE regress_app.t (id int);',

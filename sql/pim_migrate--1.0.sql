@@ -81,21 +81,35 @@ COMMENT ON FUNCTION pim_migrate_load(text)
 --
 CREATE FUNCTION pim_migrate_upgrade(
 	target text DEFAULT 'head',
+	dry_run boolean DEFAULT false,
 	OUT step integer, OUT revision text, OUT operation text, OUT message text)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'pim_migrate_upgrade'
 LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION pim_migrate_upgrade(text)
-	IS 'apply every revision needed to reach target, in this transaction';
+COMMENT ON FUNCTION pim_migrate_upgrade(text, boolean)
+	IS 'apply every revision needed to reach target, in this transaction; dry_run: run it all, then roll it back';
 
 CREATE FUNCTION pim_migrate_downgrade(
 	target text,
+	dry_run boolean DEFAULT false,
 	OUT step integer, OUT revision text, OUT operation text, OUT message text)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'pim_migrate_downgrade'
 LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION pim_migrate_downgrade(text)
-	IS 'run the downgrade scripts of the applied revisions above target, newest first';
+COMMENT ON FUNCTION pim_migrate_downgrade(text, boolean)
+	IS 'run the downgrade scripts of the applied revisions above target, newest first; dry_run: run them, then roll back';
+
+CREATE PROCEDURE pim_migrate_upgrade_each(target text DEFAULT 'head')
+AS 'MODULE_PATHNAME', 'pim_migrate_upgrade_each'
+LANGUAGE C;
+COMMENT ON PROCEDURE pim_migrate_upgrade_each(text)
+	IS 'pim_migrate_upgrade committing after each revision; not inside a transaction block';
+
+CREATE PROCEDURE pim_migrate_downgrade_each(target text)
+AS 'MODULE_PATHNAME', 'pim_migrate_downgrade_each'
+LANGUAGE C;
+COMMENT ON PROCEDURE pim_migrate_downgrade_each(text)
+	IS 'pim_migrate_downgrade committing after each revision; not inside a transaction block';
 
 --
 -- Looking
@@ -186,7 +200,9 @@ COMMENT ON FUNCTION pim_migrate_merge(text[], text, text, text[])
 -- The extension owner grants these to the roles that may migrate.
 REVOKE ALL ON FUNCTION pim_migrate_revision(text, text, text, text[], text, text[], text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION pim_migrate_load(text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION pim_migrate_upgrade(text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION pim_migrate_downgrade(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pim_migrate_upgrade(text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pim_migrate_downgrade(text, boolean) FROM PUBLIC;
+REVOKE ALL ON PROCEDURE pim_migrate_upgrade_each(text) FROM PUBLIC;
+REVOKE ALL ON PROCEDURE pim_migrate_downgrade_each(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION pim_migrate_stamp(text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION pim_migrate_merge(text[], text, text, text[]) FROM PUBLIC;

@@ -89,8 +89,24 @@
 	" l.checksum FROM pim_migrate.revision r LEFT JOIN" \
 	" (SELECT DISTINCT ON (revision) revision, checksum" \
 	"  FROM pim_migrate.log WHERE operation OPERATOR(pg_catalog.=) 'upgrade'" \
-	"  ORDER BY revision, id DESC) l USING (revision)" \
+	"  ORDER BY revision, id DESC) l" \
+	" ON l.revision OPERATOR(pg_catalog.=) r.revision" \
 	" ORDER BY r.revision"
+
+/*
+ * revisions whose stored scripts no longer hash to their checksum (the
+ * same bytes pm_revfile_checksum hashes), computed in the server
+ */
+#define Q_CHANGED_SCRIPTS \
+	"SELECT revision FROM pim_migrate.revision WHERE checksum" \
+	" OPERATOR(pg_catalog.<>) pg_catalog.encode(pg_catalog.sha256(" \
+	"  pg_catalog.convert_to(upgrade_sql, pg_catalog.getdatabaseencoding())" \
+	"  OPERATOR(pg_catalog.||) '\\x00'::pg_catalog.bytea" \
+	"  OPERATOR(pg_catalog.||) CASE WHEN downgrade_sql IS NULL" \
+	"   THEN ''::pg_catalog.bytea ELSE '\\x01'::pg_catalog.bytea" \
+	"   OPERATOR(pg_catalog.||) pg_catalog.convert_to(downgrade_sql," \
+	"    pg_catalog.getdatabaseencoding()) END), 'hex')" \
+	" ORDER BY revision"
 
 #define Q_RECORD_STEP \
 	"WITH d AS (DELETE FROM pim_migrate.version" \
@@ -123,6 +139,7 @@ static PmQuery q_find_prefix = {.sql = Q_FIND_PREFIX, .nargs = 1,
 static PmQuery q_label_owner = {.sql = Q_LABEL_OWNER, .nargs = 1,
 .argtypes = {TEXTOID}};
 static PmQuery q_scan_scripts = {.sql = Q_SCAN_SCRIPTS};
+static PmQuery q_changed_scripts = {.sql = Q_CHANGED_SCRIPTS};
 static PmQuery q_record_step = {.sql = Q_RECORD_STEP, .nargs = 7,
 	.argtypes = {TEXTARRAYOID, TEXTARRAYOID, TEXTOID, TEXTOID,
 	TIMESTAMPTZOID, TEXTOID, TEXTOID}};
@@ -145,6 +162,21 @@ pm_catalog_connect(PmCall *call, bool read_only)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	catalog_read_only = read_only;
+}
+
+/*
+ * pm_catalog_connect_nonatomic
+ *		The same for a procedure that commits (SPI_commit) as it goes: the
+ *		SPI context then outlives each transaction.
+ */
+void
+pm_catalog_connect_nonatomic(PmCall *call)
+{
+	call->caller_cxt = CurrentMemoryContext;
+	call->prev_read_only = catalog_read_only;
+	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect_ext failed");
+	catalog_read_only = false;
 }
 
 void
@@ -448,6 +480,16 @@ List *
 pm_catalog_graph_heads(void)
 {
 	return first_column(&q_graph_heads);
+}
+
+/*
+ * pm_catalog_changed_scripts
+ *		Ids of the revisions whose scripts no longer match their checksum.
+ */
+List *
+pm_catalog_changed_scripts(void)
+{
+	return first_column(&q_changed_scripts);
 }
 
 /*

@@ -38,7 +38,9 @@
 #include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
+#include "utils/guc.h"
 #include "utils/snapmgr.h"
+#include "utils/timeout.h"
 #include "utils/timestamp.h"
 
 #include "pim_migrate.h"
@@ -199,6 +201,52 @@ pm_exec_check_script(const char *revision, PmDirection direction,
 }
 
 /*
+ * pim_migrate.statement_timeout: the server arms statement_timeout for
+ * top-level statements only, so the script's statements get the timer
+ * here, each for itself.  The timer is the server's own STATEMENT_TIMEOUT,
+ * so expiry is the usual "canceling statement due to statement timeout"
+ * (57014), with our context line; the caller's own statement_timeout, if
+ * armed, is put back afterwards with whatever time it had left, and never
+ * lengthened by ours.
+ */
+static bool timer_armed = false;	/* ours is set */
+static bool outer_active = false;	/* the caller's was set */
+static TimestampTz outer_finish;
+
+static void
+arm_statement_timeout(void)
+{
+	int			ms = pm_statement_timeout;
+
+	outer_active = get_timeout_active(STATEMENT_TIMEOUT);
+	if (outer_active)
+	{
+		long		secs;
+		int			usecs;
+
+		outer_finish = get_timeout_finish_time(STATEMENT_TIMEOUT);
+		TimestampDifference(GetCurrentTimestamp(), outer_finish, &secs, &usecs);
+		if (secs * 1000 + usecs / 1000 < ms)
+			return;				/* the caller's timer fires first anyway */
+	}
+	enable_timeout_after(STATEMENT_TIMEOUT, ms);
+	timer_armed = true;
+}
+
+/* Put the caller's timer back; also after an error (PG_FINALLY below). */
+static void
+disarm_statement_timeout(void)
+{
+	if (!timer_armed)
+		return;
+	timer_armed = false;
+	if (outer_active)
+		enable_timeout_at(STATEMENT_TIMEOUT, outer_finish);
+	else
+		disable_timeout(STATEMENT_TIMEOUT, false);
+}
+
+/*
  * run_script
  *		Run every statement of a script in the current transaction.
  */
@@ -213,6 +261,7 @@ run_script(const char *revision, PmDirection direction, const char *sql)
 	int			line = 1;
 	int			counted = 0;
 	MemoryContext stmtcxt;
+	int			guc_level;
 
 	errcallback.callback = script_error_callback;
 	errcallback.arg = &pos;
@@ -224,57 +273,85 @@ run_script(const char *revision, PmDirection direction, const char *sql)
 									"pim_migrate statement",
 									ALLOCSET_DEFAULT_SIZES);
 
-	foreach(lc, stmts)
+	/*
+	 * pim_migrate.lock_timeout applies to this script only: a nested GUC
+	 * level, as a function's SET clause makes, undone below or by abort.
+	 */
+	guc_level = NewGUCNestLevel();
+	if (pm_lock_timeout > 0)
 	{
-		RawStmt    *raw = lfirst_node(RawStmt, lc);
-		MemoryContext oldcxt;
-		List	   *planned;
-		ListCell   *lc2;
-		int			token = skip_to_token(sql, raw->stmt_location);
+		char		value[32];
 
-		CHECK_FOR_INTERRUPTS();
-
-		/* count lines incrementally: linear in the script's length */
-		for (; counted < token; counted++)
-			if (sql[counted] == '\n')
-				line++;
-		pos.stmt_location = raw->stmt_location;
-		pos.stmt_len = raw->stmt_len;
-		pos.stmt_line = line;
-
-		oldcxt = MemoryContextSwitchTo(stmtcxt);
-		CommandCounterIncrement();
-		planned = pg_analyze_and_rewrite_fixedparams(raw, sql, NULL, 0, NULL);
-		planned = pg_plan_queries(planned, sql, CURSOR_OPT_PARALLEL_OK, NULL);
-
-		foreach(lc2, planned)
-		{
-			PlannedStmt *stmt = lfirst_node(PlannedStmt, lc2);
-
-			CommandCounterIncrement();
-			PushActiveSnapshot(GetTransactionSnapshot());
-			if (stmt->utilityStmt == NULL)
-			{
-				QueryDesc  *qdesc = CreateQueryDesc(stmt, sql,
-													GetActiveSnapshot(), NULL,
-													dest, NULL, NULL, 0);
-
-				ExecutorStart(qdesc, 0);
-				ExecutorRun(qdesc, ForwardScanDirection, 0, true);
-				ExecutorFinish(qdesc);
-				ExecutorEnd(qdesc);
-				FreeQueryDesc(qdesc);
-			}
-			else
-				ProcessUtility(stmt, sql, false, PROCESS_UTILITY_QUERY,
-							   NULL, NULL, dest, NULL);
-			PopActiveSnapshot();
-		}
-		MemoryContextSwitchTo(oldcxt);
-		MemoryContextReset(stmtcxt);
+		snprintf(value, sizeof(value), "%d", pm_lock_timeout);
+		(void) set_config_option("lock_timeout", value, PGC_USERSET,
+								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+								 false);
 	}
+
+	/* the timer is ours to put back, whatever happens to the statement */
+	PG_TRY();
+	{
+		foreach(lc, stmts)
+		{
+			RawStmt    *raw = lfirst_node(RawStmt, lc);
+			MemoryContext oldcxt;
+			List	   *planned;
+			ListCell   *lc2;
+			int			token = skip_to_token(sql, raw->stmt_location);
+
+			CHECK_FOR_INTERRUPTS();
+
+			/* count lines incrementally: linear in the script's length */
+			for (; counted < token; counted++)
+				if (sql[counted] == '\n')
+					line++;
+			pos.stmt_location = raw->stmt_location;
+			pos.stmt_len = raw->stmt_len;
+			pos.stmt_line = line;
+
+			oldcxt = MemoryContextSwitchTo(stmtcxt);
+			if (pm_statement_timeout > 0)
+				arm_statement_timeout();
+			CommandCounterIncrement();
+			planned = pg_analyze_and_rewrite_fixedparams(raw, sql, NULL, 0, NULL);
+			planned = pg_plan_queries(planned, sql, CURSOR_OPT_PARALLEL_OK, NULL);
+
+			foreach(lc2, planned)
+			{
+				PlannedStmt *stmt = lfirst_node(PlannedStmt, lc2);
+
+				CommandCounterIncrement();
+				PushActiveSnapshot(GetTransactionSnapshot());
+				if (stmt->utilityStmt == NULL)
+				{
+					QueryDesc  *qdesc = CreateQueryDesc(stmt, sql,
+														GetActiveSnapshot(), NULL,
+														dest, NULL, NULL, 0);
+
+					ExecutorStart(qdesc, 0);
+					ExecutorRun(qdesc, ForwardScanDirection, 0, true);
+					ExecutorFinish(qdesc);
+					ExecutorEnd(qdesc);
+					FreeQueryDesc(qdesc);
+				}
+				else
+					ProcessUtility(stmt, sql, false, PROCESS_UTILITY_QUERY,
+								   NULL, NULL, dest, NULL);
+				PopActiveSnapshot();
+			}
+			disarm_statement_timeout();
+			MemoryContextSwitchTo(oldcxt);
+			MemoryContextReset(stmtcxt);
+		}
+	}
+	PG_FINALLY();
+	{
+		disarm_statement_timeout();
+	}
+	PG_END_TRY();
 	CommandCounterIncrement();
 	MemoryContextDelete(stmtcxt);
+	AtEOXact_GUC(true, guc_level);
 
 	error_context_stack = errcallback.previous;
 }
@@ -289,6 +366,73 @@ join_names(char **names, int n)
 	for (int i = 0; i < n; i++)
 		appendStringInfo(&buf, "%s%s", i > 0 ? ", " : "", names[i]);
 	return buf.data;
+}
+
+/*
+ * pm_exec_check_plan
+ *		Refuse a plan before anything runs: a downgrade through a revision
+ *		that has no downgrade script.
+ */
+void
+pm_exec_check_plan(PmGraph *graph, List *plan)
+{
+	ListCell   *lc;
+
+	foreach(lc, plan)
+	{
+		PmStep	   *step = lfirst(lc);
+
+		if (step->direction == PM_DOWNGRADE && graph->revs[step->rev].irreversible)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("revision \"%s\" has no downgrade script",
+							graph->revs[step->rev].id),
+					 errdetail("The downgrade would have to take back %d revisions; nothing was run.",
+							   list_length(plan)),
+					 errhint("Downgrade to a revision above it, or register the revision again with a downgrade section while it is not applied.")));
+	}
+}
+
+/*
+ * pm_exec_step
+ *		Run one step: its script, then its bookkeeping, and update the
+ *		graph's applied state.  Allocates in the current context, which the
+ *		caller resets between steps.  applied_by names the caller.
+ */
+void
+pm_exec_step(PmGraph *graph, const PmStep *step, const char *applied_by)
+{
+	PmNode	   *node = &graph->revs[step->rev];
+	PmRevisionDef *def;
+	TimestampTz started;
+	List	   *deletes = NIL;
+	List	   *inserts = NIL;
+	char	   *parents;
+
+	CHECK_FOR_INTERRUPTS();
+	def = pm_catalog_fetch_revision(node->id);
+	if (def == NULL)
+		elog(ERROR, "revision \"%s\" disappeared during the migration",
+			 node->id);
+
+	parents = join_names(node->parent_names, node->nparent_names);
+	if (step->direction == PM_UPGRADE)
+		ereport(NOTICE,
+				(errmsg("Running upgrade %s -> %s, %s",
+						parents, node->id, node->message)));
+	else
+		ereport(NOTICE,
+				(errmsg("Running downgrade %s -> %s, %s",
+						node->id, parents, node->message)));
+
+	started = GetCurrentTimestamp();
+	run_script(node->id, step->direction,
+			   step->direction == PM_UPGRADE ? def->upgrade_sql :
+			   def->downgrade_sql);
+
+	pm_graph_apply_step(graph, step, &deletes, &inserts);
+	pm_catalog_record_step(node->id, step->direction, deletes, inserts,
+						   started, applied_by, def->checksum);
 }
 
 /*
@@ -307,62 +451,18 @@ pm_exec_plan(PmGraph *graph, List *plan, Tuplestorestate *tupstore,
 	ListCell   *lc;
 	int			nstep = 0;
 
-	/* a downgrade with a step that cannot be taken back runs nothing */
-	foreach(lc, plan)
-	{
-		PmStep	   *step = lfirst(lc);
-
-		if (step->direction == PM_DOWNGRADE && graph->revs[step->rev].irreversible)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("revision \"%s\" has no downgrade script",
-							graph->revs[step->rev].id),
-					 errdetail("The downgrade would have to take back %d revisions; nothing was run.",
-							   list_length(plan)),
-					 errhint("Downgrade to a revision above it, or register the revision again with a downgrade section while it is not applied.")));
-	}
-
+	pm_exec_check_plan(graph, plan);
 	stepcxt = AllocSetContextCreate(CurrentMemoryContext, "pim_migrate step",
 									ALLOCSET_DEFAULT_SIZES);
 	foreach(lc, plan)
 	{
 		PmStep	   *step = lfirst(lc);
 		PmNode	   *node = &graph->revs[step->rev];
-		MemoryContext oldcxt;
-		PmRevisionDef *def;
-		TimestampTz started;
-		List	   *deletes = NIL;
-		List	   *inserts = NIL;
-		char	   *parents;
+		MemoryContext oldcxt = MemoryContextSwitchTo(stepcxt);
 		Datum		values[4];
 		bool		nulls[4] = {false, false, false, false};
 
-		CHECK_FOR_INTERRUPTS();
-		oldcxt = MemoryContextSwitchTo(stepcxt);
-
-		def = pm_catalog_fetch_revision(node->id);
-		if (def == NULL)
-			elog(ERROR, "revision \"%s\" disappeared during the migration",
-				 node->id);
-
-		parents = join_names(node->parent_names, node->nparent_names);
-		if (step->direction == PM_UPGRADE)
-			ereport(NOTICE,
-					(errmsg("Running upgrade %s -> %s, %s",
-							parents, node->id, node->message)));
-		else
-			ereport(NOTICE,
-					(errmsg("Running downgrade %s -> %s, %s",
-							node->id, parents, node->message)));
-
-		started = GetCurrentTimestamp();
-		run_script(node->id, step->direction,
-				   step->direction == PM_UPGRADE ? def->upgrade_sql :
-				   def->downgrade_sql);
-
-		pm_graph_apply_step(graph, step, &deletes, &inserts);
-		pm_catalog_record_step(node->id, step->direction, deletes, inserts,
-							   started, applied_by, def->checksum);
+		pm_exec_step(graph, step, applied_by);
 
 		values[0] = Int32GetDatum(++nstep);
 		values[1] = CStringGetTextDatum(node->id);

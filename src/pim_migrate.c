@@ -11,6 +11,8 @@
  */
 #include "postgres.h"
 
+#include <limits.h>
+
 #include "fmgr.h"
 #include "utils/guc.h"
 
@@ -20,9 +22,26 @@ PG_MODULE_MAGIC;
 
 void		_PG_init(void);
 
+/* Guards for the statements of revision scripts, in milliseconds; 0: off */
+int			pm_lock_timeout = 0;
+int			pm_statement_timeout = 0;
+
 void
 _PG_init(void)
 {
-	/* settings come with the issues that need them; the prefix is ours */
+	DefineCustomIntVariable("pim_migrate.lock_timeout",
+							"Sets lock_timeout for the statements of revision scripts.",
+							"A migration that would queue behind a long transaction fails fast instead of blocking the queries that queue behind it.  0 turns it off.",
+							&pm_lock_timeout,
+							0, 0, INT_MAX,
+							PGC_USERSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("pim_migrate.statement_timeout",
+							"Sets a statement timeout for each statement of revision scripts.",
+							"0 turns it off.",
+							&pm_statement_timeout,
+							0, 0, INT_MAX,
+							PGC_USERSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("pim_migrate");
 }

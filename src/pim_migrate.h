@@ -161,7 +161,9 @@ typedef struct PmCall
 } PmCall;
 
 extern void pm_catalog_connect(PmCall *call, bool read_only);
+extern void pm_catalog_connect_nonatomic(PmCall *call);
 extern void pm_catalog_disconnect(PmCall *call);
+extern List *pm_catalog_changed_scripts(void);
 extern void pm_catalog_become_owner(PmUserContext *save);
 extern void pm_catalog_restore_user(const PmUserContext *save);
 extern PmGraph *pm_catalog_load_graph(List **problems);
@@ -232,8 +234,15 @@ extern int	pm_target_resolve_one(PmGraph *graph, const char *text);
 /* executor.c */
 extern void pm_exec_check_script(const char *revision, PmDirection direction,
 								 const char *sql);
+extern void pm_exec_check_plan(PmGraph *graph, List *plan);
+extern void pm_exec_step(PmGraph *graph, const PmStep *step,
+						 const char *applied_by);
 extern int	pm_exec_plan(PmGraph *graph, List *plan, Tuplestorestate *tupstore,
 						 TupleDesc tupdesc);
+
+/* pim_migrate.c: settings */
+extern int	pm_lock_timeout;
+extern int	pm_statement_timeout;
 
 /* lock.c */
 extern void pm_lock_migration(void);

@@ -19,7 +19,11 @@
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "access/xact.h"
+#include "executor/spi.h"
+#include "nodes/parsenodes.h"
 #include "utils/array.h"
+#include "utils/resowner.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
@@ -30,6 +34,8 @@ PG_FUNCTION_INFO_V1(pim_migrate_revision);
 PG_FUNCTION_INFO_V1(pim_migrate_load);
 PG_FUNCTION_INFO_V1(pim_migrate_upgrade);
 PG_FUNCTION_INFO_V1(pim_migrate_downgrade);
+PG_FUNCTION_INFO_V1(pim_migrate_upgrade_each);
+PG_FUNCTION_INFO_V1(pim_migrate_downgrade_each);
 PG_FUNCTION_INFO_V1(pim_migrate_current);
 PG_FUNCTION_INFO_V1(pim_migrate_heads);
 PG_FUNCTION_INFO_V1(pim_migrate_history);
@@ -56,6 +62,22 @@ check_not_migrating(void)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("revision scripts cannot register, upgrade or downgrade revisions"),
 				 errhint("Run each migration from its own call.")));
+}
+
+/* Do the version rows (sorted ids) equal what the graph holds? */
+static bool
+equal_id_lists(List *rows, PmGraph *graph)
+{
+	List	   *expected = pm_graph_current(graph);
+	ListCell   *a,
+			   *b;
+
+	if (list_length(rows) != list_length(expected))
+		return false;
+	forboth(a, rows, b, expected)
+		if (strcmp(lfirst(a), graph->revs[lfirst_int(b)].id) != 0)
+		return false;
+	return true;
 }
 
 /* A required argument: raise 22004 if it is NULL. */
@@ -234,24 +256,34 @@ pim_migrate_load(PG_FUNCTION_ARGS)
 }
 
 /*
- * Shared by upgrade and downgrade: resolve the target, plan, run, and
- * return the steps as rows (step, revision, operation, message).
+ * The plan for an upgrade or a downgrade to target_text, after the checks
+ * that must pass before anything runs.  The caller holds the lock.
  */
-static Datum
-migrate(FunctionCallInfo fcinfo, PmDirection direction)
+static List *
+plan_migration(PmGraph *graph, const char *target_text, PmDirection direction)
 {
-	PmCall		call;
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	char	   *target_text = required_text(fcinfo, 0, "target");
-	PmGraph    *graph;
 	List	   *plan;
+	List	   *changed;
 
-	check_not_migrating();
-	InitMaterializedSRF(fcinfo, 0);
-	pm_catalog_connect(&call, false);
-	pm_lock_migration();
+	/* applied revisions are immutable: a tampered one stops everything */
+	changed = pm_catalog_changed_scripts();
+	if (changed != NIL)
+	{
+		ListCell   *lc;
 
-	graph = pm_catalog_load_graph(NULL);
+		foreach(lc, changed)
+		{
+			int			rev = pm_graph_find(graph, lfirst(lc));
+
+			if (rev >= 0 && graph->revs[rev].applied)
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("applied revision \"%s\" was changed", (char *) lfirst(lc)),
+						 errdetail("Its stored scripts no longer match their checksum; the database ran other scripts."),
+						 errhint("Restore the revision as it was applied, and see pim_migrate_verify().")));
+		}
+	}
+
 	if (direction == PM_UPGRADE)
 		plan = pm_graph_plan_upgrade(graph,
 									 pm_target_upgrade(graph, target_text));
@@ -277,11 +309,154 @@ migrate(FunctionCallInfo fcinfo, PmDirection direction)
 							   graph->revs[rev].id),
 					 errhint("Use pim_migrate_upgrade() to move forward.")));
 	}
+	pm_exec_check_plan(graph, plan);
+	return plan;
+}
 
+/*
+ * Shared by upgrade and downgrade: resolve the target, plan, run, and
+ * return the steps as rows (step, revision, operation, message).  A dry
+ * run runs everything in a subtransaction that it then rolls back: the
+ * steps really execute against the real data (and the first error is
+ * raised as a real run raises it), and afterwards the schema, the data,
+ * the version rows and the log are as they were.  Sequences advanced by
+ * the scripts stay advanced, as after any rollback.
+ */
+static Datum
+migrate(FunctionCallInfo fcinfo, PmDirection direction)
+{
+	PmCall		call;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *target_text = required_text(fcinfo, 0, "target");
+	bool		dry_run = PG_NARGS() > 1 && !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
+	PmGraph    *graph;
+	List	   *plan;
+	MemoryContext cxt;
+	ResourceOwner owner = CurrentResourceOwner;
+
+	check_not_migrating();
+	InitMaterializedSRF(fcinfo, 0);
+	pm_catalog_connect(&call, false);
+	pm_lock_migration();
+
+	graph = pm_catalog_load_graph(NULL);
+	plan = plan_migration(graph, target_text, direction);
+
+	cxt = CurrentMemoryContext;
+	if (dry_run)
+	{
+		BeginInternalSubTransaction(NULL);
+		MemoryContextSwitchTo(cxt);
+	}
 	migrating = true;
 	PG_TRY();
 	{
-		pm_exec_plan(graph, plan, rsinfo->setResult, rsinfo->setDesc);
+		int			n = pm_exec_plan(graph, plan, rsinfo->setResult,
+									 rsinfo->setDesc);
+
+		if (dry_run)
+		{
+			RollbackAndReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(cxt);
+			CurrentResourceOwner = owner;
+			ereport(NOTICE,
+					(errmsg("dry run: %d %s ran and %s rolled back", n,
+							n == 1 ? "step" : "steps", n == 1 ? "was" : "were")));
+		}
+	}
+	PG_CATCH();
+	{
+		migrating = false;
+		if (dry_run)
+		{
+			/* an internal subtransaction must be ended by its owner */
+			ErrorData  *edata;
+
+			MemoryContextSwitchTo(cxt);
+			edata = CopyErrorData();
+			FlushErrorState();
+			RollbackAndReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(cxt);
+			CurrentResourceOwner = owner;
+			ReThrowError(edata);
+		}
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	migrating = false;
+
+	pm_catalog_disconnect(&call);
+	return (Datum) 0;
+}
+
+/*
+ * Shared by the _each procedures: the same plan, each step in a
+ * transaction of its own, committed before the next begins.  Each step
+ * takes the migration lock anew and checks that the version rows are
+ * still those the plan expects; if another session moved them, the plan
+ * is made again.  A failing step leaves every earlier one committed, and
+ * a new call resumes there.
+ */
+static void
+migrate_each(FunctionCallInfo fcinfo, PmDirection direction)
+{
+	char	   *target_text = required_text(fcinfo, 0, "target");
+	const char *name = direction == PM_UPGRADE ?
+		"pim_migrate_upgrade_each" : "pim_migrate_downgrade_each";
+	char	   *applied_by = GetUserNameFromId(GetUserId(), false);
+	PmCall		call;
+	PmGraph    *graph = NULL;
+	List	   *plan = NIL;
+	MemoryContext stepcxt;
+	int			nstep = 0;
+
+	/* a transaction block or a function around us: nothing to commit */
+	if (fcinfo->context == NULL || !IsA(fcinfo->context, CallContext) ||
+		castNode(CallContext, fcinfo->context)->atomic)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("%s() cannot run inside a transaction block or a function", name),
+				 errdetail("It commits after each revision."),
+				 errhint("Use SELECT * FROM %s(...) to migrate in the current transaction.",
+						 direction == PM_UPGRADE ? "pim_migrate_upgrade" :
+						 "pim_migrate_downgrade")));
+	check_not_migrating();
+
+	pm_catalog_connect_nonatomic(&call);
+	stepcxt = AllocSetContextCreate(CurrentMemoryContext, "pim_migrate step",
+									ALLOCSET_DEFAULT_SIZES);
+	migrating = true;
+	PG_TRY();
+	{
+		for (;;)
+		{
+			MemoryContext oldcxt;
+			PmStep	   *step;
+
+			pm_lock_migration();
+			oldcxt = MemoryContextSwitchTo(stepcxt);
+			if (graph != NULL &&
+				!equal_id_lists(pm_catalog_version_rows(), graph))
+				graph = NULL;	/* someone else migrated: plan again */
+			MemoryContextSwitchTo(oldcxt);
+			MemoryContextReset(stepcxt);
+			if (graph == NULL)
+			{
+				graph = pm_catalog_load_graph(NULL);
+				plan = plan_migration(graph, target_text, direction);
+			}
+			if (plan == NIL)
+				break;
+			step = linitial(plan);
+			plan = list_delete_first(plan);
+
+			oldcxt = MemoryContextSwitchTo(stepcxt);
+			pm_exec_step(graph, step, applied_by);
+			MemoryContextSwitchTo(oldcxt);
+			MemoryContextReset(stepcxt);
+			nstep++;
+			SPI_commit();
+		}
 	}
 	PG_FINALLY();
 	{
@@ -289,12 +464,13 @@ migrate(FunctionCallInfo fcinfo, PmDirection direction)
 	}
 	PG_END_TRY();
 
+	ereport(NOTICE,
+			(errmsg("%d %s committed", nstep, nstep == 1 ? "step" : "steps")));
 	pm_catalog_disconnect(&call);
-	return (Datum) 0;
 }
 
 /*
- * pim_migrate_upgrade(target text DEFAULT 'head')
+ * pim_migrate_upgrade(target text DEFAULT 'head', dry_run bool DEFAULT false)
  *		-> TABLE(step int, revision text, operation text, message text)
  *
  * Applies every revision needed to reach target, ancestors first, in the
@@ -307,7 +483,8 @@ pim_migrate_upgrade(PG_FUNCTION_ARGS)
 }
 
 /*
- * pim_migrate_downgrade(target text) -> same as upgrade
+ * pim_migrate_downgrade(target text, dry_run bool DEFAULT false)
+ *		-> same as upgrade
  *
  * Runs the downgrade scripts of every applied revision that stands on
  * target, newest first.
@@ -316,6 +493,30 @@ Datum
 pim_migrate_downgrade(PG_FUNCTION_ARGS)
 {
 	return migrate(fcinfo, PM_DOWNGRADE);
+}
+
+/*
+ * CALL pim_migrate_upgrade_each(target text DEFAULT 'head')
+ *
+ * pim_migrate_upgrade, committing after each revision.
+ */
+Datum
+pim_migrate_upgrade_each(PG_FUNCTION_ARGS)
+{
+	migrate_each(fcinfo, PM_UPGRADE);
+	PG_RETURN_VOID();
+}
+
+/*
+ * CALL pim_migrate_downgrade_each(target text)
+ *
+ * pim_migrate_downgrade, committing after each revision.
+ */
+Datum
+pim_migrate_downgrade_each(PG_FUNCTION_ARGS)
+{
+	migrate_each(fcinfo, PM_DOWNGRADE);
+	PG_RETURN_VOID();
 }
 
 /*
