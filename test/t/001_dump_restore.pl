@@ -40,6 +40,19 @@ $node->command_ok(
 
 is($node->safe_psql('dst', $catalog), $before,
 	'revisions, version rows and log survive dump and restore');
+
+# the plain format, replayed with psql, carries the same
+my $plain = $node->basedir . '/src.sql';
+$node->safe_psql('postgres', 'CREATE DATABASE plain;');
+$node->command_ok([ 'pg_dump', '-f', $plain, '-d', $node->connstr('src') ],
+	'pg_dump, plain format');
+$node->command_ok(
+	[ 'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', $plain, '-d', $node->connstr('plain') ],
+	'the plain dump replays');
+is($node->safe_psql('plain', $catalog), $before,
+	'revisions, version rows and log survive a plain dump');
+is($node->safe_psql('plain', "SELECT count(*) FROM pim_migrate_verify()"),
+	'0', 'and the restored catalog verifies');
 is($node->safe_psql('dst', 'SELECT * FROM pim_migrate_current()'),
 	'4e55a8b046a1', 'current revision restored');
 is($node->safe_psql('dst', "SELECT count(*) FROM pim_migrate_upgrade('head')"),

@@ -1,0 +1,1522 @@
+#!/usr/bin/python3
+"""Fuzz test: generated and mutated inputs through pim_migrate's functions.
+
+Sends --count inputs (target specs, history ranges, stamp lists, revision
+ids and branch labels, revision files, merge arrays, odd but valid data)
+through the SQL functions of a live cluster, and fails on:
+
+- a crash: the connection is lost (or the server says another backend
+  crashed).  The script reconnects, starts a fresh graph and goes on;
+- a rejection whose SQLSTATE is not one of pim_migrate's error classes
+  (README.md, "Errors"): 42704 22023 21000 42P17 55000 55P03 22004 2D000
+  40001 42601 0A000.  Anything else -- XX000 (an elog), 42883 or 42P01 (the
+  extension's own queries), 22P02, 54000, 57014 (a call that ran into the
+  statement timeout) -- is a failure.  The revision scripts this script
+  registers never fail when run (CREATE TABLE IF NOT EXISTS, DROP TABLE IF
+  EXISTS, SELECT), so the exception for a failing script statement, which
+  keeps its own SQLSTATE, never applies; a script that does not parse is
+  42601 or 2D000 at registration;
+- a malformed input that is accepted, or rejected with another class than
+  22023: a target that is empty, has white space, '@@', a sign without
+  digits, a zero or out-of-range step (upgrade, downgrade, show; stamp and
+  history ranges: must at least be refused); a revision id that is empty,
+  too long, has white space, a control character or one of '@+-,:', or is
+  a word of the grammar; a NULL required argument must be 22004;
+- a catalog that pim_migrate_verify() finds fault with: after every
+  successful mutating call (inside its savepoint, before it is rolled
+  back), every 1,000 inputs and at the end;
+- a revision that does not come back byte for byte from
+  pim_migrate_show(): messages and scripts with quotes, backslashes, dollar
+  signs, Unicode, control characters (no NUL: text cannot hold one), a
+  100 kB message, a 10 MB script, registered with pim_migrate_revision()
+  and with pim_migrate_load();
+- a few contract checks on accepted calls: a generated revision id is 12
+  hex digits, pim_migrate_stamp() returns what pim_migrate_current() then
+  holds, content other than the registered one under an applied revision's
+  id is refused.
+
+A small valid graph (bases, a branch point, labels, a merge, a dependency,
+an irreversible revision, ids sharing a prefix) is registered at the start
+and again every 2,000 inputs (DROP/CREATE EXTENSION); every call runs in
+its own savepoint, and upgrades, downgrades and stamps are rolled back
+(a few walks are kept, so that the calls see several applied states).
+
+    /usr/bin/python3 test/fuzz.py --dsn "host=... dbname=..." [--seed 1]
+        [--count 20000] [--verbose]
+
+Every failure is printed with a psql script that reproduces it (the
+statements that built the state, then the failing one); the same failure
+again is only counted.  It ends with the line
+
+    fuzz: N inputs, M failures
+
+and exits 1 when M > 0 (2 when it cannot run at all).  The script drops
+and re-creates the extension and the schema fz in the database it is given.
+"""
+
+import argparse
+import datetime
+import random
+import re
+import sys
+import time
+
+try:
+    import psycopg2
+    import psycopg2.extensions
+except ImportError as exc:  # the TAP test checks this before running us
+    print("fuzz: cannot import %s; run it with /usr/bin/python3 and "
+          "apt-get install python3-psycopg2" % exc.name, file=sys.stderr)
+    sys.exit(2)
+
+# pim_migrate's error classes (README.md, "Errors")
+ALLOWED = {
+    "42704": "unknown revision or label",
+    "22023": "malformed target, file or name",
+    "21000": "several heads / ambiguous walk",
+    "42P17": "graph problem",
+    "55000": "wrong state",
+    "55P03": "lock timeout",
+    "22004": "null argument",
+    "2D000": "transaction control in a script",
+    "40001": "serialization failure",
+    "42601": "syntax error in a script",
+    "0A000": "not supported",
+}
+
+RESET_EVERY = 2000      # inputs between fresh graphs
+VERIFY_EVERY = 1000     # inputs between checks of the committed catalog
+COMMIT_EVERY = 100      # inputs between commits
+MAX_PRINTED = 25        # distinct failures printed in full
+MAX_NAME = 128          # PM_MAX_NAME_LEN, bytes
+
+INT_MAX = 2 ** 31 - 1
+ASCII_WS = " \t\n\r\x0b\x0c"
+RESERVED = ("head", "heads", "base", "current")
+
+ODD_UNICODE = [
+    "Zürich ☃ 東京", "ü", "☃", "東京", "😀", "e\u0301", "\u200b", "\u00a0",
+    "\u2028", "\ufeff", "\u202e", "ß", "Ω", "\U0001f680", "ℵ", "Ⅻ",
+]
+CONTROL = [chr(c) for c in range(1, 32)] + ["\x7f"]
+PUNCT = list("@+-,:_.'\"\\$%;()[]{}*/#!?~^&|<>=`")
+SPECIAL_TARGETS = [
+    None, "", " ", "  head", "head ", "\thead", "head\n", "@", "@@", "a@@b",
+    "@head", "head@", "x@", "+x!", "+", "-", "++1", "--1", "+-1", "-+1",
+    "+0", "-0", "+00", "+1", "-1", "+2", "-2", "+2147483647",
+    "-2147483647", "+2147483648", "-2147483648", "+99999999999999999999",
+    "-99999999999999999999", "head+2147483647", "base+2147483647",
+    "heads-2147483647", "base-1", "base+1", "heads+1", "heads-1", "head-1",
+    "head+1", "head+0", "%s%s%s%n", "%n", "'", "\\", "$$", "head@head",
+    "base@base", "heads@heads", "base@head", "head@base", "heads@+1",
+    "head@-1", "base@-1", "current", "current+1", "x" * 10000,
+    "@" * 1000, "+" + "9" * 1000, "a-b", "a+b", "1e5", "+1.5", "+ 1",
+    "+١", "+²", "Zürich ☃ 東京", "\u00a0head", "head\u200b", ",", "a,b",
+    ":", "a:b", "head:", "abc", "ab",
+]
+
+
+class Lost(Exception):
+    """The connection to the server is gone: a crash, or worse."""
+
+
+def is_lost(exc):
+    if isinstance(exc, psycopg2.InterfaceError):
+        return True
+    code = getattr(exc, "pgcode", None)
+    if code is None:
+        return True
+    # 57P01 admin shutdown, 57P02 crash of another backend, 57P03 starting up
+    return code.startswith("57P")
+
+
+def short(s, limit=300):
+    if s is None:
+        return "NULL"
+    if len(s) <= limit:
+        return s
+    return "%s ...[%d characters]... %s" % (s[:limit // 2], len(s),
+                                              s[-limit // 4:])
+
+
+def has_ascii_ws(s):
+    return any(c in ASCII_WS or ord(c) < 32 or ord(c) == 127 for c in s)
+
+
+def target_malformed(t):
+    """True if t is a target the grammar can never accept (SPEC.md: 22023).
+
+    Only ASCII white space and control characters count: the server tests
+    bytes with isspace() and iscntrl().
+    """
+    if t == "" or has_ascii_ws(t):
+        return True
+    rest = t
+    if "@" in t:
+        at = t.index("@")
+        if at == 0 or at == len(t) - 1 or "@" in t[at + 1:]:
+            return True
+        label = t[:at]
+        if "+" in label or "-" in label:
+            return True
+        rest = t[at + 1:]
+    m = re.search(r"[+-]", rest)
+    if m:
+        digits = rest[m.start() + 1:]
+        if digits == "" or not re.fullmatch(r"[0-9]+", digits):
+            return True
+        if int(digits) == 0 or int(digits) > INT_MAX:
+            return True
+    return False
+
+
+def name_invalid(n):
+    """True if n can never be a revision id or branch label (22023)."""
+    return (n == "" or len(n.encode()) > MAX_NAME or has_ascii_ws(n)
+            or any(c in "@+-,:" for c in n) or n in RESERVED)
+
+
+class Result:
+    def __init__(self, ok, rows=None, code=None, error=None):
+        self.ok = ok
+        self.rows = rows
+        self.code = code
+        self.error = error
+
+    def __str__(self):
+        if self.ok:
+            return "accepted (%d rows)" % len(self.rows or [])
+        return "%s: %s" % (self.code, (self.error or "").strip())
+
+
+class Model:
+    """What the fuzzer knows of the registered graph and the version rows."""
+
+    def __init__(self, rows, version):
+        self.ids = [r[0] for r in rows]
+        self.down = {r[0]: list(r[1]) for r in rows}
+        self.labels = {r[0]: list(r[2]) for r in rows}
+        self.deps = {r[0]: list(r[3]) for r in rows}
+        self.irreversible = {r[0]: r[4] for r in rows}
+        self.label_owner = {}
+        for rid in self.ids:
+            for lab in self.labels[rid]:
+                self.label_owner[lab] = rid
+        self.all_labels = sorted(self.label_owner)
+        self.version = list(version)
+
+    def applied(self):
+        seen = set()
+        todo = list(self.version)
+        while todo:
+            r = todo.pop()
+            if r in seen or r not in self.down:
+                continue
+            seen.add(r)
+            todo.extend(self.down[r])
+            todo.extend(self.label_owner.get(d, d) for d in self.deps[r])
+        return seen
+
+    def ancestors(self, rid):
+        seen = set()
+        todo = list(self.down.get(rid, []))
+        while todo:
+            r = todo.pop()
+            if r in seen or r not in self.down:
+                continue
+            seen.add(r)
+            todo.extend(self.down[r])
+        return seen
+
+
+class Fuzzer:
+    def __init__(self, args):
+        self.args = args
+        self.rng = random.Random(args.seed)
+        self.inputs = 0
+        self.failures = 0
+        self.crashes = 0
+        self.signatures = {}        # failure signature -> count
+        self.printed = 0
+        self.by_kind = {}           # input kind -> [count, accepted]
+        self.codes = {}             # SQLSTATE -> count
+        self.setup = []             # statements that built the kept state
+        self.walk = []              # statements of the walk being run
+        self.defs = {}              # revision id -> definition registered
+        self.table_no = 0
+        self.next_reset = 0
+        self.next_verify = VERIFY_EVERY
+        self.next_commit = COMMIT_EVERY
+        self.model = None
+        self.conn = None
+        self.cur = None
+
+    # ------------------------------------------------------------------
+    # Connection and plumbing
+    # ------------------------------------------------------------------
+
+    def connect(self):
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                self.conn = psycopg2.connect(self.args.dsn)
+                break
+            except psycopg2.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        self.conn.autocommit = True
+        self.cur = self.conn.cursor()
+        self.cur.execute("SET client_min_messages = warning")
+        self.cur.execute("SET statement_timeout = '120s'")
+        self.conn.autocommit = False
+
+    def sql_text(self, sql, params):
+        try:
+            return self.cur.mogrify(sql, params).decode("utf-8", "replace")
+        except Exception:   # noqa: BLE001 -- only for printing
+            return "%s -- with %r" % (sql, params)
+
+    def attempt(self, sql, params=(), keep=False, after=None):
+        """Run one statement in its own savepoint.
+
+        Returns a Result; keep: release the savepoint on success (else it
+        is rolled back).  after(result) runs inside the savepoint, after a
+        success, before it is released or rolled back.
+        """
+        cur = self.cur
+        try:
+            cur.execute("SAVEPOINT f")
+        except psycopg2.Error as exc:
+            raise Lost(str(exc)) from exc
+        try:
+            cur.execute(sql, params)
+            rows = cur.fetchall() if cur.description else []
+            res = Result(True, rows)
+        except psycopg2.Error as exc:
+            if is_lost(exc):
+                raise Lost(str(exc)) from exc
+            res = Result(False, code=exc.pgcode, error=exc.pgerror)
+        if res.ok and after is not None:
+            try:
+                after(res)
+            except psycopg2.Error as exc:
+                if is_lost(exc):
+                    raise Lost(str(exc)) from exc
+                self.fail("check", "a check after the call failed", sql,
+                          params, Result(False, code=exc.pgcode,
+                                         error=exc.pgerror))
+                keep = False
+        try:
+            if res.ok and keep:
+                cur.execute("RELEASE SAVEPOINT f")
+            else:
+                cur.execute("ROLLBACK TO SAVEPOINT f; RELEASE SAVEPOINT f")
+        except psycopg2.Error as exc:
+            if is_lost(exc):
+                raise Lost(str(exc)) from exc
+            raise
+        if not res.ok:
+            self.codes[res.code] = self.codes.get(res.code, 0) + 1
+        return res
+
+    def query(self, sql, params=()):
+        """A statement of the harness itself, which must work."""
+        try:
+            self.cur.execute(sql, params)
+            return self.cur.fetchall() if self.cur.description else []
+        except psycopg2.Error as exc:
+            if is_lost(exc):
+                raise Lost(str(exc)) from exc
+            raise
+
+    def fail(self, kind, what, sql=None, params=None, res=None, extra=None):
+        self.failures += 1
+        fn = re.search(r"pim_migrate_\w+", sql or "")
+        msg = re.sub(r"\"[^\"]*\"|'[^']*'|\d+", "_",
+                     (res.error or "").split("\n")[0]) if res else ""
+        sig = (kind, fn.group(0) if fn else "", res.code if res else "", msg)
+        self.signatures[sig] = self.signatures.get(sig, 0) + 1
+        if self.signatures[sig] > 1 and not self.args.verbose:
+            return
+        if self.printed >= MAX_PRINTED and not self.args.verbose:
+            return
+        self.printed += 1
+        print("FAIL %s (input %d): %s" % (kind, self.inputs, what))
+        if res is not None:
+            print("  got: %s" % short(str(res), 600))
+        if extra:
+            print("  %s" % extra)
+        if sql is not None:
+            print("  repro (after CREATE EXTENSION pim_migrate):")
+            for s in self.setup + self.walk:
+                print("    %s;" % short(s))
+            print("    %s;" % short(self.sql_text(sql, params), 2000))
+        sys.stdout.flush()
+
+    def count(self, kind, accepted):
+        self.inputs += 1
+        c = self.by_kind.setdefault(kind, [0, 0])
+        c[0] += 1
+        c[1] += 1 if accepted else 0
+
+    def check_code(self, kind, sql, params, res, expect=None, what=None):
+        """Fail a rejection outside pim_migrate's classes, or other than
+        expect when given; expect 'reject' means any allowed class."""
+        if self.args.verbose:
+            print("%-10s %s -> %s" % (kind, short(self.sql_text(sql, params),
+                                                   200), short(str(res))))
+        if not res.ok and res.code not in ALLOWED:
+            self.fail(kind, "SQLSTATE %s is none of pim_migrate's classes"
+                      % res.code, sql, params, res)
+            return False
+        if expect is not None:
+            if res.ok:
+                self.fail(kind, "accepted: %s (expected %s)"
+                          % (what, "a refusal" if expect == "reject"
+                             else expect), sql, params, res)
+                return False
+            if expect != "reject" and res.code != expect:
+                self.fail(kind, "%s, expected %s: %s"
+                          % (res.code, expect, what), sql, params, res)
+                return False
+        return True
+
+    def verify_after(self, kind, sql, params):
+        """An after= callback: the catalog must verify clean."""
+        def check(_res):
+            try:
+                self.cur.execute("SAVEPOINT v")
+                self.cur.execute("SELECT revision, problem "
+                                 "FROM pim_migrate_verify()")
+                problems = self.cur.fetchall()
+                self.cur.execute("RELEASE SAVEPOINT v")
+            except psycopg2.Error as exc:
+                if is_lost(exc):
+                    raise Lost(str(exc)) from exc
+                self.cur.execute("ROLLBACK TO SAVEPOINT v")
+                self.fail(kind, "pim_migrate_verify() failed after it",
+                          sql, params,
+                          Result(False, code=exc.pgcode, error=exc.pgerror))
+                return
+            if problems:
+                self.fail(kind, "pim_migrate_verify() not empty after it",
+                          sql, params, extra="verify: " + "; ".join(
+                              "%s: %s" % (short(r, 60), p)
+                              for r, p in problems[:5]))
+        return check
+
+    def refresh(self):
+        rows = self.query(
+            "SELECT revision, down_revisions, branch_labels, depends_on,"
+            " downgrade_sql IS NULL FROM pim_migrate.revision ORDER BY 1")
+        version = [r[0] for r in self.query(
+            "SELECT revision FROM pim_migrate.version ORDER BY 1")]
+        self.model = Model(rows, version)
+
+    def maybe_commit(self):
+        if self.inputs >= self.next_commit:
+            self.conn.commit()
+            self.next_commit = self.inputs + COMMIT_EVERY
+
+    # ------------------------------------------------------------------
+    # Random text
+    # ------------------------------------------------------------------
+
+    def rand_char(self):
+        r = self.rng.random()
+        if r < 0.55:
+            return self.rng.choice("abcdefghijklmnopqrstuvwxyz0123456789_")
+        if r < 0.75:
+            return self.rng.choice(PUNCT)
+        if r < 0.85:
+            return self.rng.choice(ODD_UNICODE)
+        if r < 0.93:
+            return self.rng.choice(" \t\n\r")
+        return self.rng.choice(CONTROL)
+
+    def rand_text(self, maxlen=20):
+        n = self.rng.choice([0, 1, 2, 4, 8, maxlen,
+                             self.rng.randint(0, maxlen)])
+        return "".join(self.rand_char() for _ in range(n))
+
+    def fresh_name(self, style=None):
+        """A valid revision id or label not registered (by us) yet."""
+        rng = self.rng
+        style = style or rng.choice(["hex", "hex", "word", "uni", "long",
+                                     "odd"])
+        while True:
+            if style == "hex":
+                n = "%012x" % rng.getrandbits(48)
+            elif style == "word":
+                n = rng.choice(["base1", "merge", "b_2", "HEAD", "Base",
+                                "heads_", "currentx", "r", "x1", "tip",
+                                "abcd", "abcde"]) + "%x" % rng.getrandbits(12)
+            elif style == "uni":
+                n = rng.choice(["Zürich_東京", "☃", "ünï", "東京", "😀x",
+                                "Ω_ß"]) + "%x" % rng.getrandbits(12)
+            elif style == "long":
+                n = "L" * (MAX_NAME - 5) + "%04x" % rng.getrandbits(16)
+            else:
+                n = "".join(rng.choice("abc_.'\"\\$%;()*/#!?~^&|<>=`")
+                            for _ in range(rng.randint(1, 6))) \
+                    + "%x" % rng.getrandbits(16)
+            if (not name_invalid(n) and n not in self.model.down
+                    and n not in self.model.label_owner):
+                return n
+
+    def mutate(self, s, times=None):
+        rng = self.rng
+        for _ in range(times or rng.randint(1, 3)):
+            op = rng.randrange(16)
+            pos = rng.randint(0, len(s))
+            if op == 0:
+                s = s[:pos] + self.rand_char() + s[pos:]
+            elif op == 1 and s:
+                s = s[:pos] + s[pos + 1:]
+            elif op == 2 and s:
+                s = s[:pos] + self.rand_char() + s[pos + 1:]
+            elif op == 3:
+                s = s[:pos] + "@@" + s[pos:]
+            elif op == 4:
+                s = s[:pos] + "@" + s[pos:]
+            elif op == 5:
+                s = s + rng.choice(["+", "-"]) + rng.choice(
+                    ["", "0", "1", "2", "x", "2147483647", "2147483648",
+                     "99999999999999999999", "1.5", " 1"])
+            elif op == 6:
+                s = rng.choice(["+", "-"]) + s
+            elif op == 7:
+                s = rng.choice(ASCII_WS) + s + rng.choice(["", " ", "\n"])
+            elif op == 8:
+                s = s * rng.choice([2, 100, 5000])
+            elif op == 9:
+                s = s.upper()
+            elif op == 10:
+                s = s[:pos] + rng.choice([",", ":", ",,", "::"]) + s[pos:]
+            elif op == 11:
+                s = s[:pos] + rng.choice(ODD_UNICODE) + s[pos:]
+            elif op == 12:
+                s = s[:pos] + rng.choice(["%s", "%n", "%d", "%%"]) + s[pos:]
+            elif op == 13:
+                s = s[:pos]
+            elif op == 14:
+                s = s + "@" + self.valid_target()
+            else:
+                s = ""
+        return s
+
+    # ------------------------------------------------------------------
+    # Targets
+    # ------------------------------------------------------------------
+
+    def some_id(self):
+        return self.rng.choice(self.model.ids) if self.model.ids else "nosuch"
+
+    def some_label(self):
+        if self.model.all_labels and self.rng.random() < 0.9:
+            return self.rng.choice(self.model.all_labels)
+        return self.some_id() if self.rng.random() < 0.5 else "nolabel"
+
+    def prefix(self, rid):
+        if len(rid) <= 4:
+            return rid
+        return rid[:self.rng.randint(4, len(rid))]
+
+    def valid_target(self, history=False):
+        rng = self.rng
+        n = rng.choice([1, 1, 1, 2, 3])
+        kinds = ["head", "heads", "base", "id", "id", "prefix", "label",
+                 "+N", "-N", "REV+N", "REV-N", "LABEL@head", "LABEL@heads",
+                 "LABEL@base", "LABEL@+N", "LABEL@-N", "LABEL@REV",
+                 "LABEL@prefix", "LABEL@REV+N", "short"]
+        if history:
+            kinds.append("current")
+        k = rng.choice(kinds)
+        if k in ("head", "heads", "base", "current"):
+            return k
+        if k == "id":
+            return self.some_id()
+        if k == "prefix":
+            return self.prefix(self.some_id())
+        if k == "short":
+            return self.some_id()[:rng.randint(1, 3)]
+        if k == "label":
+            return self.some_label()
+        if k == "+N":
+            return "+%d" % n
+        if k == "-N":
+            return "-%d" % n
+        if k == "REV+N":
+            return "%s+%d" % (rng.choice([self.some_id(), self.some_label(),
+                                          "head", "heads", "base"]), n)
+        if k == "REV-N":
+            return "%s-%d" % (rng.choice([self.some_id(), self.some_label(),
+                                          "head", "heads"]), n)
+        label = self.some_label()
+        if k == "LABEL@REV":
+            return "%s@%s" % (label, self.some_id())
+        if k == "LABEL@prefix":
+            return "%s@%s" % (label, self.prefix(self.some_id()))
+        if k == "LABEL@REV+N":
+            return "%s@%s%s%d" % (label, self.some_id(), rng.choice("+-"), n)
+        if k == "LABEL@+N":
+            return "%s@+%d" % (label, n)
+        if k == "LABEL@-N":
+            return "%s@-%d" % (label, n)
+        return "%s@%s" % (label, k.split("@")[1])
+
+    def any_target(self, history=False):
+        r = self.rng.random()
+        if r < 0.45:
+            return self.valid_target(history)
+        if r < 0.8:
+            return self.mutate(self.valid_target(history))
+        if r < 0.9:
+            return self.rand_text(30)
+        return self.rng.choice(SPECIAL_TARGETS)
+
+    def history_range(self):
+        rng = self.rng
+        r = rng.random()
+        if r < 0.05:
+            return None
+        if r < 0.15:
+            return rng.choice(["", ":", "::", "a:b:c", "current:", ":current",
+                               "current:current", "base:", ":base", ":heads",
+                               "heads:", "base:heads", ":head", "x", " : ",
+                               ":-1", "-1:", "+1:", ":+1", "-1:+1",
+                               "current:+1", "-1:current"])
+        left = self.any_target(True) if rng.random() < 0.7 else ""
+        right = self.any_target(True) if rng.random() < 0.7 else ""
+        s = "%s:%s" % (left if left is not None else "",
+                       right if right is not None else "")
+        if rng.random() < 0.1:
+            s = self.mutate(s)
+        return s
+
+    def range_must_fail(self, rng_text):
+        if rng_text is None:
+            return False
+        if rng_text.count(":") != 1:
+            return True
+        left, right = rng_text.split(":")
+        return ((left != "" and target_malformed(left))
+                or (right != "" and target_malformed(right)))
+
+    # ------------------------------------------------------------------
+    # Revisions and files
+    # ------------------------------------------------------------------
+
+    def harmless_scripts(self):
+        """An upgrade and downgrade that parse and never fail when run."""
+        self.table_no += 1
+        t = "fz.t%d" % self.table_no
+        rng = self.rng
+        up = rng.choice([
+            "CREATE TABLE IF NOT EXISTS %s (a int)" % t,
+            "CREATE TABLE IF NOT EXISTS %s (a int);\n"
+            "COMMENT ON TABLE %s IS 'it''s Zürich ☃ 東京 $$ \\';" % (t, t),
+            "SELECT 1",
+            "SELECT 1; SELECT 'a;b'; -- c\n/* d; */ SELECT $q$ ; $$ $q$",
+            "DO $$BEGIN PERFORM 1; END$$",
+            "-- only a comment",
+            "CREATE TABLE IF NOT EXISTS %s (a int);\n"
+            "CREATE INDEX IF NOT EXISTS %s_a ON %s (a)"
+            % (t, "fz_i%d" % self.table_no, t),
+        ])
+        down = rng.choice([
+            "DROP TABLE IF EXISTS %s" % t, "DROP TABLE IF EXISTS %s" % t,
+            "SELECT 1", "", None,
+        ])
+        return up, down
+
+    def bad_script(self):
+        return self.rng.choice([
+            "SELEC 1", "COMMIT", "SELECT 1; ROLLBACK", "BEGIN; SELECT 1",
+            "SAVEPOINT s", "RELEASE SAVEPOINT s", "ROLLBACK TO SAVEPOINT s",
+            "PREPARE TRANSACTION 'x'", "COMMIT PREPARED 'x'",
+            "START TRANSACTION", "END", "ABORT", "SELECT 'unterminated",
+            "SELECT $$ unterminated", "/* unterminated", "SELECT (1",
+            "CREATE TABLE", "SELECT 1 +", ";;;", "\\x", "SELECT 1\x01",
+            "SELECT 1; " * 200 + "SELEC", "SELECT 'a' 'b'",
+            "SELECT U&'\\D800'", "SELECT E'\\xZZ'", "SELECT 1e",
+            "SELECT 0x", "SELECT 123abc",
+        ])
+
+    def new_def(self, model=None):
+        """A valid new revision on the current model."""
+        m = model or self.model
+        rng = self.rng
+        rid = self.fresh_name()
+        ids = m.ids
+        down = []
+        if ids and rng.random() < 0.85:
+            down = [rng.choice(ids)]
+            if len(ids) > 2 and rng.random() < 0.2:
+                other = rng.choice(ids)
+                if (other != down[0] and other not in m.ancestors(down[0])
+                        and down[0] not in m.ancestors(other)):
+                    down.append(other)
+        deps = []
+        if ids and rng.random() < 0.2:
+            anc = set(down)
+            for d in down:
+                anc |= m.ancestors(d)
+            cand = [x for x in ids if x not in anc]
+            if cand:
+                d = rng.choice(cand)
+                labels = m.labels.get(d, [])
+                deps = [rng.choice(labels) if labels and rng.random() < 0.5
+                        else d]
+        labels = []
+        if rng.random() < 0.3:
+            labels = [self.fresh_name(rng.choice(["word", "uni", "odd"]))]
+        up, down_sql = self.harmless_scripts()
+        return {
+            "id": rid, "down": down, "deps": deps, "labels": labels,
+            "message": self.rand_message(), "upgrade": up,
+            "downgrade": down_sql, "transactional": rng.random() < 0.8,
+            "created": None,
+        }
+
+    def rand_message(self, oneline=True):
+        rng = self.rng
+        if rng.random() < 0.5:
+            msg = rng.choice(["add sector", "Initial migration with Stock "
+                              "model", "it's \"quoted\" \\ $$ $x$",
+                              "Zürich ☃ 東京", "100% done %s %n", "merge"])
+        else:
+            msg = self.rand_text(40)
+        if oneline:
+            msg = msg.replace("\n", " ").replace("\r", " ")
+            msg = msg.strip(ASCII_WS)
+            if msg == "" or msg.lower().startswith(("+up", "+down")) \
+                    or ":" in msg:
+                msg = ("message " + msg.replace(":", ";")).strip(ASCII_WS)
+        return msg
+
+    def file_of(self, d, crlf=False, shuffle=True):
+        """The text of a revision file for definition d."""
+        rng = self.rng
+        lines = ["-- " + d["message"], "--"]
+        headers = [("Revision ID", d["id"]), ("Revises", ", ".join(d["down"]))]
+        if d["labels"] or rng.random() < 0.2:
+            headers.append(("Branch Labels", ",".join(d["labels"])))
+        if d["deps"] or rng.random() < 0.2:
+            headers.append(("Depends On", " , ".join(d["deps"])))
+        if d["created"] is not None:
+            headers.append(("Create Date", d["created"]))
+        if not d["transactional"] or rng.random() < 0.3:
+            headers.append(("Transactional", rng.choice(
+                ["true", "TRUE", "on", "yes", "1"]) if d["transactional"]
+                else rng.choice(["false", "off", "no", "0", "FALSE"])))
+        if shuffle:
+            rng.shuffle(headers)
+        for key, value in headers:
+            r = rng.random()
+            if r < 0.15:
+                key = key.upper()
+            elif r < 0.3:
+                key = key.lower()
+            elif r < 0.35:
+                key = key.replace(" ", "  \t ")
+            lines.append("--%s%s:%s%s" % (rng.choice([" ", "  ", "\t"]), key,
+                                          rng.choice([" ", "", "   "]), value))
+        lines.append("")
+        lines.append("-- +upgrade")
+        lines.extend(d["upgrade"].split("\n"))
+        if d["downgrade"] is not None:
+            lines.append("")
+            lines.append(rng.choice(["-- +downgrade", "--+downgrade",
+                                     "  --  +DOWNGRADE  "]))
+            lines.extend(d["downgrade"].split("\n"))
+        eol = "\r\n" if crlf else "\n"
+        return eol.join(lines) + eol
+
+    def register_sql(self, d, omit_defaults=False):
+        d["transactional"] = True   # pim_migrate_revision() has no say
+        if omit_defaults and d["labels"] == [] and d["deps"] == []:
+            return ("SELECT pim_migrate_revision(%s, %s, %s, %s::text[], %s)",
+                    (d["message"], d["upgrade"], d["downgrade"], d["down"],
+                     d["id"]))
+        return ("SELECT pim_migrate_revision(message => %s, upgrade => %s, "
+                "downgrade => %s, down_revision => %s::text[], revision => %s,"
+                " branch_labels => %s::text[], depends_on => %s::text[])",
+                (d["message"], d["upgrade"], d["downgrade"], d["down"],
+                 d["id"], d["labels"], d["deps"]))
+
+    def check_show(self, kind, d, via, sql, params):
+        """An after= callback: pim_migrate_show(id) gives d back exactly."""
+        def check(res):
+            got_id = res.rows[0][0] if res.rows else None
+            if got_id != d["id"]:
+                self.fail(kind, "%s returned %r, not the id %r"
+                          % (via, short(got_id, 80), short(d["id"], 80)),
+                          sql, params)
+                return
+            try:
+                self.cur.execute(
+                    "SELECT revision, down_revisions, branch_labels,"
+                    " depends_on, message, upgrade_sql, downgrade_sql,"
+                    " transactional, created_at IS NOT DISTINCT FROM"
+                    " COALESCE(%s::timestamptz, created_at)"
+                    " FROM pim_migrate_show(%s)", (d["created"], d["id"]))
+                got = self.cur.fetchall()
+            except psycopg2.Error as exc:
+                if is_lost(exc):
+                    raise Lost(str(exc)) from exc
+                self.fail(kind, "pim_migrate_show(%r) failed after %s"
+                          % (short(d["id"], 80), via), sql, params,
+                          Result(False, code=exc.pgcode, error=exc.pgerror))
+                self.cur.execute("ROLLBACK TO SAVEPOINT f")
+                return
+            want = (d["id"], d["down"], d["labels"], d["deps"], d["message"],
+                    d["upgrade"], d["downgrade"],
+                    d.get("transactional", True), True)
+            names = ["revision", "down_revisions", "branch_labels",
+                     "depends_on", "message", "upgrade_sql", "downgrade_sql",
+                     "transactional", "created_at"]
+            if len(got) != 1:
+                self.fail(kind, "pim_migrate_show(%r) gave %d rows after %s"
+                          % (short(d["id"], 80), len(got), via), sql, params)
+                return
+            for name, w, g in zip(names, want, got[0]):
+                if w != g:
+                    where = ""
+                    if isinstance(w, str) and isinstance(g, str):
+                        i = next((i for i in range(min(len(w), len(g)))
+                                  if w[i] != g[i]), min(len(w), len(g)))
+                        where = (" (lengths %d and %d, first difference at "
+                                 "%d: %r vs %r)" % (len(w), len(g), i,
+                                                    w[i:i + 10], g[i:i + 10]))
+                    self.fail(kind, "%s of %s does not round-trip via %s%s"
+                              % (name, short(d["id"], 60), via, where),
+                              sql, params, extra="want %r, got %r"
+                              % (short(repr(w), 200), short(repr(g), 200)))
+        return check
+
+    # ------------------------------------------------------------------
+    # The graph every epoch starts from
+    # ------------------------------------------------------------------
+
+    def reset(self):
+        self.conn.rollback()
+        self.query("DROP EXTENSION IF EXISTS pim_migrate CASCADE;"
+                   " DROP SCHEMA IF EXISTS fz CASCADE;"
+                   " CREATE SCHEMA fz; CREATE EXTENSION pim_migrate")
+        self.conn.commit()
+        self.setup = ["CREATE SCHEMA fz"]
+        self.walk = []
+        self.defs = {}
+        self.refresh()
+        rng = self.rng
+        # two ids sharing a 6-character prefix, for ambiguous prefixes
+        shared = "%06x" % rng.getrandbits(24)
+        planned = rng.randint(5, 11)
+        for i in range(planned):
+            m = self.model
+            if i >= 3 and rng.random() < 0.15:
+                heads = [x for x in m.ids
+                         if not any(x in m.down[y] for y in m.ids)]
+                if len(heads) >= 2:
+                    sql = ("SELECT pim_migrate_merge(%s::text[], %s, %s, "
+                           "%s::text[])")
+                    rid = self.fresh_name("word")
+                    lab = [self.fresh_name("word")] if rng.random() < 0.3 \
+                        else None
+                    params = (rng.sample(heads, 2), "merge %d" % i, rid, lab)
+                    self.build_step("setup", sql, params)
+                    continue
+            d = self.new_def()
+            if i == 0 or (i < 3 and rng.random() < 0.3):
+                d["down"] = []
+                d["deps"] = []
+            if i in (1, 2):
+                d["id"] = shared + "%06x" % rng.getrandbits(24)
+            if rng.random() < 0.3 and not d["labels"]:
+                d["labels"] = [self.fresh_name("word")]
+            if rng.random() < 0.5:
+                d["created"] = None
+                sql, params = self.register_sql(d)
+                self.build_step("setup", sql, params, d, "pim_migrate_revision")
+            else:
+                if rng.random() < 0.5:
+                    d["created"] = self.rand_date()
+                text = self.file_of(d, crlf=rng.random() < 0.2)
+                self.build_step("setup", "SELECT pim_migrate_load(%s)",
+                                (text,), d, "pim_migrate_load")
+        if rng.random() < 0.5:
+            self.build_step("setup", "SELECT count(*) FROM pim_migrate_upgrade"
+                            "(%s)", (self.valid_target(),))
+        self.conn.commit()
+
+    def build_step(self, kind, sql, params, d=None, via=None):
+        """A registration that must succeed, and is kept."""
+        after = self.check_show(kind, d, via, sql, params) if d else None
+        res = self.attempt(sql, params, keep=True, after=after)
+        self.count(kind, res.ok)
+        if res.ok:
+            self.setup.append(self.sql_text(sql, params))
+            if d:
+                self.defs[d["id"]] = d
+            self.refresh()
+        elif "upgrade" in sql:
+            self.check_code(kind, sql, params, res)
+        else:
+            self.check_code(kind, sql, params, res)
+            self.fail(kind, "a valid registration was refused", sql, params,
+                      res)
+
+    def rand_date(self):
+        rng = self.rng
+        dt = datetime.datetime(rng.randint(1990, 2100), rng.randint(1, 12),
+                               rng.randint(1, 28), rng.randint(0, 23),
+                               rng.randint(0, 59), rng.randint(0, 59),
+                               rng.randint(0, 999999))
+        return dt.strftime(rng.choice(["%Y-%m-%d %H:%M:%S.%f",
+                                       "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"]))
+
+    # ------------------------------------------------------------------
+    # Inputs
+    # ------------------------------------------------------------------
+
+    def in_target(self):
+        """upgrade, downgrade or show of one target, rolled back."""
+        rng = self.rng
+        fn = rng.choice(["upgrade", "upgrade", "downgrade", "downgrade",
+                         "show"])
+        t = self.any_target()
+        if fn == "upgrade" and rng.random() < 0.03:
+            sql, params = "SELECT * FROM pim_migrate_upgrade()", ()
+        else:
+            sql, params = "SELECT * FROM pim_migrate_%s(%%s)" % fn, (t,)
+        after = None if fn == "show" else self.verify_after(fn, sql, params)
+        res = self.attempt(sql, params, after=after)
+        self.count(fn, res.ok)
+        if t is None and params:
+            self.check_code(fn, sql, params, res, "22004", "a NULL target")
+        elif params and target_malformed(t):
+            self.check_code(fn, sql, params, res, "22023",
+                            "a malformed target")
+        else:
+            self.check_code(fn, sql, params, res)
+
+    def in_stamp(self):
+        rng = self.rng
+        r = rng.random()
+        if r < 0.6:
+            t = self.any_target()
+        else:
+            parts = [self.any_target() if rng.random() < 0.3
+                     else self.valid_target() for _ in range(rng.randint(2, 4))]
+            t = ",".join(p or "" for p in parts)
+            if rng.random() < 0.2:
+                t = rng.choice([",", "", ","]) + t + rng.choice([",", ""])
+        purge = rng.choice([False, False, True, None])
+        sql, params = "SELECT * FROM pim_migrate_stamp(%s, %s)", (t, purge)
+
+        def after(res):
+            self.cur.execute("SELECT * FROM pim_migrate_current()")
+            cur_rows = sorted(r[0] for r in self.cur.fetchall())
+            got = sorted(r[0] for r in res.rows)
+            if got != cur_rows:
+                self.fail("stamp", "returned %s but current is %s"
+                          % (got, cur_rows), sql, params)
+            self.verify_after("stamp", sql, params)(res)
+
+        res = self.attempt(sql, params, after=after)
+        self.count("stamp", res.ok)
+        if t is None:
+            self.check_code("stamp", sql, params, res, "22004", "NULL target")
+        elif (t == "" or t.startswith(",") or t.endswith(",") or ",," in t
+              or target_malformed(t.split(",")[0])
+              or re.search(r"[+-]", t.split(",")[0])):
+            self.check_code("stamp", sql, params, res, "22023",
+                            "a malformed stamp target")
+        elif any(target_malformed(p) or re.search(r"[+-]", p)
+                 for p in t.split(",")):
+            self.check_code("stamp", sql, params, res, "reject",
+                            "a malformed (or relative) stamp target")
+        else:
+            self.check_code("stamp", sql, params, res)
+
+    def in_history(self):
+        r = self.history_range()
+        if r is None and self.rng.random() < 0.5:
+            sql, params = "SELECT * FROM pim_migrate_history()", ()
+        else:
+            sql, params = "SELECT * FROM pim_migrate_history(%s)", (r,)
+        res = self.attempt(sql, params)
+        self.count("history", res.ok)
+        if self.range_must_fail(r):
+            first = r.split(":")[0] if r.count(":") == 1 else None
+            exact = r.count(":") != 1 or (first and target_malformed(first))
+            self.check_code("history", sql, params, res,
+                            "22023" if exact else "reject",
+                            "a malformed history range")
+        else:
+            self.check_code("history", sql, params, res)
+
+    def in_read(self):
+        fn = self.rng.choice(["heads", "branches", "status", "current",
+                              "verify"])
+        sql = "SELECT * FROM pim_migrate_%s()" % fn
+        res = self.attempt(sql)
+        self.count(fn, res.ok)
+        self.check_code(fn, sql, (), res, None)
+        if not res.ok:
+            self.fail(fn, "a read without arguments failed", sql, (), res)
+        elif fn == "verify" and res.rows:
+            self.fail(fn, "pim_migrate_verify() not empty", sql, (),
+                      extra=repr(res.rows[:5]))
+
+    def rand_name(self, existing_ok=True):
+        rng = self.rng
+        r = rng.random()
+        if r < 0.35:
+            return self.fresh_name()
+        if r < 0.5 and existing_ok:
+            return rng.choice([self.some_id(), self.some_label()])
+        if r < 0.55 and existing_ok:
+            return self.prefix(self.some_id())
+        if r < 0.8:
+            return self.mutate(self.fresh_name())
+        if r < 0.9:
+            return self.rand_text(20)
+        return rng.choice(["", " ", "head", "heads", "base", "current",
+                           "a b", "a@b", "a+b", "a-b", "a,b", "a:b", "a\tb",
+                           "a\x01b", "a\x7fb", "x" * (MAX_NAME + 1),
+                           "ü" * 65, "ü" * 64, "%s%n", "Zürich☃東京",
+                           "HEAD", "Base", "\u00a0", "a\u2028b"])
+
+    def rand_names(self):
+        rng = self.rng
+        r = rng.random()
+        if r < 0.3:
+            return None
+        if r < 0.4:
+            return []
+        names = [self.rand_name() for _ in range(rng.choice([1, 1, 2, 3]))]
+        if rng.random() < 0.05:
+            names.append(None)
+        if rng.random() < 0.05 and names:
+            names.append(names[0])
+        if rng.random() < 0.01:
+            names = [self.fresh_name("hex") for _ in range(500)]
+        return names
+
+    def in_register(self):
+        """pim_migrate_revision() with random arguments."""
+        rng = self.rng
+        up, down = self.harmless_scripts()
+        message = None if rng.random() < 0.03 else self.rand_message(False)
+        r = rng.random()
+        if r < 0.04:
+            up = None
+        elif r < 0.12:
+            up = self.bad_script()
+        if rng.random() < 0.08:
+            down = self.bad_script()
+        rev = None if rng.random() < 0.2 else self.rand_name()
+        down_revs = self.rand_names()
+        labels = self.rand_names()
+        deps = self.rand_names()
+        sql = ("SELECT pim_migrate_revision(message => %s, upgrade => %s, "
+               "downgrade => %s, down_revision => %s::text[], revision => %s,"
+               " branch_labels => %s::text[], depends_on => %s::text[])")
+        params = (message, up, down, down_revs, rev, labels, deps)
+
+        def after(res):
+            rid = res.rows[0][0]
+            if rev is None and not re.fullmatch(r"[0-9a-f]{12}", rid or ""):
+                self.fail("revision", "generated id %r is not 12 hex digits"
+                          % rid, sql, params)
+            for name in [rev] + (down_revs or []) + (labels or []) + \
+                    (deps or []):
+                if name is not None and name_invalid(name):
+                    self.fail("revision", "accepted the invalid name %r"
+                              % short(name, 80), sql, params)
+            self.verify_after("revision", sql, params)(res)
+
+        keep = rng.random() < 0.03 and len(self.model.ids) < 30
+        res = self.attempt(sql, params, keep=keep, after=after)
+        self.count("revision", res.ok)
+        if message is None or up is None:
+            self.check_code("revision", sql, params, res, "22004",
+                            "a NULL message or upgrade")
+        elif any(x is None for x in (labels or []) + (deps or [])):
+            self.check_code("revision", sql, params, res, "22004",
+                            "a NULL array element")
+        elif rev is not None and name_invalid(rev):
+            self.check_code("revision", sql, params, res, "22023",
+                            "an invalid revision id")
+        elif any(x is None for x in (down_revs or [])):
+            self.check_code("revision", sql, params, res, "22004",
+                            "a NULL array element")
+        else:
+            self.check_code("revision", sql, params, res)
+        if res.ok and keep:
+            self.setup.append(self.sql_text(sql, params))
+            self.defs.pop(res.rows[0][0], None)
+            self.refresh()
+
+    def mutate_file(self, text):
+        rng = self.rng
+        lines = text.split("\n")
+        for _ in range(rng.randint(1, 3)):
+            op = rng.randrange(14)
+            i = rng.randrange(len(lines)) if lines else 0
+            if op == 0 and lines:
+                del lines[i]
+            elif op == 1 and lines:
+                lines.insert(i, lines[i])
+            elif op == 2 and lines:
+                j = rng.randrange(len(lines))
+                lines[i], lines[j] = lines[j], lines[i]
+            elif op == 3 and lines:
+                lines[i] = self.mutate(lines[i])
+            elif op == 4:
+                lines = [ln for ln in lines
+                         if "+upgrade" not in ln.lower()]
+            elif op == 5:
+                lines = [ln + "\r" for ln in lines]
+            elif op == 6:
+                key = rng.choice(["Revision ID", "Revises", "Branch Labels",
+                                  "Depends On", "Create Date",
+                                  "Transactional", "Revision", "Revises ID",
+                                  "Down Revision"])
+                value = rng.choice([
+                    "x" * rng.choice([200, 100000, 1000000]),
+                    ",".join(self.rand_name() or "" for _ in range(5)),
+                    self.rand_text(40), "", ",", "a,,b", "true", "maybe",
+                    "2025-13-45 99:99:99", "infinity", "now", "epoch",
+                    "today", "allballs", "J2451187", "2025-08-16 08:26:13 "
+                    "America/Nowhere", "2025-08-16 08:26:13+05",
+                    "294277-01-01", "4714-11-24 BC", "1e400",
+                    "2025-08-16 08:26:13.620580" * 3, "\x01"])
+                lines.insert(min(i, 3), "-- %s: %s" % (key, value))
+            elif op == 7:
+                lines.insert(i, rng.choice(["-- +upgrade", "-- +downgrade",
+                                            "-- +UPGRADE", "--+", "-- +",
+                                            "-- +sideways", "SELECT 1",
+                                            "--", "", "\x0c", "\ufeff--"]))
+            elif op == 8:
+                lines.insert(0, self.rand_text(30))
+            elif op == 9 and lines:
+                j = rng.randint(0, len(lines[i]))
+                lines[i] = lines[i][:j]
+                del lines[i + 1:]
+            elif op == 10:
+                lines = ["\ufeff" + lines[0]] + lines[1:] if lines else lines
+            elif op == 11:
+                lines = [ln.replace("--", rng.choice(["-", "- -", "—", "#"]),
+                                    1) if rng.random() < 0.2 else ln
+                         for ln in lines]
+            elif op == 12:
+                return "\r".join(lines)
+            else:
+                return self.rand_text(200)
+        return "\n".join(lines)
+
+    def in_load(self):
+        rng = self.rng
+        r = rng.random()
+        if r < 0.25 and self.defs:
+            # reload a registered revision, the same or changed
+            d = dict(self.defs[rng.choice(sorted(self.defs))])
+            if rng.random() < 0.7:
+                self.change_def(d)
+        else:
+            d = self.new_def()
+            if rng.random() < 0.5:
+                d["created"] = self.rand_date()
+        text = self.file_of(d, crlf=rng.random() < 0.2)
+        mutated = rng.random() < 0.6
+        if mutated:
+            text = self.mutate_file(text)
+        sql, params = "SELECT pim_migrate_load(%s)", (text,)
+        self.load_or_register("load", sql, params, d, mutated)
+
+    def change_def(self, d):
+        rng = self.rng
+        what = rng.choice(["message", "upgrade", "downgrade", "labels",
+                           "down", "deps", "transactional"])
+        m = self.model
+        if what == "message":
+            d["message"] = self.rand_message()
+        elif what == "upgrade":
+            d["upgrade"] = "SELECT 2"
+        elif what == "downgrade":
+            d["downgrade"] = rng.choice([None, "", "SELECT 3"])
+        elif what == "labels":
+            d["labels"] = rng.choice([[], [self.fresh_name("word")],
+                                      [self.some_label()]])
+        elif what == "down":
+            d["down"] = rng.choice([[], [self.some_id()]])
+        elif what == "deps":
+            d["deps"] = rng.choice([[], [self.some_id()],
+                                    [self.some_label()]])
+        else:
+            d["transactional"] = not d["transactional"]
+        if rng.random() < 0.1 and m.ids:
+            d["id"] = rng.choice(m.ids)
+
+    def load_or_register(self, kind, sql, params, d, mutated):
+        """A registration of d; when not mutated, it may be refused (a
+        changed revision can be applied, or form a cycle), but when accepted
+        it must read back exactly."""
+        m = self.model
+        old = self.defs.get(d["id"])
+        applied = d["id"] in m.applied()
+        changed = old is not None and any(
+            old[k] != d[k] for k in ("message", "upgrade", "downgrade",
+                                     "labels", "down", "deps",
+                                     "transactional"))
+        fresh = d["id"] not in m.down
+
+        def after(res):
+            if not mutated:
+                self.check_show(kind, d, "pim_migrate_" + kind, sql,
+                                params)(res)
+                if applied and changed:
+                    self.fail(kind, "other content under the id of the "
+                              "applied revision %r was accepted"
+                              % short(d["id"], 60), sql, params)
+            self.verify_after(kind, sql, params)(res)
+
+        keep = (not mutated and fresh and rng_keep(self.rng)
+                and len(m.ids) < 30)
+        res = self.attempt(sql, params, keep=keep, after=after)
+        self.count(kind, res.ok)
+        self.check_code(kind, sql, params, res)
+        if not mutated and fresh and not res.ok:
+            self.fail(kind, "a valid new revision was refused", sql, params,
+                      res)
+        if not mutated and old is not None and not changed and not res.ok:
+            self.fail(kind, "the same content again was refused", sql,
+                      params, res)
+        if res.ok and keep:
+            self.setup.append(self.sql_text(sql, params))
+            self.defs[d["id"]] = d
+            self.refresh()
+
+    def in_reregister(self):
+        """pim_migrate_revision() of a new or registered revision, exact."""
+        rng = self.rng
+        if rng.random() < 0.5 and self.defs:
+            d = dict(self.defs[rng.choice(sorted(self.defs))])
+            if rng.random() < 0.7:
+                self.change_def(d)
+        else:
+            d = self.new_def()
+        d["created"] = None
+        sql, params = self.register_sql(d, omit_defaults=rng.random() < 0.3)
+        self.load_or_register("revision", sql, params, d, False)
+
+    def in_merge(self):
+        rng = self.rng
+        r = rng.random()
+        if r < 0.1:
+            targets = None
+        elif r < 0.15:
+            targets = []
+        else:
+            targets = [self.any_target() if rng.random() < 0.3
+                       else self.valid_target()
+                       for _ in range(rng.choice([1, 2, 2, 3]))]
+        message = rng.choice([None, "merge", self.rand_message(False)])
+        rev = None if rng.random() < 0.5 else self.rand_name()
+        labels = self.rand_names()
+        if rng.random() < 0.2:
+            sql, params = "SELECT pim_migrate_merge(%s::text[])", (targets,)
+            message, rev, labels = "merge", None, None
+        else:
+            sql = ("SELECT pim_migrate_merge(%s::text[], %s, %s, "
+                   "%s::text[])")
+            params = (targets, message, rev, labels)
+
+        def after(res):
+            rid = res.rows[0][0]
+            if rev is None and not re.fullmatch(r"[0-9a-f]{12}", rid or ""):
+                self.fail("merge", "generated id %r is not 12 hex digits"
+                          % rid, sql, params)
+            for name in [rev] + (labels or []):
+                if name is not None and name_invalid(name):
+                    self.fail("merge", "accepted the invalid name %r"
+                              % short(name, 80), sql, params)
+            self.verify_after("merge", sql, params)(res)
+
+        keep = rng.random() < 0.03 and len(self.model.ids) < 30
+        res = self.attempt(sql, params, keep=keep, after=after)
+        self.count("merge", res.ok)
+        if any(x is None for x in (targets or []) + (labels or [])):
+            self.check_code("merge", sql, params, res, "22004",
+                            "a NULL array element")
+        elif rev is not None and name_invalid(rev):
+            self.check_code("merge", sql, params, res, "22023",
+                            "an invalid revision id")
+        elif targets and target_malformed(targets[0]):
+            self.check_code("merge", sql, params, res, "22023",
+                            "a malformed first target")
+        else:
+            self.check_code("merge", sql, params, res)
+        if res.ok and keep:
+            self.setup.append(self.sql_text(sql, params))
+            self.refresh()
+
+    def in_walk(self):
+        """Up to four upgrades, downgrades and stamps to valid targets in a
+        row, each checked, then rolled back (or, now and then, kept)."""
+        rng = self.rng
+        keep = rng.random() < 0.08
+        self.query("SAVEPOINT w")
+        self.walk = []
+        for _ in range(rng.randint(1, 4)):
+            op = rng.choice(["upgrade", "upgrade", "downgrade", "downgrade",
+                             "stamp", "history", "show"])
+            hist = op == "history"
+            t = self.valid_target(hist) if rng.random() < 0.85 \
+                else self.any_target(hist)
+            if op == "stamp":
+                sql, params = ("SELECT * FROM pim_migrate_stamp(%s, %s)",
+                               (t, rng.random() < 0.2))
+            elif op == "history":
+                sql, params = ("SELECT * FROM pim_migrate_history(%s)",
+                               (rng.choice(["%s:", ":%s", "%s:current",
+                                            "current:%s", "%s:heads"])
+                                % (t or ""),))
+            else:
+                sql, params = "SELECT * FROM pim_migrate_%s(%%s)" % op, (t,)
+            mutating = op in ("upgrade", "downgrade", "stamp")
+            after = self.verify_after(op, sql, params) if mutating else None
+            res = self.attempt(sql, params, keep=True, after=after)
+            self.count(op, res.ok)
+            if t is None:
+                self.check_code(op, sql, params, res, "22004", "NULL")
+            elif target_malformed(t) and op in ("upgrade", "downgrade",
+                                                "show", "stamp"):
+                self.check_code(op, sql, params, res, "22023", "malformed")
+            else:
+                self.check_code(op, sql, params, res)
+            if res.ok and mutating:
+                self.walk.append(self.sql_text(sql, params))
+        if keep:
+            self.query("RELEASE SAVEPOINT w")
+            self.setup.extend(self.walk)
+            self.refresh()
+        else:
+            self.query("ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w")
+        self.walk = []
+
+    # ------------------------------------------------------------------
+    # Round trips of odd but valid data
+    # ------------------------------------------------------------------
+
+    def odd_text(self, n, controls=True, newlines=True):
+        rng = self.rng
+        parts = []
+        pool = (["'", "''", "\"", "\\", "\\\\", "$", "$$", "$x$", "%s", "%n",
+                 "Zürich ☃ 東京", "😀", "\u200b", "\u00a0", "\ufeff", "abc ",
+                 "e\u0301", "\t"] + (CONTROL if controls else [])
+                + (["\n", "\r\n", "\r"] if newlines else []))
+        size = 0
+        while size < n:
+            p = rng.choice(pool)
+            parts.append(p)
+            size += len(p)
+        return "".join(parts)
+
+    def odd_def(self, big=None):
+        """A revision with odd but valid content, as a definition."""
+        rng = self.rng
+        d = self.new_def()
+        d["id"] = self.fresh_name(rng.choice(["uni", "odd", "long", "hex"]))
+        if rng.random() < 0.5:
+            d["labels"] = [self.fresh_name(rng.choice(["uni", "odd"]))]
+        body = self.odd_text(rng.choice([10, 100, 2000]), controls=True)
+        body = body.replace("*/", "* /").replace("/*", "/ *")
+        # a block comment and a dollar-quoted string hold anything but NUL
+        d["upgrade"] = ("/* %s */\nSELECT $fz$%s$fz$, 'it''s', E'\\\\', "
+                        "'Zürich ☃ 東京'; -- \\ $$ '\n"
+                        "SELECT 1" % (body, body.replace("$fz$", "$ fz$")))
+        d["downgrade"] = rng.choice([None, "", "SELECT '$$' -- ☃\n"])
+        d["message"] = self.odd_text(rng.choice([5, 50, 500]))
+        if big == "message":
+            d["message"] = self.odd_text(100 * 1024)
+        elif big == "script":
+            filler = ("Zürich ☃ 東京 'quote' \"dq\" \\ $$ $x$ %s 😀\t"
+                      * 40 + "\n")
+            d["upgrade"] = ("/* " + filler * (10 * 1024 * 1024 //
+                                             len(filler.encode()) + 1)
+                            + " */\nSELECT 1")
+        return d
+
+    def for_file(self, d):
+        """Make d's content fit a revision file so that it reads back the
+        same: a one-line message (no CR, LF, or white space at its ends),
+        scripts without a blank first line or white space at their end,
+        no line that is a section marker, no line ending in CR."""
+        msg = d["message"].replace("\r", " ").replace("\n", " ")
+        msg = msg.strip(ASCII_WS)
+        if msg == "" or ":" in msg or msg.lower().startswith(
+                ("+up", "+down")):
+            msg = ("m " + msg.replace(":", ";")).strip(ASCII_WS)
+        d["message"] = msg
+
+        def script(s):
+            if s is None:
+                return None
+            lines = [ln.rstrip("\r") for ln in
+                     s.replace("\r\n", "\n").split("\n")]
+            lines = [ln for ln in lines
+                     if not ln.strip(ASCII_WS).lstrip("-").strip(ASCII_WS)
+                     .lower().startswith(("+upgrade", "+downgrade"))]
+            while lines and lines[0].strip(ASCII_WS) == "":
+                lines.pop(0)
+            return "\n".join(lines).rstrip(ASCII_WS)
+        d["upgrade"] = script(d["upgrade"])
+        d["downgrade"] = script(d["downgrade"])
+        return d
+
+    def roundtrip(self, big=None, via=None):
+        rng = self.rng
+        d = self.odd_def(big)
+        via = via or rng.choice(["revision", "load"])
+        if via == "load":
+            d = self.for_file(d)
+            if rng.random() < 0.5:
+                d["created"] = self.rand_date()
+            text = self.file_of(d, crlf=rng.random() < 0.3)
+            sql, params = "SELECT pim_migrate_load(%s)", (text,)
+        else:
+            sql, params = self.register_sql(d)
+        after = self.check_show("roundtrip", d, "pim_migrate_" + via, sql,
+                                params)
+        res = self.attempt(sql, params, after=after)
+        self.count("roundtrip", res.ok)
+        self.check_code("roundtrip", sql, params, res)
+        if not res.ok:
+            self.fail("roundtrip", "odd but valid data was refused by "
+                      "pim_migrate_%s" % via, sql, params, res)
+
+    def fixed_roundtrips(self):
+        """The cases the brief names, once each, both ways."""
+        for via in ("revision", "load"):
+            self.roundtrip(None, via)
+            self.roundtrip("message", via)
+            started = time.monotonic()
+            self.roundtrip("script", via)
+            if self.args.verbose:
+                print("10 MB script via %s: %.2f s"
+                      % (via, time.monotonic() - started))
+        self.conn.commit()
+
+    # ------------------------------------------------------------------
+
+    def check_committed(self):
+        self.conn.commit()
+        try:
+            rows = self.query("SELECT revision, problem "
+                              "FROM pim_migrate_verify()")
+        except psycopg2.Error as exc:
+            self.conn.rollback()
+            self.fail("verify", "pim_migrate_verify() failed on the "
+                      "committed catalog", "SELECT * FROM pim_migrate_verify()",
+                      (), Result(False, code=exc.pgcode, error=exc.pgerror))
+            return
+        self.conn.commit()
+        if rows:
+            self.fail("verify", "pim_migrate_verify() is not empty on the "
+                      "committed catalog", "SELECT * FROM pim_migrate_verify()",
+                      (), extra="; ".join("%s: %s" % (short(r, 60), p)
+                                          for r, p in rows[:5]))
+
+    def run(self):
+        self.connect()
+        self.reset()
+        self.next_reset = self.inputs + RESET_EVERY
+        self.fixed_roundtrips()
+        weights = [
+            (self.in_target, 30), (self.in_stamp, 8), (self.in_history, 10),
+            (self.in_walk, 12), (self.in_register, 12), (self.in_load, 14),
+            (self.in_reregister, 5), (self.in_merge, 6), (self.in_read, 2),
+            (lambda: self.roundtrip(), 2),
+        ]
+        funcs = [f for f, _ in weights]
+        cum = [w for _, w in weights]
+        while self.inputs < self.args.count:
+            try:
+                if self.inputs >= self.next_reset:
+                    self.check_committed()
+                    self.reset()
+                    self.next_reset = self.inputs + RESET_EVERY
+                if self.inputs >= self.next_verify:
+                    self.check_committed()
+                    self.next_verify = self.inputs + VERIFY_EVERY
+                self.rng.choices(funcs, cum)[0]()
+                self.maybe_commit()
+            except Lost as exc:
+                self.crashes += 1
+                self.fail("crash", "the connection was lost: %s"
+                          % str(exc).strip().replace("\n", " "),
+                          self.cur.query.decode("utf-8", "replace")
+                          if self.cur and self.cur.query else None)
+                self.count("crash", False)
+                time.sleep(1)
+                self.connect()
+                self.reset()
+                self.next_reset = self.inputs + RESET_EVERY
+        try:
+            self.check_committed()
+        except Lost as exc:
+            self.crashes += 1
+            self.fail("crash", "the connection was lost at the end: %s" % exc)
+
+
+def rng_keep(rng):
+    return rng.random() < 0.05
+
+
+def main():
+    ap = argparse.ArgumentParser(
+        description="Fuzz pim_migrate's SQL functions on a live cluster.")
+    ap.add_argument("--dsn", required=True,
+                    help="libpq connection string of a database where the "
+                         "extension may be dropped and re-created")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--count", type=int, default=20000,
+                    help="number of inputs")
+    ap.add_argument("--verbose", action="store_true",
+                    help="print every input and its outcome, and every "
+                         "failure in full")
+    args = ap.parse_args()
+
+    started = time.monotonic()
+    fz = Fuzzer(args)
+    try:
+        fz.run()
+    except (psycopg2.Error, Lost) as exc:
+        print("fuzz: cannot go on: %s" % exc, file=sys.stderr)
+        fz.failures += 1
+    elapsed = time.monotonic() - started
+
+    if fz.signatures:
+        print("distinct failures:")
+        for (kind, fn, code, msg), n in sorted(fz.signatures.items(),
+                                               key=lambda kv: -kv[1]):
+            print("  %6d  %s %s %s %s" % (n, kind, fn, code, msg[:100]))
+    print("inputs by kind (accepted/all): " + ", ".join(
+        "%s %d/%d" % (k, v[1], v[0]) for k, v in sorted(fz.by_kind.items())))
+    print("refusals by SQLSTATE: " + ", ".join(
+        "%s %d" % (k, v) for k, v in sorted(fz.codes.items(),
+                                            key=lambda kv: str(kv[0]))))
+    print("seed %d, %d crashes, %.1f s, %.0f inputs/s"
+          % (args.seed, fz.crashes, elapsed,
+             fz.inputs / elapsed if elapsed else 0))
+    print("fuzz: %d inputs, %d failures" % (fz.inputs, fz.failures))
+    return 1 if fz.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
