@@ -170,6 +170,21 @@ def target_malformed(t):
     return False
 
 
+def stamp_expect(t):
+    """What a stamp to t must give: (expected SQLSTATE or 'reject' or None,
+    why).  The destinations are taken one after the other, so only a
+    malformed first one is sure to be 22023."""
+    if t is None:
+        return "22004", "a NULL target"
+    items = t.split(",")
+    if (t == "" or "" in items or target_malformed(items[0])
+            or re.search(r"[+-]", items[0])):
+        return "22023", "a malformed (or relative) first stamp target"
+    if any(target_malformed(p) or re.search(r"[+-]", p) for p in items):
+        return "reject", "a malformed (or relative) stamp target"
+    return None, None
+
+
 def name_invalid(n):
     """True if n can never be a revision id or branch label (22023)."""
     return (n == "" or len(n.encode()) > MAX_NAME or has_ascii_ws(n)
@@ -218,15 +233,22 @@ class Model:
         return seen
 
     def ancestors(self, rid):
+        """Everything rid stands on: down_revisions and dependencies."""
         seen = set()
         todo = list(self.down.get(rid, []))
+        todo.extend(self.label_owner.get(d, d) for d in self.deps.get(rid, []))
         while todo:
             r = todo.pop()
             if r in seen or r not in self.down:
                 continue
             seen.add(r)
             todo.extend(self.down[r])
+            todo.extend(self.label_owner.get(d, d) for d in self.deps[r])
         return seen
+
+    def unrelated(self, a, b):
+        return (a != b and a not in self.ancestors(b)
+                and b not in self.ancestors(a))
 
 
 class Fuzzer:
@@ -504,6 +526,8 @@ class Fuzzer:
                 s = s + "@" + self.valid_target()
             else:
                 s = ""
+            if len(s) > 20000:
+                s = s[:rng.choice([20000, 1000, 129])]
         return s
 
     # ------------------------------------------------------------------
@@ -655,8 +679,7 @@ class Fuzzer:
             down = [rng.choice(ids)]
             if len(ids) > 2 and rng.random() < 0.2:
                 other = rng.choice(ids)
-                if (other != down[0] and other not in m.ancestors(down[0])
-                        and down[0] not in m.ancestors(other)):
+                if m.unrelated(other, down[0]):
                     down.append(other)
         deps = []
         if ids and rng.random() < 0.2:
@@ -819,13 +842,16 @@ class Fuzzer:
             if i >= 3 and rng.random() < 0.15:
                 heads = [x for x in m.ids
                          if not any(x in m.down[y] for y in m.ids)]
-                if len(heads) >= 2:
+                pairs = [(a, b) for a in heads for b in heads
+                         if a < b and m.unrelated(a, b)]
+                if pairs:
                     sql = ("SELECT pim_migrate_merge(%s::text[], %s, %s, "
                            "%s::text[])")
                     rid = self.fresh_name("word")
                     lab = [self.fresh_name("word")] if rng.random() < 0.3 \
                         else None
-                    params = (rng.sample(heads, 2), "merge %d" % i, rid, lab)
+                    params = (list(rng.choice(pairs)), "merge %d" % i, rid,
+                              lab)
                     self.build_step("setup", sql, params)
                     continue
             d = self.new_def()
@@ -915,7 +941,13 @@ class Fuzzer:
                 t = rng.choice([",", "", ","]) + t + rng.choice([",", ""])
         purge = rng.choice([False, False, True, None])
         sql, params = "SELECT * FROM pim_migrate_stamp(%s, %s)", (t, purge)
+        res = self.attempt(sql, params, after=self.stamp_after(sql, params))
+        self.count("stamp", res.ok)
+        self.check_code("stamp", sql, params, res, *stamp_expect(t))
 
+    def stamp_after(self, sql, params):
+        """An after= callback for a stamp: it returns the new current, and
+        the catalog verifies clean."""
         def after(res):
             self.cur.execute("SELECT * FROM pim_migrate_current()")
             cur_rows = sorted(r[0] for r in self.cur.fetchall())
@@ -924,22 +956,7 @@ class Fuzzer:
                 self.fail("stamp", "returned %s but current is %s"
                           % (got, cur_rows), sql, params)
             self.verify_after("stamp", sql, params)(res)
-
-        res = self.attempt(sql, params, after=after)
-        self.count("stamp", res.ok)
-        if t is None:
-            self.check_code("stamp", sql, params, res, "22004", "NULL target")
-        elif (t == "" or t.startswith(",") or t.endswith(",") or ",," in t
-              or target_malformed(t.split(",")[0])
-              or re.search(r"[+-]", t.split(",")[0])):
-            self.check_code("stamp", sql, params, res, "22023",
-                            "a malformed stamp target")
-        elif any(target_malformed(p) or re.search(r"[+-]", p)
-                 for p in t.split(",")):
-            self.check_code("stamp", sql, params, res, "reject",
-                            "a malformed (or relative) stamp target")
-        else:
-            self.check_code("stamp", sql, params, res)
+        return after
 
     def in_history(self):
         r = self.history_range()
@@ -1290,12 +1307,17 @@ class Fuzzer:
                 sql, params = "SELECT * FROM pim_migrate_%s(%%s)" % op, (t,)
             mutating = op in ("upgrade", "downgrade", "stamp")
             after = self.verify_after(op, sql, params) if mutating else None
+            if op == "stamp":
+                after = self.stamp_after(sql, params)
             res = self.attempt(sql, params, keep=True, after=after)
             self.count(op, res.ok)
-            if t is None:
+            if op == "stamp":
+                self.check_code(op, sql, params, res, *stamp_expect(t))
+            elif op == "history":
+                self.check_code(op, sql, params, res)
+            elif t is None:
                 self.check_code(op, sql, params, res, "22004", "NULL")
-            elif target_malformed(t) and op in ("upgrade", "downgrade",
-                                                "show", "stamp"):
+            elif target_malformed(t):
                 self.check_code(op, sql, params, res, "22023", "malformed")
             else:
                 self.check_code(op, sql, params, res)
