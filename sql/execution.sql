@@ -107,6 +107,15 @@ SELECT pim_migrate_revision('registers', $$SELECT pim_migrate_revision('inner', 
                             revision => 'e0012', down_revision => '{e0010}');
 SELECT revision FROM pim_migrate_upgrade('e0012');
 \echo :LAST_ERROR_SQLSTATE
+-- a script that catches the error of a read-only function it calls does
+-- not disturb the migration around it
+SELECT pim_migrate_revision('catches', $g$DO $$ BEGIN
+  PERFORM * FROM pim_migrate_show('nosuch');
+EXCEPTION WHEN undefined_object THEN RAISE NOTICE 'caught: %', SQLERRM;
+END $$;$g$, 'SELECT 1', revision => 'e0013', down_revision => '{e0010}');
+SELECT revision FROM pim_migrate_upgrade('e0013');
+SELECT * FROM pim_migrate_current();
+SELECT revision FROM pim_migrate_downgrade('e0010');
 -- and the refusal leaves no trace: the next migration runs normally
 SELECT revision FROM pim_migrate_downgrade('e0006');
 SELECT * FROM pim_migrate_current();

@@ -27,6 +27,8 @@ CREATE TABLE pim_migrate.revision (
 -- namespace); no pending list, whose scan would grow with the history
 CREATE INDEX revision_branch_labels ON pim_migrate.revision USING gin (branch_labels)
 	WITH (fastupdate = off);
+CREATE INDEX revision_depends_on ON pim_migrate.revision USING gin (depends_on)
+	WITH (fastupdate = off);
 COMMENT ON TABLE pim_migrate.revision IS 'registered revisions; down_revisions empty for a base, downgrade_sql NULL when irreversible';
 
 CREATE TABLE pim_migrate.version (

@@ -86,6 +86,19 @@ SELECT pim_migrate_revision('x', 'SELECT 1;', revision => 'base1',
 SELECT pim_migrate_revision('x', 'SELECT 1;', revision => 'b_2',
                             down_revision => '{base1}');
 
+-- a prefix that names a parent given in full too is the same parent twice
+SELECT pim_migrate_revision('x', 'SELECT 1', revision => 'x0002',
+                            down_revision => '{o0001,o000}');
+\echo :LAST_ERROR_SQLSTATE
+-- a label that a dependency names cannot be dropped by a replacement
+-- (42P17): the dependency would dangle, or a cycle could follow
+SELECT pim_migrate_revision('needs other', 'SELECT 1', revision => 'y0001',
+                            down_revision => '{}', depends_on => '{other}');
+SELECT pim_migrate_revision('other base, relabelled', 'SELECT 1', down_revision => '{}',
+                            revision => 'o0001');
+\echo :LAST_ERROR_SQLSTATE
+SELECT branch_labels FROM pim_migrate_show('o0001');
+
 SELECT revision, array_replace(down_revisions, :'id', 'FIRST') AS down_revisions,
        branch_labels, depends_on, message
 FROM pim_migrate_history() WHERE revision <> :'id' ORDER BY revision;

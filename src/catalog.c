@@ -25,6 +25,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
@@ -34,6 +35,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
@@ -73,6 +75,19 @@
 	" EXCEPT SELECT pg_catalog.unnest(down_revisions)" \
 	" FROM pim_migrate.revision ORDER BY 1"
 
+/* indexed (GIN on depends_on), for the same reason */
+#define Q_LABEL_USER \
+	"SELECT revision FROM pim_migrate.revision" \
+	" WHERE depends_on OPERATOR(pg_catalog.@>)" \
+	" pg_catalog.array_append('{}'::pg_catalog.text[], $1)" \
+	" ORDER BY revision LIMIT 1"
+
+/* what any migration, stamp or registration changes */
+#define Q_FINGERPRINT \
+	"SELECT (SELECT pg_catalog.count(*) FROM pim_migrate.revision)," \
+	" (SELECT COALESCE(pg_catalog.max(id), 0) FROM pim_migrate.log)," \
+	" (SELECT pg_catalog.count(*) FROM pim_migrate.version)"
+
 #define Q_FIND_PREFIX \
 	"SELECT revision FROM pim_migrate.revision" \
 	" WHERE pg_catalog.starts_with(revision, $1) ORDER BY revision LIMIT 2"
@@ -83,12 +98,18 @@
 	" WHERE branch_labels OPERATOR(pg_catalog.@>)" \
 	" pg_catalog.array_append('{}'::pg_catalog.text[], $1)"
 
-/* each revision's scripts, and the checksum of its last upgrade */
+/*
+ * each revision's scripts, and the checksum of its last upgrade if it ran
+ * after the last stamp (a stamp applies revisions without running them,
+ * so what ran before one says nothing about what is applied)
+ */
 #define Q_SCAN_SCRIPTS \
 	"SELECT r.revision, r.upgrade_sql, r.downgrade_sql, r.checksum," \
 	" l.checksum FROM pim_migrate.revision r LEFT JOIN" \
 	" (SELECT DISTINCT ON (revision) revision, checksum" \
 	"  FROM pim_migrate.log WHERE operation OPERATOR(pg_catalog.=) 'upgrade'" \
+	"  AND id OPERATOR(pg_catalog.>) (SELECT COALESCE(pg_catalog.max(id), 0)" \
+	"   FROM pim_migrate.log WHERE operation OPERATOR(pg_catalog.=) 'stamp')" \
 	"  ORDER BY revision, id DESC) l" \
 	" ON l.revision OPERATOR(pg_catalog.=) r.revision" \
 	" ORDER BY r.revision"
@@ -134,6 +155,9 @@ static PmQuery q_store_revision = {.sql = Q_STORE_REVISION, .nargs = 11,
 	.argtypes = {TEXTOID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
 	TEXTOID, TEXTOID, BOOLOID, TEXTOID, TIMESTAMPTZOID, BOOLOID}};
 static PmQuery q_graph_heads = {.sql = Q_GRAPH_HEADS};
+static PmQuery q_label_user = {.sql = Q_LABEL_USER, .nargs = 1,
+.argtypes = {TEXTOID}};
+static PmQuery q_fingerprint = {.sql = Q_FINGERPRINT};
 static PmQuery q_find_prefix = {.sql = Q_FIND_PREFIX, .nargs = 1,
 .argtypes = {TEXTOID}};
 static PmQuery q_label_owner = {.sql = Q_LABEL_OWNER, .nargs = 1,
@@ -144,24 +168,80 @@ static PmQuery q_record_step = {.sql = Q_RECORD_STEP, .nargs = 7,
 	.argtypes = {TEXTARRAYOID, TEXTARRAYOID, TEXTOID, TEXTOID,
 	TIMESTAMPTZOID, TEXTOID, TEXTOID}};
 
-/* Whether the current entry point only reads; see run_query. */
+/*
+ * Whether the innermost entry point only reads; see run_query.  Entry
+ * points nest (a revision script may call a read-only one), and an inner
+ * one can end in an error that the script catches, so each outer value is
+ * kept on a stack with the subtransaction it was pushed in, and the abort
+ * of a subtransaction pops what was pushed in it (pm_catalog_at_abort).
+ */
+#define MAX_NESTING 32
+
+static struct
+{
+	SubTransactionId subid;
+	bool		prev;
+}			read_only_stack[MAX_NESTING];
+static int	read_only_depth = 0;
 static bool catalog_read_only = false;
+
+static void
+push_read_only(bool read_only)
+{
+	if (read_only_depth >= MAX_NESTING)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("pim_migrate functions are nested too deeply")));
+	read_only_stack[read_only_depth].subid = GetCurrentSubTransactionId();
+	read_only_stack[read_only_depth].prev = catalog_read_only;
+	read_only_depth++;
+	catalog_read_only = read_only;
+}
+
+static void
+pop_read_only(void)
+{
+	/* a commit inside a procedure (pm_catalog_at_abort) may have reset it */
+	if (read_only_depth == 0)
+	{
+		catalog_read_only = false;
+		return;
+	}
+	read_only_depth--;
+	catalog_read_only = read_only_stack[read_only_depth].prev;
+}
+
+/*
+ * pm_catalog_at_abort
+ *		Called when a subtransaction aborts (subid) or a transaction ends
+ *		(InvalidSubTransactionId): forget the entry points it left.
+ */
+void
+pm_catalog_at_abort(SubTransactionId subid)
+{
+	if (subid == InvalidSubTransactionId)
+	{
+		read_only_depth = 0;
+		catalog_read_only = false;
+		return;
+	}
+	while (read_only_depth > 0 &&
+		   read_only_stack[read_only_depth - 1].subid >= subid)
+		pop_read_only();
+}
 
 /*
  * pm_catalog_connect
  *		Open the entry point's SPI connection.  read_only: the function is
  *		declared STABLE and its catalog statements run on its snapshot.
- *		An entry point can be called from a revision script while another
- *		runs, so the previous setting is kept in *call for disconnect.
  */
 void
 pm_catalog_connect(PmCall *call, bool read_only)
 {
 	call->caller_cxt = CurrentMemoryContext;
-	call->prev_read_only = catalog_read_only;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	catalog_read_only = read_only;
+	push_read_only(read_only);
 }
 
 /*
@@ -173,10 +253,9 @@ void
 pm_catalog_connect_nonatomic(PmCall *call)
 {
 	call->caller_cxt = CurrentMemoryContext;
-	call->prev_read_only = catalog_read_only;
 	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect_ext failed");
-	catalog_read_only = false;
+	push_read_only(false);
 }
 
 void
@@ -184,7 +263,7 @@ pm_catalog_disconnect(PmCall *call)
 {
 	if (SPI_finish() != SPI_OK_FINISH)
 		elog(ERROR, "SPI_finish failed");
-	catalog_read_only = call->prev_read_only;
+	pop_read_only();
 }
 
 /*
@@ -490,6 +569,67 @@ List *
 pm_catalog_changed_scripts(void)
 {
 	return first_column(&q_changed_scripts);
+}
+
+/*
+ * pm_catalog_label_user
+ *		A revision whose depends_on names label, or NULL.
+ */
+char *
+pm_catalog_label_user(const char *label)
+{
+	Datum		arg = CStringGetTextDatum(label);
+	char	   *result = NULL;
+
+	run_query(&q_label_user, &arg, NULL, SPI_OK_SELECT);
+	if (SPI_processed > 0)
+		result = get_text(0, 1, NULL);
+	SPI_freetuptable(SPI_tuptable);
+	return result;
+}
+
+/* The catalog's fingerprint as seen by one snapshot. */
+static char *
+fingerprint(Snapshot snapshot)
+{
+	MemoryContext caller_cxt = CurrentMemoryContext;
+	PmUserContext save;
+	int			rc;
+	char	   *result;
+
+	if (q_fingerprint.plan == NULL)
+	{
+		run_query(&q_fingerprint, NULL, NULL, SPI_OK_SELECT);
+		SPI_freetuptable(SPI_tuptable);
+	}
+	pm_catalog_become_owner(&save);
+	rc = SPI_execute_snapshot(q_fingerprint.plan, NULL, NULL, snapshot,
+							  InvalidSnapshot, true, false, 0);
+	pm_catalog_restore_user(&save);
+	MemoryContextSwitchTo(caller_cxt);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "SPI_execute_snapshot failed: %s",
+			 SPI_result_code_string(rc));
+	result = psprintf("%s/%s/%s",
+					  SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1),
+					  SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2),
+					  SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3));
+	SPI_freetuptable(SPI_tuptable);
+	return result;
+}
+
+/*
+ * pm_catalog_moved_since_snapshot
+ *		Whether another transaction changed the catalog after this
+ *		transaction's snapshot was taken (REPEATABLE READ, SERIALIZABLE).
+ */
+bool
+pm_catalog_moved_since_snapshot(void)
+{
+	char	   *mine = fingerprint(GetTransactionSnapshot());
+	char	   *latest = fingerprint(GetLatestSnapshot());
+
+	return strcmp(mine, latest) != 0;
 }
 
 /*

@@ -290,7 +290,7 @@ build_topo(PmGraph *graph)
 		{
 			graph_problem(graph, ERRCODE_INVALID_OBJECT_DEFINITION,
 						  graph->revs[i].id, NULL,
-						  "revision \"%s\" descends from itself (a cycle in the revision graph)",
+						  "revision \"%s\" is on a cycle of the revision graph, or stands on one",
 						  graph->revs[i].id);
 			graph->topo[tail++] = i;
 		}
@@ -313,16 +313,24 @@ add_label(PmNode *node, char *label)
 }
 
 /*
- * Branch labels as Alembic applies them: a label belongs to the revision
- * that declares it and to all its descendants (down_revisions only) and,
- * when the descendants form a single line, to the ancestors below it down
- * to the first branch point (counting dependents) or merge.
+ * pm_graph_inherit_labels
+ *		Fill eff_labels: branch labels as Alembic applies them.  A label
+ *		belongs to the revision that declares it and to all its descendants
+ *		(down_revisions only) and, when the descendants form a single line,
+ *		to the ancestors below it down to the first branch point (counting
+ *		dependents) or merge.  This costs a walk per label, so it is done
+ *		only for what shows or filters by inherited labels (heads, history,
+ *		LABEL@-N), never to plan or run a migration.
  */
-static void
-inherit_labels(PmGraph *graph)
+void
+pm_graph_inherit_labels(PmGraph *graph)
 {
-	int		   *one = palloc(sizeof(int));
+	int		   *one;
 
+	if (graph->labels_inherited)
+		return;
+	graph->labels_inherited = true;
+	one = palloc(sizeof(int));
 	for (int l = 0; l < graph->nlabels; l++)
 	{
 		PmLabel    *label = &graph->labels[l];
@@ -450,7 +458,6 @@ pm_graph_build(PmNode *nodes, int n, List *version_rows, List **problems)
 	}
 	build_inverse(graph);
 	build_topo(graph);
-	inherit_labels(graph);
 
 	/* version rows, then everything they stand on is applied */
 	start = palloc(sizeof(int) * (list_length(version_rows) + 1));
@@ -922,6 +929,7 @@ pm_graph_apply_step(PmGraph *graph, const PmStep *step, List **deletes,
 				if (up->in_version)
 				{
 					up->in_version = false;
+					graph->nversion--;
 					*deletes = lappend(*deletes, up->id);
 				}
 			}
@@ -931,6 +939,7 @@ pm_graph_apply_step(PmGraph *graph, const PmStep *step, List **deletes,
 				if (up->napplied_children == 0 && up->applied && !up->in_version)
 				{
 					up->in_version = true;
+					graph->nversion++;
 					*inserts = lappend(*inserts, up->id);
 				}
 			}
@@ -942,6 +951,7 @@ pm_graph_apply_step(PmGraph *graph, const PmStep *step, List **deletes,
 		node->applied = true;
 		node->in_version = true;
 		graph->napplied++;
+		graph->nversion++;
 		*inserts = lappend(*inserts, node->id);
 	}
 	else
@@ -949,7 +959,10 @@ pm_graph_apply_step(PmGraph *graph, const PmStep *step, List **deletes,
 		Assert(node->applied && node->napplied_children == 0);
 		node->applied = false;
 		if (node->in_version)
+		{
+			graph->nversion--;
 			*deletes = lappend(*deletes, node->id);
+		}
 		node->in_version = false;
 		graph->napplied--;
 	}

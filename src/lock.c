@@ -13,9 +13,10 @@
  *
  * A session that waited must see what the holder committed.  In READ
  * COMMITTED each catalog statement that follows takes a new snapshot; in
- * REPEATABLE READ or SERIALIZABLE the transaction's snapshot predates the
- * holder's commit, so we raise a serialization failure instead of applying
- * revisions a second time.
+ * REPEATABLE READ or SERIALIZABLE the transaction's snapshot may predate
+ * another transaction's commit (waited for or not), so the catalog is
+ * compared under that snapshot and the latest one, and a difference is a
+ * serialization failure instead of revisions applied a second time.
  *
  * src/lock.c
  *
@@ -47,13 +48,17 @@ pm_lock_migration(void)
 						PM_SCHEMA_NAME, PM_VERSION_TABLE),
 				 errhint("Recreate the extension pim_migrate.")));
 
-	if (ConditionalLockRelationOid(relid, ExclusiveLock))
-		return;
-
 	LockRelationOid(relid, ExclusiveLock);
-	if (IsolationUsesXactSnapshot())
+
+	/*
+	 * A snapshot older than the last change another transaction committed
+	 * would plan from a stale catalog: whether we waited for that one or
+	 * it finished before we asked.
+	 */
+	if (IsolationUsesXactSnapshot() && pm_catalog_moved_since_snapshot())
 		ereport(ERROR,
 				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
 				 errmsg("could not serialize access due to a concurrent migration"),
+				 errdetail("Another transaction changed pim_migrate's catalog after this transaction's snapshot was taken."),
 				 errhint("Retry the transaction, or migrate in READ COMMITTED.")));
 }

@@ -13,6 +13,7 @@
 
 #include <limits.h>
 
+#include "access/xact.h"
 #include "fmgr.h"
 #include "utils/guc.h"
 
@@ -26,9 +27,29 @@ void		_PG_init(void);
 int			pm_lock_timeout = 0;
 int			pm_statement_timeout = 0;
 
+/* Keep catalog.c's stack of entry points right across aborts. */
+static void
+pm_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		pm_catalog_at_abort(mySubid);
+}
+
+static void
+pm_xact_callback(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_COMMIT ||
+		event == XACT_EVENT_PARALLEL_ABORT || event == XACT_EVENT_PREPARE)
+		pm_catalog_at_abort(InvalidSubTransactionId);
+}
+
 void
 _PG_init(void)
 {
+	RegisterSubXactCallback(pm_subxact_callback, NULL);
+	RegisterXactCallback(pm_xact_callback, NULL);
+
 	DefineCustomIntVariable("pim_migrate.lock_timeout",
 							"Sets lock_timeout for the statements of revision scripts.",
 							"A migration that would queue behind a long transaction fails fast instead of blocking the queries that queue behind it.  0 turns it off.",

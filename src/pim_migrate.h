@@ -80,7 +80,8 @@ typedef struct PmNode
 	char	   *message;
 	char	  **labels;			/* declared by this revision */
 	int			nlabels;
-	char	  **eff_labels;		/* declared or inherited (Alembic's view) */
+	char	  **eff_labels;		/* declared or inherited (Alembic's view);
+								 * see pm_graph_inherit_labels */
 	int			neff_labels;
 	char	  **parent_names;	/* as stored, for display */
 	int			nparent_names;
@@ -113,6 +114,7 @@ typedef struct PmGraph
 	int			nversion;
 	int			mark_epoch;
 	List	  **problems;		/* while verifying: where problems go */
+	bool		labels_inherited;	/* eff_labels filled */
 } PmGraph;
 
 /* A problem pim_migrate_verify() reports. */
@@ -157,13 +159,14 @@ typedef struct PmCall
 {
 	MemoryContext caller_cxt;	/* current at connect; SPI_finish returns
 								 * to it */
-	bool		prev_read_only;
 } PmCall;
 
 extern void pm_catalog_connect(PmCall *call, bool read_only);
 extern void pm_catalog_connect_nonatomic(PmCall *call);
 extern void pm_catalog_disconnect(PmCall *call);
+extern void pm_catalog_at_abort(SubTransactionId subid);
 extern List *pm_catalog_changed_scripts(void);
+extern bool pm_catalog_moved_since_snapshot(void);
 extern void pm_catalog_become_owner(PmUserContext *save);
 extern void pm_catalog_restore_user(const PmUserContext *save);
 extern PmGraph *pm_catalog_load_graph(List **problems);
@@ -173,6 +176,7 @@ extern void pm_catalog_store_revision(const PmRevisionDef *def, bool replace);
 extern List *pm_catalog_graph_heads(void);
 extern char *pm_catalog_label_owner(const char *label);
 extern List *pm_catalog_find_prefix(const char *prefix);
+extern char *pm_catalog_label_user(const char *label);
 typedef void (*PmScriptVisitor) (void *arg, const char *revision,
 								 PmRevisionDef *scripts,
 								 const char *applied_checksum);
@@ -207,6 +211,7 @@ extern List *pm_graph_real_heads(const PmGraph *graph);
 extern List *pm_graph_bases(const PmGraph *graph);
 extern List *pm_graph_current(const PmGraph *graph);
 extern int	pm_graph_new_mark(PmGraph *graph);
+extern void pm_graph_inherit_labels(PmGraph *graph);
 extern void pm_graph_mark(PmGraph *graph, const int *start, int nstart,
 						  int mark, bool upward, bool with_deps,
 						  bool stop_at_applied);

@@ -94,6 +94,17 @@ check_names(List *names, const char *what, const char *self)
 }
 
 static bool
+name_in_list(List *names, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+		if (strcmp(lfirst(lc), name) == 0)
+		return true;
+	return false;
+}
+
+static bool
 lists_equal(List *a, List *b)
 {
 	ListCell   *la,
@@ -231,6 +242,9 @@ pm_register_revision(PmRevisionDef *def)
 										   false, "down_revision");
 	def->depends_on = resolve_existing(def->revision, def->depends_on, true,
 									   "dependency");
+	/* a prefix may have turned into a name given in full as well */
+	check_names(def->down_revisions, "down_revision", def->revision);
+	check_names(def->depends_on, "dependency", def->revision);
 	existing = pm_catalog_fetch_revision(def->revision);
 	if (existing && same_content(existing, def))
 		return def->revision;
@@ -259,7 +273,26 @@ pm_register_revision(PmRevisionDef *def)
 	}
 
 	if (existing)
+	{
 		check_replace(def);
+
+		/* a label that a dependency names must stay where it is */
+		foreach(lc, existing->branch_labels)
+		{
+			char	   *label = lfirst(lc);
+			char	   *user;
+
+			if (name_in_list(def->branch_labels, label))
+				continue;
+			user = pm_catalog_label_user(label);
+			if (user != NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+						 errmsg("branch label \"%s\" of revision \"%s\" is named by the depends_on of revision \"%s\"",
+								label, def->revision, user),
+						 errhint("Keep the label, or change that revision first.")));
+		}
+	}
 	pm_catalog_store_revision(def, existing != NULL);
 	return def->revision;
 }

@@ -64,18 +64,47 @@ check_not_migrating(void)
 				 errhint("Run each migration from its own call.")));
 }
 
-/* Do the version rows (sorted ids) equal what the graph holds? */
+/*
+ * Do the version rows still say what the graph holds?  Cost: the rows,
+ * not the graph.
+ */
 static bool
-equal_id_lists(List *rows, PmGraph *graph)
+same_version_rows(List *rows, PmGraph *graph)
 {
-	List	   *expected = pm_graph_current(graph);
-	ListCell   *a,
-			   *b;
+	ListCell   *lc;
 
-	if (list_length(rows) != list_length(expected))
+	if (list_length(rows) != graph->nversion)
 		return false;
-	forboth(a, rows, b, expected)
-		if (strcmp(lfirst(a), graph->revs[lfirst_int(b)].id) != 0)
+	foreach(lc, rows)
+	{
+		int			rev = pm_graph_find(graph, lfirst(lc));
+
+		if (rev < 0 || !graph->revs[rev].in_version)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Does the registered revision still say what the graph was built from?
+ * Another session may replace a revision that is not applied yet.
+ */
+static bool
+same_revision(PmRevisionDef *def, PmNode *node)
+{
+	ListCell   *lc;
+	int			i = 0;
+
+	if (def == NULL || list_length(def->down_revisions) != node->nparent_names ||
+		list_length(def->depends_on) != node->ndep_names ||
+		strcmp(def->message, node->message) != 0)
+		return false;
+	foreach(lc, def->down_revisions)
+		if (strcmp(lfirst(lc), node->parent_names[i++]) != 0)
+		return false;
+	i = 0;
+	foreach(lc, def->depends_on)
+		if (strcmp(lfirst(lc), node->dep_names[i++]) != 0)
 		return false;
 	return true;
 }
@@ -409,6 +438,7 @@ migrate_each(FunctionCallInfo fcinfo, PmDirection direction)
 	List	   *plan = NIL;
 	MemoryContext stepcxt;
 	int			nstep = 0;
+	int			next = 0;
 
 	/* a transaction block or a function around us: nothing to commit */
 	if (fcinfo->context == NULL || !IsA(fcinfo->context, CallContext) ||
@@ -431,29 +461,41 @@ migrate_each(FunctionCallInfo fcinfo, PmDirection direction)
 		for (;;)
 		{
 			MemoryContext oldcxt;
-			PmStep	   *step;
+			PmStep	   *step = NULL;
+			PmRevisionDef *def = NULL;
 
 			pm_lock_migration();
 			oldcxt = MemoryContextSwitchTo(stepcxt);
-			if (graph != NULL &&
-				!equal_id_lists(pm_catalog_version_rows(), graph))
-				graph = NULL;	/* someone else migrated: plan again */
+			if (graph != NULL)
+			{
+				/* someone else migrated, or replaced what comes next */
+				if (!same_version_rows(pm_catalog_version_rows(), graph))
+					graph = NULL;
+				else if (next < list_length(plan))
+				{
+					step = list_nth(plan, next);
+					def = pm_catalog_fetch_revision(graph->revs[step->rev].id);
+					if (!same_revision(def, &graph->revs[step->rev]))
+						graph = NULL;
+				}
+			}
 			MemoryContextSwitchTo(oldcxt);
-			MemoryContextReset(stepcxt);
 			if (graph == NULL)
 			{
+				MemoryContextReset(stepcxt);
 				graph = pm_catalog_load_graph(NULL);
 				plan = plan_migration(graph, target_text, direction);
+				next = 0;
+				continue;
 			}
-			if (plan == NIL)
+			if (next >= list_length(plan))
 				break;
-			step = linitial(plan);
-			plan = list_delete_first(plan);
 
 			oldcxt = MemoryContextSwitchTo(stepcxt);
 			pm_exec_step(graph, step, applied_by);
 			MemoryContextSwitchTo(oldcxt);
 			MemoryContextReset(stepcxt);
+			next++;
 			nstep++;
 			SPI_commit();
 		}
@@ -563,6 +605,7 @@ pim_migrate_heads(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	pm_catalog_connect(&call, true);
 	graph = pm_catalog_load_graph(NULL);
+	pm_graph_inherit_labels(graph);
 	foreach(lc, pm_graph_heads(graph))
 	{
 		PmNode	   *node = &graph->revs[lfirst_int(lc)];
@@ -600,6 +643,8 @@ pim_migrate_history(PG_FUNCTION_ARGS)
 	pm_catalog_connect(&call, true);
 	graph = pm_catalog_load_graph(NULL);
 
+	/* labels first: working them out uses the marks */
+	pm_graph_inherit_labels(graph);
 	if (PG_ARGISNULL(0))
 	{
 		mark = pm_graph_new_mark(graph);

@@ -342,6 +342,11 @@ walk(PmGraph *graph, const char *text, int start, int steps,
 	 const char *label)
 {
 	int			cur = start;
+	int			lineage = 0;
+
+	/* the label's lineage, marked once for the whole walk */
+	if (label && steps > 0)
+		lineage = mark_branch(graph, label, false);
 
 	for (int i = 0; i < abs(steps); i++)
 	{
@@ -349,13 +354,17 @@ walk(PmGraph *graph, const char *text, int start, int steps,
 
 		if (steps > 0)
 		{
+			List	   *all = NIL;
+			ListCell   *lc;
+
 			if (cur == BASE_REV)
-				next = pm_graph_bases(graph);
+				all = pm_graph_bases(graph);
 			else
 				for (int j = 0; j < graph->revs[cur].nchildren; j++)
-					next = lappend_int(next, graph->revs[cur].children[j]);
-			if (label && next != NIL)
-				next = filter_for_lineage(graph, next, label, false);
+					all = lappend_int(all, graph->revs[cur].children[j]);
+			foreach(lc, all)
+				if (label == NULL || graph->revs[lfirst_int(lc)].mark == lineage)
+					next = lappend_int(next, lfirst_int(lc));
 			if (list_length(next) > 1)
 				ambiguous_walk(text, cur == BASE_REV ?
 							   "there are several bases" :
@@ -407,6 +416,7 @@ pm_target_resolve(PmGraph *graph, const char *text)
 			List	   *result = NIL;
 			ListCell   *lc;
 
+			pm_graph_inherit_labels(graph);
 			foreach(lc, pm_graph_real_heads(graph))
 			{
 				PmNode	   *head = &graph->revs[lfirst_int(lc)];
@@ -809,6 +819,7 @@ pm_target_history(PmGraph *graph, const char *range)
 		int			rev = pm_graph_find(graph, label);
 		List	   *kept = NIL;
 
+		pm_graph_inherit_labels(graph);
 		if (rev >= 0 && graph->revs[rev].neff_labels == 1)
 			label = graph->revs[rev].eff_labels[0];
 		foreach(lc, upper)
