@@ -84,6 +84,50 @@ ALLOWED = {
     "0A000": "not supported",
 }
 
+# Objects that shadow what the extension's own statements could name
+# without a schema, for calls made with fz_evil first in search_path (the
+# extension must not depend on the caller's search_path): a statement that
+# reaches one fails with P0001 or 42703, which are no classes of ours.
+TRAP_PATH = "fz_evil, pg_catalog, public"
+TRAPS = """
+CREATE SCHEMA fz_evil;
+CREATE FUNCTION fz_evil.trap(what text) RETURNS int LANGUAGE plpgsql AS
+  $$BEGIN RAISE EXCEPTION 'search_path trap: %', what; END$$;
+CREATE TABLE fz_evil.revision (trap int);
+CREATE TABLE fz_evil.version (trap int);
+CREATE TABLE fz_evil.log (trap int);
+CREATE FUNCTION fz_evil.unnest(text[]) RETURNS SETOF text LANGUAGE sql
+  AS $$SELECT fz_evil.trap('unnest')::text$$;
+CREATE FUNCTION fz_evil.starts_with(text, text) RETURNS bool LANGUAGE sql
+  AS $$SELECT fz_evil.trap('starts_with') = 0$$;
+CREATE FUNCTION fz_evil.array_append(text[], text) RETURNS text[]
+  LANGUAGE sql AS $$SELECT ARRAY[fz_evil.trap('array_append')::text]$$;
+CREATE FUNCTION fz_evil.now() RETURNS timestamptz LANGUAGE sql
+  AS $$SELECT pg_catalog.to_timestamp(fz_evil.trap('now'))$$;
+CREATE FUNCTION fz_evil.clock_timestamp() RETURNS timestamptz LANGUAGE sql
+  AS $$SELECT pg_catalog.to_timestamp(fz_evil.trap('clock_timestamp'))$$;
+CREATE FUNCTION fz_evil.sha256(bytea) RETURNS bytea LANGUAGE sql
+  AS $$SELECT fz_evil.trap('sha256')::text::bytea$$;
+CREATE FUNCTION fz_evil.encode(bytea, text) RETURNS text LANGUAGE sql
+  AS $$SELECT fz_evil.trap('encode')::text$$;
+CREATE FUNCTION fz_evil.convert_to(text, name) RETURNS bytea LANGUAGE sql
+  AS $$SELECT fz_evil.trap('convert_to')::text::bytea$$;
+CREATE FUNCTION fz_evil.eq(text, text) RETURNS bool LANGUAGE sql
+  AS $$SELECT fz_evil.trap('text = text') = 0$$;
+CREATE OPERATOR fz_evil.= (LEFTARG = text, RIGHTARG = text,
+  FUNCTION = fz_evil.eq);
+CREATE OPERATOR fz_evil.<> (LEFTARG = text, RIGHTARG = text,
+  FUNCTION = fz_evil.eq);
+CREATE FUNCTION fz_evil.contains(text[], text[]) RETURNS bool LANGUAGE sql
+  AS $$SELECT fz_evil.trap('text[] @> text[]') = 0$$;
+CREATE OPERATOR fz_evil.@> (LEFTARG = text[], RIGHTARG = text[],
+  FUNCTION = fz_evil.contains);
+CREATE FUNCTION fz_evil.cat(bytea, bytea) RETURNS bytea LANGUAGE sql
+  AS $$SELECT fz_evil.trap('bytea || bytea')::text::bytea$$;
+CREATE OPERATOR fz_evil.|| (LEFTARG = bytea, RIGHTARG = bytea,
+  FUNCTION = fz_evil.cat);
+"""
+
 RESET_EVERY = 2000      # inputs between fresh graphs
 VERIFY_EVERY = 1000     # inputs between checks of the committed catalog
 COMMIT_EVERY = 100      # inputs between commits
@@ -165,6 +209,8 @@ def target_malformed(t):
         digits = rest[m.start() + 1:]
         if digits == "" or not re.fullmatch(r"[0-9]+", digits):
             return True
+        if len(digits.lstrip("0")) > 10:
+            return True
         if int(digits) == 0 or int(digits) > INT_MAX:
             return True
     return False
@@ -185,6 +231,30 @@ def stamp_expect(t):
     return None, None
 
 
+class Lit(str):
+    """An array argument written as a literal; elems: its elements."""
+
+    def __new__(cls, text, elems):
+        obj = str.__new__(cls, text)
+        obj.elems = elems
+        return obj
+
+
+psycopg2.extensions.register_adapter(
+    Lit, lambda v: psycopg2.extensions.adapt(str(v)))
+
+
+def array_item(e):
+    return '"%s"' % e.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def aslist(v):
+    """A list argument as a list: [] for NULL."""
+    if isinstance(v, Lit):
+        return v.elems
+    return v or []
+
+
 def name_invalid(n):
     """True if n can never be a revision id or branch label (22023)."""
     return (n == "" or len(n.encode()) > MAX_NAME or has_ascii_ws(n)
@@ -194,6 +264,7 @@ def name_invalid(n):
 class Result:
     def __init__(self, ok, rows=None, code=None, error=None):
         self.ok = ok
+        self.kept = False
         self.rows = rows
         self.code = code
         self.error = error
@@ -270,6 +341,10 @@ class Fuzzer:
         self.next_verify = VERIFY_EVERY
         self.next_commit = COMMIT_EVERY
         self.model = None
+        self.broken = False         # the kept state fails verify
+        self.evil = False           # this call runs with TRAP_PATH
+        self.has_dry_run = False    # the installed version has dry_run
+        self.has_each = False       # ... and the _each procedures
         self.conn = None
         self.cur = None
 
@@ -278,6 +353,12 @@ class Fuzzer:
     # ------------------------------------------------------------------
 
     def connect(self):
+        if self.conn is not None:
+            # a session whose protocol broke may still hold its locks
+            try:
+                self.conn.close()
+            except psycopg2.Error:
+                pass
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -294,8 +375,10 @@ class Fuzzer:
         self.conn.autocommit = False
 
     def sql_text(self, sql, params):
+        prefix = "SET search_path = %s; " % TRAP_PATH if self.evil else ""
         try:
-            return self.cur.mogrify(sql, params).decode("utf-8", "replace")
+            return prefix + self.cur.mogrify(sql, params).decode(
+                "utf-8", "replace")
         except Exception:   # noqa: BLE001 -- only for printing
             return "%s -- with %r" % (sql, params)
 
@@ -307,12 +390,19 @@ class Fuzzer:
         success, before it is released or rolled back.
         """
         cur = self.cur
+        self.evil = self.rng.random() < 0.03
+        # now and then the NOTICEs are built too (ids and messages in them)
+        notices = self.rng.random() < 0.03
         try:
+            if self.evil:
+                cur.execute("SET search_path = " + TRAP_PATH)
+            if notices:
+                cur.execute("SET client_min_messages = notice")
             cur.execute("SAVEPOINT f")
         except psycopg2.Error as exc:
             raise Lost(str(exc)) from exc
         try:
-            cur.execute(sql, params)
+            cur.execute(sql, params or None)
             rows = cur.fetchall() if cur.description else []
             res = Result(True, rows)
         except psycopg2.Error as exc:
@@ -329,11 +419,19 @@ class Fuzzer:
                           params, Result(False, code=exc.pgcode,
                                          error=exc.pgerror))
                 keep = False
+        res.kept = res.ok and keep
         try:
-            if res.ok and keep:
+            if res.kept:
                 cur.execute("RELEASE SAVEPOINT f")
             else:
                 cur.execute("ROLLBACK TO SAVEPOINT f; RELEASE SAVEPOINT f")
+                self.broken = False
+            if self.evil:
+                cur.execute("SET search_path TO DEFAULT")
+                self.evil = False
+            if notices:
+                cur.execute("SET client_min_messages = warning")
+                del self.conn.notices[:]
         except psycopg2.Error as exc:
             if is_lost(exc):
                 raise Lost(str(exc)) from exc
@@ -345,7 +443,7 @@ class Fuzzer:
     def query(self, sql, params=()):
         """A statement of the harness itself, which must work."""
         try:
-            self.cur.execute(sql, params)
+            self.cur.execute(sql, params or None)
             return self.cur.fetchall() if self.cur.description else []
         except psycopg2.Error as exc:
             if is_lost(exc):
@@ -357,7 +455,10 @@ class Fuzzer:
         fn = re.search(r"pim_migrate_\w+", sql or "")
         msg = re.sub(r"\"[^\"]*\"|'[^']*'|\d+", "_",
                      (res.error or "").split("\n")[0]) if res else ""
-        sig = (kind, fn.group(0) if fn else "", res.code if res else "", msg)
+        norm = re.sub(r'"[^"]*"', "_", what)
+        norm = re.sub(r"\(.*|%r.*| '.*|\d+", "", norm)
+        sig = (kind, fn.group(0) if fn else "", res.code if res else "",
+               msg or norm)
         self.signatures[sig] = self.signatures.get(sig, 0) + 1
         if self.signatures[sig] > 1 and not self.args.verbose:
             return
@@ -374,6 +475,16 @@ class Fuzzer:
             for s in self.setup + self.walk:
                 print("    %s;" % short(s))
             print("    %s;" % short(self.sql_text(sql, params), 2000))
+            if self.args.repro_dir:
+                path = "%s/failure-%d.sql" % (self.args.repro_dir,
+                                              self.printed)
+                with open(path, "w", encoding="utf-8") as f:
+                    f.write("-- %s: %s\n" % (kind, what.replace("\n", " ")))
+                    f.write("CREATE EXTENSION pim_migrate;\n")
+                    for s in self.setup + self.walk:
+                        f.write("%s;\n" % s)
+                    f.write("%s;\n" % self.sql_text(sql, params))
+                print("  (in full: %s)" % path)
         sys.stdout.flush()
 
     def count(self, kind, accepted):
@@ -391,6 +502,11 @@ class Fuzzer:
         if not res.ok and res.code not in ALLOWED:
             self.fail(kind, "SQLSTATE %s is none of pim_migrate's classes"
                       % res.code, sql, params, res)
+            return False
+        if not res.ok and res.code == "40001":
+            self.fail(kind, "a serialization failure, with no other session"
+                      " (isolation %s)" % self.conn.isolation_level, sql,
+                      params, res)
             return False
         if expect is not None:
             if res.ok:
@@ -417,13 +533,16 @@ class Fuzzer:
                 if is_lost(exc):
                     raise Lost(str(exc)) from exc
                 self.cur.execute("ROLLBACK TO SAVEPOINT v")
-                self.fail(kind, "pim_migrate_verify() failed after it",
+                self.broken = True
+                self.fail(kind, "verify failed after it",
                           sql, params,
                           Result(False, code=exc.pgcode, error=exc.pgerror))
                 return
             if problems:
-                self.fail(kind, "pim_migrate_verify() not empty after it",
-                          sql, params, extra="verify: " + "; ".join(
+                self.broken = True
+                self.fail(kind, "verify not empty after it: %s"
+                          % problems[0][1], sql, params,
+                          extra="verify: " + "; ".join(
                               "%s: %s" % (short(r, 60), p)
                               for r, p in problems[:5]))
         return check
@@ -436,10 +555,140 @@ class Fuzzer:
             "SELECT revision FROM pim_migrate.version ORDER BY 1")]
         self.model = Model(rows, version)
 
+    STATE = ("SELECT ARRAY(SELECT revision FROM pim_migrate.version"
+             " ORDER BY 1), (SELECT count(*) FROM pim_migrate.log),"
+             " (SELECT max(id) FROM pim_migrate.log),"
+             " ARRAY(SELECT tablename FROM pg_tables"
+             " WHERE schemaname = 'fz' ORDER BY 1)")
+
+    def dry_run_after(self, kind, sql, params):
+        """An after= callback for a dry run: nothing changed (version rows,
+        log, tables the scripts create), and the catalog verifies clean."""
+        before = self.query(self.STATE)[0]
+
+        def check(res):
+            self.cur.execute(self.STATE)
+            after = self.cur.fetchone()
+            if after != before:
+                self.fail(kind, "a dry run changed the state", sql, params,
+                          extra="before %r, after %r" % (before, after))
+            self.verify_after(kind, sql, params)(res)
+        return check
+
+    ODD_SCRIPTS = [
+        "COPY (SELECT 1) TO STDOUT",
+        "CREATE TABLE IF NOT EXISTS fz.cp (a int);\nCOPY fz.cp FROM STDIN",
+        "CREATE TABLE IF NOT EXISTS fz.cp (a int);\nCOPY fz.cp TO STDOUT",
+        "COPY (SELECT 1) TO '/dev/null'",
+        "DECLARE fzc CURSOR FOR SELECT 1; FETCH fzc; CLOSE fzc",
+        "DEALLOCATE ALL; PREPARE fzp AS SELECT 1; EXECUTE fzp; DEALLOCATE fzp",
+        "DO $$BEGIN COMMIT; END$$", "VACUUM", "DISCARD ALL", "ANALYZE",
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS fz_cc ON pg_class (oid)",
+        "ALTER SYSTEM SET work_mem = '4MB'",
+        "CALL pim_migrate_upgrade_each()", "SELECT pim_migrate_stamp('base')",
+        "SELECT * FROM pim_migrate_upgrade()",
+        "SELECT pim_migrate_load('-- m\n-- Revision ID: in1\n-- Revises:\n"
+        "-- +upgrade\nSELECT 1')",
+        "EXPLAIN ANALYZE SELECT 1; SHOW ALL; LISTEN fz; NOTIFY fz;"
+        " UNLISTEN *; CHECKPOINT; DISCARD PLANS; DISCARD TEMP",
+        "SET search_path = fz_evil, pg_catalog; SELECT 1",
+        "SET LOCAL pim_migrate.statement_timeout = '1ms';"
+        " SELECT pg_sleep(0.02)",
+        "SELECT 1/0", "SELECT 'x'::int", "SELECT 1;\n" * 5000,
+        "SELECT " + "(" * 1000 + "1" + ")" * 1000,
+        "SELECT " + "(" * 20000 + "1" + ")" * 20000,
+        "TRUNCATE pim_migrate.version",
+        "DELETE FROM pim_migrate.revision",
+        "ALTER TABLE pim_migrate.version RENAME TO v2",
+        "DROP EXTENSION pim_migrate CASCADE",
+        "SET ROLE pg_monitor; SELECT 1",
+        "CREATE TEMP TABLE fz_tmp (a int) ON COMMIT DROP",
+        "LOCK TABLE pim_migrate.version IN ACCESS EXCLUSIVE MODE",
+    ]
+
+    def in_odd_script(self):
+        """A revision whose script does what a script inside a function
+        call cannot, or something hostile to the catalog, registered and
+        run (rolled back).  Whatever SQLSTATE the script earns is its own;
+        the session must survive, and no XX000."""
+        rng = self.rng
+        script = rng.choice(self.ODD_SCRIPTS)
+        rid = self.fresh_name("hex")
+        up, down = (script, "SELECT 1") if rng.random() < 0.7 \
+            else ("SELECT 1", script)
+        sql = ("SELECT pim_migrate_revision('odd script', %s, %s, '{}', %s);"
+               " SELECT count(*) FROM pim_migrate_upgrade(%s);"
+               " SELECT count(*) FROM pim_migrate_downgrade('base')")
+        params = (up, down, rid, rid)
+        res = self.attempt(sql, params)
+        self.count("odd_script", res.ok)
+        if self.args.verbose:
+            print("%-10s %s -> %s" % ("odd_script", short(script, 100),
+                                      short(str(res))))
+        if not res.ok and (res.code or "").startswith("XX"):
+            self.fail("odd_script", "an internal error", sql, params, res)
+
+    def in_each(self):
+        """CALL pim_migrate_upgrade_each / _downgrade_each: outside a
+        transaction block (committing, so kept), or inside one (55000)."""
+        rng = self.rng
+        if not self.has_each:
+            return self.in_target()
+        fn = rng.choice(["upgrade_each", "downgrade_each"])
+        t = self.valid_target() if rng.random() < 0.8 else self.any_target()
+        sql, params = "CALL pim_migrate_%s(%%s)" % fn, (t,)
+        if t is None:
+            expect = ("22004", "a NULL target")
+        elif target_malformed(t):
+            expect = ("22023", "a malformed target")
+        else:
+            expect = (None, None)
+        if rng.random() < 0.2:
+            res = self.attempt(sql, params)
+            self.count(fn, res.ok)
+            # which comes first, the block or the target, is open
+            expect = ("55000", "_each inside a transaction block") \
+                if expect[0] is None else ("reject", expect[1])
+            self.check_code(fn, sql, params, res, *expect)
+            return
+        self.conn.commit()
+        self.conn.autocommit = True
+        try:
+            self.cur.execute(sql, params)
+            res = Result(True, [])
+        except psycopg2.Error as exc:
+            if is_lost(exc):
+                raise Lost(str(exc)) from exc
+            res = Result(False, code=exc.pgcode, error=exc.pgerror)
+            self.codes[res.code] = self.codes.get(res.code, 0) + 1
+        finally:
+            self.conn.autocommit = False
+        self.count(fn, res.ok)
+        self.check_code(fn, sql, params, res, *expect)
+        # a failure after some revisions leaves them committed
+        self.setup.append(self.sql_text(sql, params))
+        self.refresh()
+        problems = self.query("SELECT revision, problem "
+                              "FROM pim_migrate_verify()")
+        self.conn.commit()
+        if problems:
+            self.setup.pop()
+            self.fail(fn, "verify not empty after it: %s" % problems[0][1],
+                      sql, params, extra="verify: " + "; ".join(
+                          "%s: %s" % (short(r, 60), p)
+                          for r, p in problems[:5]))
+            self.broken = True
+
     def maybe_commit(self):
         if self.inputs >= self.next_commit:
             self.conn.commit()
             self.next_commit = self.inputs + COMMIT_EVERY
+            # some transactions in REPEATABLE READ or SERIALIZABLE, where a
+            # migrator that waited (never here: one session) gets 40001
+            r = self.rng.random()
+            self.conn.set_session(
+                isolation_level="REPEATABLE READ" if r < 0.1
+                else "SERIALIZABLE" if r < 0.2 else "READ COMMITTED")
 
     # ------------------------------------------------------------------
     # Random text
@@ -648,7 +897,29 @@ class Fuzzer:
             "CREATE TABLE IF NOT EXISTS %s (a int);\n"
             "CREATE INDEX IF NOT EXISTS %s_a ON %s (a)"
             % (t, "fz_i%d" % self.table_no, t),
+            # the read functions from inside a migration
+            "SELECT count(*) FROM pim_migrate_history();\n"
+            "SELECT * FROM pim_migrate_status();\n"
+            "SELECT count(*) FROM pim_migrate_verify();\n"
+            "SELECT * FROM pim_migrate_current();\n"
+            "SELECT count(*) FROM pim_migrate_heads()",
+            # functions called from a migration, their errors caught
+            "DO $$BEGIN PERFORM * FROM pim_migrate_show('nosuch');\n"
+            "EXCEPTION WHEN others THEN NULL; END$$;\n"
+            "SELECT count(*) FROM pim_migrate_history()",
+            "DO $$BEGIN PERFORM * FROM pim_migrate_upgrade('heads');\n"
+            "EXCEPTION WHEN others THEN NULL; END$$",
+            "DO $$BEGIN PERFORM pim_migrate_revision('x', 'SELECT 1');\n"
+            "EXCEPTION WHEN others THEN NULL; END$$;\n"
+            "DO $$BEGIN PERFORM * FROM pim_migrate_history('+x!');\n"
+            "EXCEPTION WHEN others THEN NULL; END$$;\n"
+            "SELECT * FROM pim_migrate_status()",
         ])
+        if rng.random() < 0.01:
+            # a migration from inside a migration: 55000 when run
+            up = rng.choice(["SELECT pim_migrate_stamp('base')",
+                             "SELECT count(*) FROM pim_migrate_upgrade()",
+                             "SELECT pim_migrate_revision('x', 'SELECT 1')"])
         down = rng.choice([
             "DROP TABLE IF EXISTS %s" % t, "DROP TABLE IF EXISTS %s" % t,
             "SELECT 1", "", None,
@@ -779,6 +1050,7 @@ class Fuzzer:
                           sql, params)
                 return
             try:
+                self.cur.execute("SAVEPOINT s")
                 self.cur.execute(
                     "SELECT revision, down_revisions, branch_labels,"
                     " depends_on, message, upgrade_sql, downgrade_sql,"
@@ -786,13 +1058,15 @@ class Fuzzer:
                     " COALESCE(%s::timestamptz, created_at)"
                     " FROM pim_migrate_show(%s)", (d["created"], d["id"]))
                 got = self.cur.fetchall()
+                self.cur.execute("RELEASE SAVEPOINT s")
             except psycopg2.Error as exc:
                 if is_lost(exc):
                     raise Lost(str(exc)) from exc
+                self.cur.execute("ROLLBACK TO SAVEPOINT s")
+                self.broken = True
                 self.fail(kind, "pim_migrate_show(%r) failed after %s"
                           % (short(d["id"], 80), via), sql, params,
                           Result(False, code=exc.pgcode, error=exc.pgerror))
-                self.cur.execute("ROLLBACK TO SAVEPOINT f")
                 return
             want = (d["id"], d["down"], d["labels"], d["deps"], d["message"],
                     d["upgrade"], d["downgrade"],
@@ -824,12 +1098,29 @@ class Fuzzer:
     # ------------------------------------------------------------------
 
     def reset(self):
+        """A fresh extension and a fresh small graph (again if building it
+        broke the catalog: that failure is printed)."""
+        for _ in range(3):
+            self.broken = False
+            self.build_graph()
+            if not self.broken:
+                break
+        self.broken = False
+
+    def build_graph(self):
         self.conn.rollback()
         self.query("DROP EXTENSION IF EXISTS pim_migrate CASCADE;"
                    " DROP SCHEMA IF EXISTS fz CASCADE;"
-                   " CREATE SCHEMA fz; CREATE EXTENSION pim_migrate")
+                   " DROP SCHEMA IF EXISTS fz_evil CASCADE;"
+                   " CREATE SCHEMA fz; CREATE EXTENSION pim_migrate;"
+                   + TRAPS)
         self.conn.commit()
-        self.setup = ["CREATE SCHEMA fz"]
+        self.setup = ["CREATE SCHEMA fz", TRAPS.strip().rstrip(";")]
+        self.has_dry_run, self.has_each = self.query(
+            "SELECT EXISTS (SELECT FROM pg_proc WHERE proname ="
+            " 'pim_migrate_upgrade' AND pronargs = 2),"
+            " EXISTS (SELECT FROM pg_proc WHERE proname ="
+            " 'pim_migrate_upgrade_each')")[0]
         self.walk = []
         self.defs = {}
         self.refresh()
@@ -879,10 +1170,13 @@ class Fuzzer:
 
     def build_step(self, kind, sql, params, d=None, via=None):
         """A registration that must succeed, and is kept."""
-        after = self.check_show(kind, d, via, sql, params) if d else None
+        def after(res):
+            if d:
+                self.check_show(kind, d, via, sql, params)(res)
+            self.verify_after(kind, sql, params)(res)
         res = self.attempt(sql, params, keep=True, after=after)
         self.count(kind, res.ok)
-        if res.ok:
+        if res.kept:
             self.setup.append(self.sql_text(sql, params))
             if d:
                 self.defs[d["id"]] = d
@@ -913,11 +1207,18 @@ class Fuzzer:
         fn = rng.choice(["upgrade", "upgrade", "downgrade", "downgrade",
                          "show"])
         t = self.any_target()
+        dry = fn != "show" and self.has_dry_run and rng.random() < 0.25
         if fn == "upgrade" and rng.random() < 0.03:
             sql, params = "SELECT * FROM pim_migrate_upgrade()", ()
+            dry = False
+        elif dry:
+            sql, params = ("SELECT * FROM pim_migrate_%s(%%s, dry_run => true)"
+                           % fn, (t,))
         else:
             sql, params = "SELECT * FROM pim_migrate_%s(%%s)" % fn, (t,)
         after = None if fn == "show" else self.verify_after(fn, sql, params)
+        if dry:
+            after = self.dry_run_after(fn, sql, params)
         res = self.attempt(sql, params, after=after)
         self.count(fn, res.ok)
         if t is None and params:
@@ -949,8 +1250,21 @@ class Fuzzer:
         """An after= callback for a stamp: it returns the new current, and
         the catalog verifies clean."""
         def after(res):
-            self.cur.execute("SELECT * FROM pim_migrate_current()")
-            cur_rows = sorted(r[0] for r in self.cur.fetchall())
+            try:
+                self.cur.execute("SAVEPOINT s")
+                self.cur.execute("SELECT * FROM pim_migrate_current()")
+                current = self.cur.fetchall()
+                self.cur.execute("RELEASE SAVEPOINT s")
+            except psycopg2.Error as exc:
+                if is_lost(exc):
+                    raise Lost(str(exc)) from exc
+                self.cur.execute("ROLLBACK TO SAVEPOINT s")
+                self.broken = True
+                self.fail("stamp", "pim_migrate_current() failed after it",
+                          sql, params, Result(False, code=exc.pgcode,
+                                              error=exc.pgerror))
+                return
+            cur_rows = sorted(r[0] for r in current)
             got = sorted(r[0] for r in res.rows)
             if got != cur_rows:
                 self.fail("stamp", "returned %s but current is %s"
@@ -1014,7 +1328,19 @@ class Fuzzer:
             return None
         if r < 0.4:
             return []
+        if r < 0.43:
+            # array literals of other shapes: nested, other bounds, nulls
+            a, b = self.some_id(), self.some_label()
+            shape = rng.choice(["{{%s,%s},{%s,%s}}", "[0:1]={%s,%s}",
+                                "[5:5]={%s}", "{{%s}}", "{%s,NULL}",
+                                "{NULL}", "{}", "[-3:-2]={%s,%s}"])
+            elems = [rng.choice([a, b]) for _ in range(shape.count("%s"))]
+            return Lit(shape % tuple(array_item(e) for e in elems),
+                       elems + [None] * shape.count("NULL"))
         names = [self.rand_name() for _ in range(rng.choice([1, 1, 2, 3]))]
+        if rng.random() < 0.05:
+            rid = self.some_id()
+            names = [rid, self.prefix(rid)]     # the same, twice over
         if rng.random() < 0.05:
             names.append(None)
         if rng.random() < 0.05 and names:
@@ -1049,8 +1375,8 @@ class Fuzzer:
             if rev is None and not re.fullmatch(r"[0-9a-f]{12}", rid or ""):
                 self.fail("revision", "generated id %r is not 12 hex digits"
                           % rid, sql, params)
-            for name in [rev] + (down_revs or []) + (labels or []) + \
-                    (deps or []):
+            for name in [rev] + aslist(down_revs) + aslist(labels) + \
+                    aslist(deps):
                 if name is not None and name_invalid(name):
                     self.fail("revision", "accepted the invalid name %r"
                               % short(name, 80), sql, params)
@@ -1062,18 +1388,18 @@ class Fuzzer:
         if message is None or up is None:
             self.check_code("revision", sql, params, res, "22004",
                             "a NULL message or upgrade")
-        elif any(x is None for x in (labels or []) + (deps or [])):
+        elif any(x is None for x in aslist(labels) + aslist(deps)):
             self.check_code("revision", sql, params, res, "22004",
                             "a NULL array element")
         elif rev is not None and name_invalid(rev):
             self.check_code("revision", sql, params, res, "22023",
                             "an invalid revision id")
-        elif any(x is None for x in (down_revs or [])):
+        elif any(x is None for x in aslist(down_revs)):
             self.check_code("revision", sql, params, res, "22004",
                             "a NULL array element")
         else:
             self.check_code("revision", sql, params, res)
-        if res.ok and keep:
+        if res.kept:
             self.setup.append(self.sql_text(sql, params))
             self.defs.pop(res.rows[0][0], None)
             self.refresh()
@@ -1139,6 +1465,12 @@ class Fuzzer:
     def in_load(self):
         rng = self.rng
         r = rng.random()
+        if r < 0.01:
+            sql, params = "SELECT pim_migrate_load(%s)", (None,)
+            res = self.attempt(sql, params)
+            self.count("load", res.ok)
+            self.check_code("load", sql, params, res, "22004", "a NULL file")
+            return
         if r < 0.25 and self.defs:
             # reload a registered revision, the same or changed
             d = dict(self.defs[rng.choice(sorted(self.defs))])
@@ -1179,10 +1511,10 @@ class Fuzzer:
         if rng.random() < 0.1 and m.ids:
             d["id"] = rng.choice(m.ids)
 
-    def load_or_register(self, kind, sql, params, d, mutated):
+    def load_or_register(self, kind, sql, params, d, mutated, walk=False):
         """A registration of d; when not mutated, it may be refused (a
         changed revision can be applied, or form a cycle), but when accepted
-        it must read back exactly."""
+        it must read back exactly.  walk: part of a walk, kept in it."""
         m = self.model
         old = self.defs.get(d["id"])
         applied = d["id"] in m.applied()
@@ -1202,8 +1534,8 @@ class Fuzzer:
                               % short(d["id"], 60), sql, params)
             self.verify_after(kind, sql, params)(res)
 
-        keep = (not mutated and fresh and rng_keep(self.rng)
-                and len(m.ids) < 30)
+        keep = walk or (not mutated and rng_keep(self.rng)
+                        and len(m.ids) < 30)
         res = self.attempt(sql, params, keep=keep, after=after)
         self.count(kind, res.ok)
         self.check_code(kind, sql, params, res)
@@ -1213,10 +1545,28 @@ class Fuzzer:
         if not mutated and old is not None and not changed and not res.ok:
             self.fail(kind, "the same content again was refused", sql,
                       params, res)
-        if res.ok and keep:
-            self.setup.append(self.sql_text(sql, params))
-            self.defs[d["id"]] = d
+        if res.kept:
+            (self.walk if walk else self.setup).append(
+                self.sql_text(sql, params))
+            if not mutated:
+                self.defs[d["id"]] = d
+            else:
+                self.defs.pop(d["id"], None)
             self.refresh()
+        return res
+
+    def reload_sql(self, d=None):
+        """A registered revision again, the same or changed, as a file or
+        with pim_migrate_revision()."""
+        rng = self.rng
+        d = dict(d or self.defs[rng.choice(sorted(self.defs))])
+        if rng.random() < 0.7:
+            self.change_def(d)
+        if rng.random() < 0.5:
+            d["created"] = None
+            return ("revision",) + self.register_sql(d) + (d,)
+        return ("load", "SELECT pim_migrate_load(%s)",
+                (self.file_of(d, crlf=rng.random() < 0.2),), d)
 
     def in_reregister(self):
         """pim_migrate_revision() of a new or registered revision, exact."""
@@ -1258,7 +1608,7 @@ class Fuzzer:
             if rev is None and not re.fullmatch(r"[0-9a-f]{12}", rid or ""):
                 self.fail("merge", "generated id %r is not 12 hex digits"
                           % rid, sql, params)
-            for name in [rev] + (labels or []):
+            for name in [rev] + aslist(labels):
                 if name is not None and name_invalid(name):
                     self.fail("merge", "accepted the invalid name %r"
                               % short(name, 80), sql, params)
@@ -1267,7 +1617,7 @@ class Fuzzer:
         keep = rng.random() < 0.03 and len(self.model.ids) < 30
         res = self.attempt(sql, params, keep=keep, after=after)
         self.count("merge", res.ok)
-        if any(x is None for x in (targets or []) + (labels or [])):
+        if any(x is None for x in aslist(targets) + aslist(labels)):
             self.check_code("merge", sql, params, res, "22004",
                             "a NULL array element")
         elif rev is not None and name_invalid(rev):
@@ -1278,20 +1628,28 @@ class Fuzzer:
                             "a malformed first target")
         else:
             self.check_code("merge", sql, params, res)
-        if res.ok and keep:
+        if res.kept:
             self.setup.append(self.sql_text(sql, params))
             self.refresh()
 
-    def in_walk(self):
+    def in_walk(self, keep_never=False):
         """Up to four upgrades, downgrades and stamps to valid targets in a
         row, each checked, then rolled back (or, now and then, kept)."""
         rng = self.rng
-        keep = rng.random() < 0.08
+        keep = rng.random() < 0.08 and not keep_never
         self.query("SAVEPOINT w")
         self.walk = []
-        for _ in range(rng.randint(1, 4)):
+        saved_defs = dict(self.defs)
+        for _ in range(rng.randint(1, 6)):
             op = rng.choice(["upgrade", "upgrade", "downgrade", "downgrade",
-                             "stamp", "history", "show"])
+                             "stamp", "history", "show", "reload"])
+            if op == "reload":
+                if self.defs:
+                    kind, sql, params, d = self.reload_sql()
+                    self.load_or_register(kind, sql, params, d, False, True)
+                if self.broken:
+                    break
+                continue
             hist = op == "history"
             t = self.valid_target(hist) if rng.random() < 0.85 \
                 else self.any_target(hist)
@@ -1303,12 +1661,18 @@ class Fuzzer:
                                (rng.choice(["%s:", ":%s", "%s:current",
                                             "current:%s", "%s:heads"])
                                 % (t or ""),))
+            elif (op in ("upgrade", "downgrade") and self.has_dry_run
+                  and rng.random() < 0.2):
+                sql, params = ("SELECT * FROM pim_migrate_%s(%%s, %%s)" % op,
+                               (t, True))
             else:
                 sql, params = "SELECT * FROM pim_migrate_%s(%%s)" % op, (t,)
             mutating = op in ("upgrade", "downgrade", "stamp")
             after = self.verify_after(op, sql, params) if mutating else None
             if op == "stamp":
                 after = self.stamp_after(sql, params)
+            elif len(params) == 2 and params[1] is True:
+                after = self.dry_run_after(op, sql, params)
             res = self.attempt(sql, params, keep=True, after=after)
             self.count(op, res.ok)
             if op == "stamp":
@@ -1321,14 +1685,22 @@ class Fuzzer:
                 self.check_code(op, sql, params, res, "22023", "malformed")
             else:
                 self.check_code(op, sql, params, res)
-            if res.ok and mutating:
+            if res.kept and mutating:
                 self.walk.append(self.sql_text(sql, params))
+                self.refresh()
+            if self.broken:
+                break
+        if self.broken:
+            # the failure is printed; go on from the state before the walk
+            keep = False
+            self.broken = False
         if keep:
             self.query("RELEASE SAVEPOINT w")
             self.setup.extend(self.walk)
-            self.refresh()
         else:
             self.query("ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w")
+            self.defs = saved_defs
+        self.refresh()
         self.walk = []
 
     # ------------------------------------------------------------------
@@ -1413,14 +1785,72 @@ class Fuzzer:
             sql, params = "SELECT pim_migrate_load(%s)", (text,)
         else:
             sql, params = self.register_sql(d)
-        after = self.check_show("roundtrip", d, "pim_migrate_" + via, sql,
-                                params)
+        show = self.check_show("roundtrip", d, "pim_migrate_" + via, sql,
+                               params)
+
+        def after(res):
+            show(res)
+            # the same again is a no-op that changes nothing
+            try:
+                self.cur.execute("SAVEPOINT s")
+                self.cur.execute(sql, params)
+                again = self.cur.fetchall()
+                self.cur.execute("RELEASE SAVEPOINT s")
+            except psycopg2.Error as exc:
+                if is_lost(exc):
+                    raise Lost(str(exc)) from exc
+                self.cur.execute("ROLLBACK TO SAVEPOINT s")
+                self.fail("roundtrip", "the same content again was refused",
+                          sql, params, Result(False, code=exc.pgcode,
+                                              error=exc.pgerror))
+                return
+            if again != res.rows:
+                self.fail("roundtrip", "the same content again returned %r"
+                          % (again,), sql, params)
+            show(res)
+
         res = self.attempt(sql, params, after=after)
         self.count("roundtrip", res.ok)
         self.check_code("roundtrip", sql, params, res)
         if not res.ok:
             self.fail("roundtrip", "odd but valid data was refused by "
                       "pim_migrate_%s" % via, sql, params, res)
+
+    def deep_graph(self, depth=3000, width=200):
+        """A long chain, a wide fan merged back by pim_migrate_merge(),
+        labels along the chain; walks on it, all rolled back."""
+        sqls = [
+            ("SELECT count(pim_migrate_revision('deep ' || i, 'SELECT 1',"
+             " 'SELECT 1', CASE WHEN i = 1 THEN '{}'::text[]"
+             " ELSE ARRAY['deep' || (i - 1)] END, 'deep' || i,"
+             " CASE WHEN i %% 500 = 0 THEN ARRAY['dlab' || i] END))"
+             " FROM generate_series(1, %s) i", (depth,)),
+            ("SELECT count(pim_migrate_revision('fan ' || i, 'SELECT 1',"
+             " NULL, ARRAY['deep1'], 'fan' || i))"
+             " FROM generate_series(1, %s) i", (width,)),
+            ("SELECT pim_migrate_merge(ARRAY(SELECT 'fan' || i"
+             " FROM generate_series(1, %s) i), 'wide merge', 'widemerge')",
+             (width,)),
+        ]
+        self.query("SAVEPOINT deep")
+        saved_setup = list(self.setup)
+        for sql, params in sqls:
+            res = self.attempt(sql, params, keep=True)
+            self.count("deep", res.ok)
+            self.check_code("deep", sql, params, res)
+            if not res.ok:
+                self.fail("deep", "a valid registration was refused", sql,
+                          params, res)
+                break
+            self.setup.append(self.sql_text(sql, params))
+        else:
+            self.refresh()
+            for _ in range(40):
+                self.in_walk(keep_never=True)
+        self.query("ROLLBACK TO SAVEPOINT deep; RELEASE SAVEPOINT deep")
+        self.setup = saved_setup
+        self.broken = False
+        self.refresh()
 
     def fixed_roundtrips(self):
         """The cases the brief names, once each, both ways."""
@@ -1459,11 +1889,16 @@ class Fuzzer:
         self.reset()
         self.next_reset = self.inputs + RESET_EVERY
         self.fixed_roundtrips()
+        started = time.monotonic()
+        self.deep_graph()
+        if self.args.verbose:
+            print("deep graph: %.2f s" % (time.monotonic() - started))
         weights = [
             (self.in_target, 30), (self.in_stamp, 8), (self.in_history, 10),
             (self.in_walk, 12), (self.in_register, 12), (self.in_load, 14),
             (self.in_reregister, 5), (self.in_merge, 6), (self.in_read, 2),
-            (lambda: self.roundtrip(), 2),
+            (lambda: self.roundtrip(), 2), (self.in_each, 2),
+            (self.in_odd_script, 1),
         ]
         funcs = [f for f, _ in weights]
         cum = [w for _, w in weights]
@@ -1477,15 +1912,21 @@ class Fuzzer:
                     self.check_committed()
                     self.next_verify = self.inputs + VERIFY_EVERY
                 self.rng.choices(funcs, cum)[0]()
+                if self.broken:
+                    # a kept change broke the catalog (printed): start anew
+                    self.broken = False
+                    self.reset()
+                    self.next_reset = self.inputs + RESET_EVERY
                 self.maybe_commit()
             except Lost as exc:
                 self.crashes += 1
-                self.fail("crash", "the connection was lost: %s"
+                self.fail("crash", "the connection was lost or the protocol "
+                          "broke: %s"
                           % str(exc).strip().replace("\n", " "),
                           self.cur.query.decode("utf-8", "replace")
                           if self.cur and self.cur.query else None)
                 self.count("crash", False)
-                time.sleep(1)
+                time.sleep(0.1)
                 self.connect()
                 self.reset()
                 self.next_reset = self.inputs + RESET_EVERY
@@ -1512,6 +1953,9 @@ def main():
     ap.add_argument("--verbose", action="store_true",
                     help="print every input and its outcome, and every "
                          "failure in full")
+    ap.add_argument("--repro-dir", metavar="DIR",
+                    help="also write each printed failure's statements, in "
+                         "full, to DIR/failure-N.sql")
     args = ap.parse_args()
 
     started = time.monotonic()
