@@ -245,6 +245,15 @@ COMMIT;
 $file$);
 \echo :LAST_ERROR_SQLSTATE
 
+-- nor has COPY to or from the client (0A000): the client is not listening
+SELECT pim_migrate_load($file$-- Copies
+-- Revision ID: m0004
+-- Revises: f0001
+-- +upgrade
+COPY (SELECT 1) TO STDOUT;
+$file$);
+\echo :LAST_ERROR_SQLSTATE
+
 -- nothing of the failed loads was registered
 SELECT revision FROM pim_migrate.revision ORDER BY revision;
 

@@ -51,6 +51,8 @@ SELECT * FROM pim_migrate_stamp('nosuch');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM pim_migrate_stamp('s0001,,s0002');
 \echo :LAST_ERROR_SQLSTATE
+SELECT * FROM pim_migrate_stamp('', purge => true);
+\echo :LAST_ERROR_SQLSTATE
 SELECT * FROM pim_migrate_stamp('head');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM pim_migrate_stamp(NULL);

@@ -164,6 +164,17 @@ parse_script(ScriptPosition *pos)
 	{
 		RawStmt    *raw = lfirst_node(RawStmt, lc);
 
+		if (IsA(raw->stmt, CopyStmt) &&
+			((CopyStmt *) raw->stmt)->filename == NULL)
+		{
+			pos->stmt_line = line_of_offset(pos->sql,
+											skip_to_token(pos->sql,
+														  raw->stmt_location));
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("COPY to or from the client is not allowed in a revision script"),
+					 errhint("Use INSERT, or COPY with a file on the server.")));
+		}
 		if (IsA(raw->stmt, TransactionStmt))
 		{
 			pos->stmt_line = line_of_offset(pos->sql,
@@ -412,8 +423,11 @@ pm_exec_step(PmGraph *graph, const PmStep *step, const char *applied_by)
 	CHECK_FOR_INTERRUPTS();
 	def = pm_catalog_fetch_revision(node->id);
 	if (def == NULL)
-		elog(ERROR, "revision \"%s\" disappeared during the migration",
-			 node->id);
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("revision \"%s\" was removed from the catalog during the migration",
+						node->id),
+				 errhint("A revision script must not edit pim_migrate's catalog.")));
 
 	parents = join_names(node->parent_names, node->nparent_names);
 	if (step->direction == PM_UPGRADE)

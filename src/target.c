@@ -956,6 +956,8 @@ pm_target_stamp(PmGraph *graph, const char *text, bool purge, List **dests)
 	char	   *saveptr = NULL;
 
 	*dests = NIL;
+	if (*text == '\0')
+		malformed(text, "The target is empty.");
 	if (text[0] == ',' || (text[0] && text[strlen(text) - 1] == ',') ||
 		strstr(text, ",,"))
 		malformed(text, "Several stamp targets are separated by single commas.");

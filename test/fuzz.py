@@ -2,56 +2,75 @@
 """Fuzz test: generated and mutated inputs through pim_migrate's functions.
 
 Sends --count inputs (target specs, history ranges, stamp lists, revision
-ids and branch labels, revision files, merge arrays, odd but valid data)
-through the SQL functions of a live cluster, and fails on:
+ids and branch labels, revision files, merge arrays, odd but valid data,
+scripts that do what a function call cannot) through the SQL functions of a
+live cluster, and fails on:
 
-- a crash: the connection is lost (or the server says another backend
-  crashed).  The script reconnects, starts a fresh graph and goes on;
+- a lost connection or a broken protocol: psycopg2 raises an error without
+  a SQLSTATE (or 57P0x: a backend crashed).  The script counts it, opens a
+  new connection, starts a fresh graph and goes on;
 - a rejection whose SQLSTATE is not one of pim_migrate's error classes
   (README.md, "Errors"): 42704 22023 21000 42P17 55000 55P03 22004 2D000
   40001 42601 0A000.  Anything else -- XX000 (an elog), 42883 or 42P01 (the
   extension's own queries), 22P02, 54000, 57014 (a call that ran into the
-  statement timeout) -- is a failure.  The revision scripts this script
-  registers never fail when run (CREATE TABLE IF NOT EXISTS, DROP TABLE IF
-  EXISTS, SELECT), so the exception for a failing script statement, which
-  keeps its own SQLSTATE, never applies; a script that does not parse is
-  42601 or 2D000 at registration;
+  statement timeout of 120 s), P0001 (a search_path trap, below) -- is a
+  failure.  The revision scripts this script registers never fail when run
+  (CREATE TABLE IF NOT EXISTS, DROP TABLE IF EXISTS, SELECT, read functions
+  called from the script), so the exception for a failing script statement,
+  which keeps its own SQLSTATE, does not arise; a script that does not parse
+  is 42601 or 2D000 at registration.  The one exception is the odd-script
+  input (COPY TO STDOUT, VACUUM, DROP EXTENSION from a script...): any
+  SQLSTATE but XX000, as long as the session survives;
+- a 40001: there is no other session, so no migrator ever waits (some
+  transactions run in REPEATABLE READ or SERIALIZABLE);
 - a malformed input that is accepted, or rejected with another class than
-  22023: a target that is empty, has white space, '@@', a sign without
-  digits, a zero or out-of-range step (upgrade, downgrade, show; stamp and
-  history ranges: must at least be refused); a revision id that is empty,
-  too long, has white space, a control character or one of '@+-,:', or is
-  a word of the grammar; a NULL required argument must be 22004;
+  the one SPEC.md gives it: a target that is empty, has white space, '@@',
+  a sign without digits, a zero or out-of-range step (upgrade, downgrade,
+  show, _each: 22023; a stamp list or history range: 22023 when the first
+  part is malformed, else at least refused); a revision id that is empty,
+  longer than 128 bytes, has white space, a control character or one of
+  '@+-,:', or is a word of the grammar (22023); a NULL required argument
+  or array element (22004);
 - a catalog that pim_migrate_verify() finds fault with: after every
   successful mutating call (inside its savepoint, before it is rolled
   back), every 1,000 inputs and at the end;
 - a revision that does not come back byte for byte from
   pim_migrate_show(): messages and scripts with quotes, backslashes, dollar
   signs, Unicode, control characters (no NUL: text cannot hold one), a
-  100 kB message, a 10 MB script, registered with pim_migrate_revision()
-  and with pim_migrate_load();
+  100 kB message, a 10 MB script, ids and labels in Unicode, registered
+  with pim_migrate_revision() and with pim_migrate_load() (LF and CRLF
+  files, headers in any order and case, a Create Date), and loaded again
+  as a no-op;
 - a few contract checks on accepted calls: a generated revision id is 12
-  hex digits, pim_migrate_stamp() returns what pim_migrate_current() then
-  holds, content other than the registered one under an applied revision's
-  id is refused.
+  hex digits; pim_migrate_stamp() returns what pim_migrate_current() then
+  holds; other content under an applied revision's id is refused, the same
+  content again is not; a dry run leaves version rows, log and the
+  scripts' tables as they were.
 
 A small valid graph (bases, a branch point, labels, a merge, a dependency,
-an irreversible revision, ids sharing a prefix) is registered at the start
-and again every 2,000 inputs (DROP/CREATE EXTENSION); every call runs in
-its own savepoint, and upgrades, downgrades and stamps are rolled back
-(a few walks are kept, so that the calls see several applied states).
+irreversible revisions, ids sharing a prefix) is registered at the start
+and again every 2,000 inputs (DROP/CREATE EXTENSION); once per run, walks
+on a 3,000-revision chain with a 200-way merge.  Every call runs in its own
+savepoint; upgrades, downgrades, stamps and most registrations are rolled
+back, a few walks and registrations are kept so that calls see several
+applied states, and CALL pim_migrate_upgrade_each() commits.  3% of calls
+run with a search_path that puts look-alike tables, functions and
+operators (schema fz_evil) ahead of pg_catalog, 3% with
+client_min_messages = notice so that the NOTICEs are built too.
 
     /usr/bin/python3 test/fuzz.py --dsn "host=... dbname=..." [--seed 1]
-        [--count 20000] [--verbose]
+        [--count 20000] [--verbose] [--repro-dir DIR]
 
 Every failure is printed with a psql script that reproduces it (the
-statements that built the state, then the failing one); the same failure
-again is only counted.  It ends with the line
+statements that built the state, then the failing one; --repro-dir writes
+them in full); the same failure again is only counted.  It ends with the
+line
 
     fuzz: N inputs, M failures
 
 and exits 1 when M > 0 (2 when it cannot run at all).  The script drops
-and re-creates the extension and the schema fz in the database it is given.
+and re-creates the extension and the schemas fz and fz_evil in the
+database it is given.
 """
 
 import argparse
@@ -375,12 +394,16 @@ class Fuzzer:
         self.conn.autocommit = False
 
     def sql_text(self, sql, params):
-        prefix = "SET search_path = %s; " % TRAP_PATH if self.evil else ""
         try:
-            return prefix + self.cur.mogrify(sql, params).decode(
+            text = self.cur.mogrify(sql, params or None).decode(
                 "utf-8", "replace")
         except Exception:   # noqa: BLE001 -- only for printing
-            return "%s -- with %r" % (sql, params)
+            text = "%s -- with %r" % (sql, params)
+        if self.evil:
+            # the call ran with the look-alikes first in search_path
+            text = "SET search_path = %s;\n%s;\nRESET search_path" % (
+                TRAP_PATH, text)
+        return text
 
     def attempt(self, sql, params=(), keep=False, after=None):
         """Run one statement in its own savepoint.
@@ -427,8 +450,8 @@ class Fuzzer:
                 cur.execute("ROLLBACK TO SAVEPOINT f; RELEASE SAVEPOINT f")
                 self.broken = False
             if self.evil:
+                # self.evil stays set: printing this call needs it
                 cur.execute("SET search_path TO DEFAULT")
-                self.evil = False
             if notices:
                 cur.execute("SET client_min_messages = warning")
                 del self.conn.notices[:]
@@ -637,6 +660,7 @@ class Fuzzer:
         fn = rng.choice(["upgrade_each", "downgrade_each"])
         t = self.valid_target() if rng.random() < 0.8 else self.any_target()
         sql, params = "CALL pim_migrate_%s(%%s)" % fn, (t,)
+        self.evil = False
         if t is None:
             expect = ("22004", "a NULL target")
         elif target_malformed(t):
@@ -1156,7 +1180,8 @@ class Fuzzer:
             if rng.random() < 0.5:
                 d["created"] = None
                 sql, params = self.register_sql(d)
-                self.build_step("setup", sql, params, d, "pim_migrate_revision")
+                self.build_step("setup", sql, params, d,
+                                "pim_migrate_revision")
             else:
                 if rng.random() < 0.5:
                     d["created"] = self.rand_date()
@@ -1236,7 +1261,8 @@ class Fuzzer:
             t = self.any_target()
         else:
             parts = [self.any_target() if rng.random() < 0.3
-                     else self.valid_target() for _ in range(rng.randint(2, 4))]
+                     else self.valid_target()
+                     for _ in range(rng.randint(2, 4))]
             t = ",".join(p or "" for p in parts)
             if rng.random() < 0.2:
                 t = rng.choice([",", "", ","]) + t + rng.choice([",", ""])
@@ -1867,6 +1893,7 @@ class Fuzzer:
     # ------------------------------------------------------------------
 
     def check_committed(self):
+        self.evil = False
         self.conn.commit()
         try:
             rows = self.query("SELECT revision, problem "
@@ -1874,13 +1901,15 @@ class Fuzzer:
         except psycopg2.Error as exc:
             self.conn.rollback()
             self.fail("verify", "pim_migrate_verify() failed on the "
-                      "committed catalog", "SELECT * FROM pim_migrate_verify()",
+                      "committed catalog",
+                      "SELECT * FROM pim_migrate_verify()",
                       (), Result(False, code=exc.pgcode, error=exc.pgerror))
             return
         self.conn.commit()
         if rows:
             self.fail("verify", "pim_migrate_verify() is not empty on the "
-                      "committed catalog", "SELECT * FROM pim_migrate_verify()",
+                      "committed catalog",
+                      "SELECT * FROM pim_migrate_verify()",
                       (), extra="; ".join("%s: %s" % (short(r, 60), p)
                                           for r, p in rows[:5]))
 
@@ -1911,6 +1940,7 @@ class Fuzzer:
                 if self.inputs >= self.next_verify:
                     self.check_committed()
                     self.next_verify = self.inputs + VERIFY_EVERY
+                self.evil = False
                 self.rng.choices(funcs, cum)[0]()
                 if self.broken:
                     # a kept change broke the catalog (printed): start anew
@@ -1974,7 +2004,7 @@ def main():
             print("  %6d  %s %s %s %s" % (n, kind, fn, code, msg[:100]))
     print("inputs by kind (accepted/all): " + ", ".join(
         "%s %d/%d" % (k, v[1], v[0]) for k, v in sorted(fz.by_kind.items())))
-    print("refusals by SQLSTATE: " + ", ".join(
+    print("refusals by SQLSTATE (odd scripts' own included): " + ", ".join(
         "%s %d" % (k, v) for k, v in sorted(fz.codes.items(),
                                             key=lambda kv: str(kv[0]))))
     print("seed %d, %d crashes, %.1f s, %.0f inputs/s"
