@@ -101,6 +101,20 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION pim_migrate_downgrade(text, boolean)
 	IS 'run the downgrade scripts of the applied revisions above target, newest first; dry_run: run them, then roll back';
 
+CREATE FUNCTION pim_migrate_upgrade_sql(target text DEFAULT 'head')
+RETURNS text
+AS 'MODULE_PATHNAME', 'pim_migrate_upgrade_sql'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION pim_migrate_upgrade_sql(text)
+	IS 'offline mode: the psql script, one transaction, that would upgrade to target; nothing is run';
+
+CREATE FUNCTION pim_migrate_downgrade_sql(target text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'pim_migrate_downgrade_sql'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION pim_migrate_downgrade_sql(text)
+	IS 'offline mode: the psql script, one transaction, that would downgrade to target; nothing is run';
+
 CREATE PROCEDURE pim_migrate_upgrade_each(target text DEFAULT 'head')
 AS 'MODULE_PATHNAME', 'pim_migrate_upgrade_each'
 LANGUAGE C;

@@ -258,6 +258,40 @@ disarm_statement_timeout(void)
 }
 
 /*
+ * pm_exec_split_script
+ *		The statements of a script as the server's parser splits them, each
+ *		from its first token to its end, without the semicolon: for writing
+ *		a script out (offline SQL).  Errors as at registration.
+ */
+List *
+pm_exec_split_script(const char *revision, PmDirection direction,
+					 const char *sql)
+{
+	ScriptPosition pos = {revision, direction, sql, -1, 0, 0};
+	ErrorContextCallback errcallback;
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	errcallback.callback = script_error_callback;
+	errcallback.arg = &pos;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+
+	foreach(lc, parse_script(&pos))
+	{
+		RawStmt    *raw = lfirst_node(RawStmt, lc);
+		int			start = skip_to_token(sql, raw->stmt_location);
+		int			end = raw->stmt_len > 0 ?
+		raw->stmt_location + raw->stmt_len : (int) strlen(sql);
+
+		result = lappend(result, pnstrdup(sql + start, Max(end - start, 0)));
+	}
+
+	error_context_stack = errcallback.previous;
+	return result;
+}
+
+/*
  * run_script
  *		Run every statement of a script in the current transaction.
  */

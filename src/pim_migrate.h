@@ -239,11 +239,17 @@ extern int	pm_target_resolve_one(PmGraph *graph, const char *text);
 /* executor.c */
 extern void pm_exec_check_script(const char *revision, PmDirection direction,
 								 const char *sql);
+extern List *pm_exec_split_script(const char *revision, PmDirection direction,
+								  const char *sql);
 extern void pm_exec_check_plan(PmGraph *graph, List *plan);
 extern void pm_exec_step(PmGraph *graph, const PmStep *step,
 						 const char *applied_by);
 extern int	pm_exec_plan(PmGraph *graph, List *plan, Tuplestorestate *tupstore,
 						 TupleDesc tupdesc);
+
+/* offline.c */
+extern char *pm_offline_script(PmGraph *graph, List *plan,
+							   const char *target, PmDirection direction);
 
 /* pim_migrate.c: settings */
 extern int	pm_lock_timeout;

@@ -35,6 +35,8 @@ PG_FUNCTION_INFO_V1(pim_migrate_load);
 PG_FUNCTION_INFO_V1(pim_migrate_upgrade);
 PG_FUNCTION_INFO_V1(pim_migrate_downgrade);
 PG_FUNCTION_INFO_V1(pim_migrate_upgrade_each);
+PG_FUNCTION_INFO_V1(pim_migrate_upgrade_sql);
+PG_FUNCTION_INFO_V1(pim_migrate_downgrade_sql);
 PG_FUNCTION_INFO_V1(pim_migrate_downgrade_each);
 PG_FUNCTION_INFO_V1(pim_migrate_current);
 PG_FUNCTION_INFO_V1(pim_migrate_heads);
@@ -535,6 +537,53 @@ Datum
 pim_migrate_downgrade(PG_FUNCTION_ARGS)
 {
 	return migrate(fcinfo, PM_DOWNGRADE);
+}
+
+/*
+ * Shared by the offline functions: the script, made from the same plan as
+ * an online call, as text in the caller's context.
+ */
+static Datum
+offline(FunctionCallInfo fcinfo, PmDirection direction)
+{
+	PmCall		call;
+	char	   *target_text = required_text(fcinfo, 0, "target");
+	PmGraph    *graph;
+	List	   *plan;
+	char	   *script;
+
+	pm_catalog_connect(&call, true);
+	graph = pm_catalog_load_graph(NULL);
+	plan = plan_migration(graph, target_text, direction);
+	script = MemoryContextStrdup(call.caller_cxt,
+								 pm_offline_script(graph, plan, target_text,
+												   direction));
+	pm_catalog_disconnect(&call);
+	PG_RETURN_TEXT_P(cstring_to_text(script));
+}
+
+/*
+ * pim_migrate_upgrade_sql(target text DEFAULT 'head') -> text
+ *
+ * Offline mode (Alembic's upgrade --sql): the psql script, one
+ * transaction, that performs the steps and bookkeeping the online call
+ * would.  Nothing is run.
+ */
+Datum
+pim_migrate_upgrade_sql(PG_FUNCTION_ARGS)
+{
+	return offline(fcinfo, PM_UPGRADE);
+}
+
+/*
+ * pim_migrate_downgrade_sql(target text) -> text
+ *
+ * The same for a downgrade.
+ */
+Datum
+pim_migrate_downgrade_sql(PG_FUNCTION_ARGS)
+{
+	return offline(fcinfo, PM_DOWNGRADE);
 }
 
 /*
