@@ -24,3 +24,21 @@ include $(PGXS)
 
 # PGXS tracks no header dependencies; every module shares one header
 $(OBJS): src/pim_migrate.h
+
+# The pim_migrate command (bin/), built and installed with the extension.
+# PostgreSQL's bindir is not on PATH on Debian, so a link goes into
+# BIN_LINK_DIR (empty: no link).
+BIN_LINK_DIR ?= /usr/local/bin
+
+all: pim_migrate-command
+pim_migrate-command:
+	$(MAKE) -C bin PG_CONFIG=$(PG_CONFIG)
+install: install-command
+install-command: pim_migrate-command
+	$(MAKE) -C bin PG_CONFIG=$(PG_CONFIG) install
+	if [ -n "$(BIN_LINK_DIR)" ] && [ -d "$(DESTDIR)$(BIN_LINK_DIR)" ] && [ -w "$(DESTDIR)$(BIN_LINK_DIR)" ]; then \
+		ln -sf '$(bindir)/pim_migrate' '$(DESTDIR)$(BIN_LINK_DIR)/pim_migrate'; fi
+clean: clean-command
+clean-command:
+	$(MAKE) -C bin PG_CONFIG=$(PG_CONFIG) clean
+.PHONY: pim_migrate-command install-command clean-command

@@ -1,0 +1,1067 @@
+/*-------------------------------------------------------------------------
+ *
+ * pim_migrate.c
+ *	  The pim_migrate command: Alembic's everyday workflow on top of the
+ *	  extension, with revision files under version control.
+ *
+ * Files live in a versions directory, one per revision, in the format of
+ * SPEC.md, named <revision>_<slug>.sql.  "revision" and "merge" write new
+ * files without a database.  Commands that migrate first load every file
+ * (pim_migrate_load, parents first) in the same transaction as the
+ * migration, so a deploy is one atomic step.  Everything else is a thin
+ * call of the extension's SQL functions.
+ *
+ * Exit status: 0 success, 1 error, 2 bad usage.
+ *
+ * bin/pim_migrate.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres_fe.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "getopt_long.h"
+#include "lib/stringinfo.h"
+#include "libpq-fe.h"
+
+#define EXIT_ERROR 1
+#define EXIT_USAGE 2
+
+static const char *progname = "pim_migrate";
+static const char *conn_arg = NULL;	/* -d */
+static const char *versions_dir = "versions";
+static int	verbosity = 1;		/* 0: -q, 2: -v */
+
+/* One revision file, with the header fields that order loading. */
+typedef struct RevFile
+{
+	char	   *name;			/* file name within the directory */
+	char	   *text;
+	char	   *id;
+	char	  **revises;
+	int			nrevises;
+	char	  **depends;
+	int			ndepends;
+	char	  **labels;
+	int			nlabels;
+	bool		placed;			/* scratch for ordering */
+} RevFile;
+
+/*
+ * Messages and usage
+ */
+static void pg_attribute_printf(1, 2) pg_attribute_noreturn()
+fail(const char *fmt,...)
+{
+	va_list		args;
+
+	fprintf(stderr, "%s: ", progname);
+	va_start(args, fmt);
+	vfprintf(stderr, fmt, args);
+	va_end(args);
+	fputc('\n', stderr);
+	exit(EXIT_ERROR);
+}
+
+static void pg_attribute_printf(1, 2) pg_attribute_noreturn()
+bad_usage(const char *fmt,...)
+{
+	va_list		args;
+
+	fprintf(stderr, "%s: ", progname);
+	va_start(args, fmt);
+	vfprintf(stderr, fmt, args);
+	va_end(args);
+	fprintf(stderr, "\nTry \"%s --help\" for more information.\n", progname);
+	exit(EXIT_USAGE);
+}
+
+static const char *const command_help[][2] = {
+	{"init", "init\n  Create the versions directory; with a connection (-d or DATABASE_URL),\n  also create the extension if it is missing."},
+	{"revision", "revision -m MESSAGE [--head REV|base] [--branch-label LABEL]\n         [--depends-on REV] [--rev-id ID]\n  Write a new revision file whose Revises is the single head among the\n  files (or --head), with -- +upgrade and -- +downgrade sections to fill in.\n  No database needed."},
+	{"merge", "merge -m MESSAGE [--rev-id ID] REV... (default: heads)\n  Write an empty revision file that merges the given heads."},
+	{"upgrade", "upgrade [TARGET] [--sql] [--dry-run] [--each]\n  Load every file, then upgrade to TARGET (default head), in one\n  transaction.  --sql prints the offline script and changes nothing;\n  --dry-run runs everything and rolls it back; --each commits per revision."},
+	{"downgrade", "downgrade TARGET [--sql] [--dry-run] [--each]\n  Load every file, then downgrade to TARGET (-1, base, an id, LABEL@base...)."},
+	{"stamp", "stamp TARGET [--purge] [--sql] [--dry-run]\n  Load every file, then set the version rows to TARGET without running\n  scripts."},
+	{"current", "current\n  Show the current revision(s) of the database."},
+	{"history", "history [-r RANGE]\n  Show the revisions, newest first; RANGE as start:end."},
+	{"heads", "heads\n  Show the heads of the revision graph."},
+	{"branches", "branches\n  Show the branch points."},
+	{"show", "show REV\n  Show one revision."},
+	{"verify", "verify\n  Check the stored graph and history; exit 1 on any problem."},
+	{NULL, NULL}
+};
+
+static void
+usage(void)
+{
+	printf("%s runs Alembic-style migrations stored in PostgreSQL by the pim_migrate extension.\n\n", progname);
+	printf("Usage:\n  %s [OPTION]... COMMAND [ARG]...\n\n", progname);
+	printf("Options:\n"
+		   "  -d, --dbname=CONNINFO  connection string or URI (else DATABASE_URL, also in\n"
+		   "                         SQLAlchemy's postgresql+driver:// form, else PG* variables)\n"
+		   "      --dir=DIR          versions directory (default: versions)\n"
+		   "  -q, --quiet            print only errors\n"
+		   "  -v, --verbose          print more\n"
+		   "  -?, --help             show this help, then exit\n\n"
+		   "Commands:\n");
+	for (int i = 0; command_help[i][0]; i++)
+		printf("  %s\n", command_help[i][0]);
+	printf("\n\"%s COMMAND --help\" shows the help of a command.\n", progname);
+}
+
+static void
+command_usage(const char *command)
+{
+	for (int i = 0; command_help[i][0]; i++)
+		if (strcmp(command_help[i][0], command) == 0)
+		{
+			printf("Usage: %s [OPTION]... %s\n", progname, command_help[i][1]);
+			return;
+		}
+}
+
+/*
+ * Files
+ */
+static char *
+read_file(const char *path)
+{
+	FILE	   *f = fopen(path, "rb");
+	StringInfoData buf;
+	char		chunk[8192];
+	size_t		n;
+
+	if (f == NULL)
+		fail("could not open \"%s\": %m", path);
+	initStringInfo(&buf);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		appendBinaryStringInfo(&buf, chunk, n);
+	if (ferror(f))
+		fail("could not read \"%s\": %m", path);
+	fclose(f);
+	return buf.data;
+}
+
+/* Split "a, b" into trimmed names. */
+static char **
+split_list(const char *value, int *n)
+{
+	char	  **result = pg_malloc(sizeof(char *) * (strlen(value) + 1));
+	char	   *copy = pg_strdup(value);
+	char	   *item;
+	char	   *save = NULL;
+
+	*n = 0;
+	for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save))
+	{
+		while (*item == ' ' || *item == '\t')
+			item++;
+		for (char *end = item + strlen(item); end > item && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r');)
+			*--end = '\0';
+		if (*item)
+			result[(*n)++] = pg_strdup(item);
+	}
+	return result;
+}
+
+/* Does header line text (after "--") name key?  Returns the value. */
+static const char *
+header_value(const char *text, const char *key)
+{
+	size_t		len = strlen(key);
+
+	while (*text == ' ')
+		text++;
+	if (pg_strncasecmp(text, key, len) != 0 || text[len] != ':')
+		return NULL;
+	text += len + 1;
+	while (*text == ' ')
+		text++;
+	return text;
+}
+
+/* Read the header fields that order loading (the server parses the rest). */
+static void
+parse_header(RevFile *f)
+{
+	char	   *copy = pg_strdup(f->text);
+	char	   *save = NULL;
+
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+	{
+		char	   *end = line + strlen(line);
+		const char *v;
+
+		while (end > line && (end[-1] == '\r' || end[-1] == ' '))
+			*--end = '\0';
+		while (*line == ' ')
+			line++;
+		if (strncmp(line, "--", 2) != 0)
+			continue;
+		line += 2;
+		while (*line == ' ')
+			line++;
+		if (pg_strcasecmp(line, "+upgrade") == 0)
+			break;
+		if ((v = header_value(line, "Revision ID")) != NULL)
+			f->id = pg_strdup(v);
+		else if ((v = header_value(line, "Revises")) != NULL)
+			f->revises = split_list(v, &f->nrevises);
+		else if ((v = header_value(line, "Depends On")) != NULL)
+			f->depends = split_list(v, &f->ndepends);
+		else if ((v = header_value(line, "Branch Labels")) != NULL)
+			f->labels = split_list(v, &f->nlabels);
+	}
+	pg_free(copy);
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(((const RevFile *) a)->name, ((const RevFile *) b)->name);
+}
+
+/* Every .sql file of the versions directory, in name order. */
+static RevFile *
+read_versions(int *n)
+{
+	DIR		   *dir = opendir(versions_dir);
+	struct dirent *de;
+	RevFile    *files = NULL;
+	int			cap = 0;
+
+	*n = 0;
+	if (dir == NULL)
+		fail("could not open the versions directory \"%s\": %m (run \"%s init\" first, or give --dir)",
+			 versions_dir, progname);
+	while ((de = readdir(dir)) != NULL)
+	{
+		size_t		len = strlen(de->d_name);
+		char	   *path;
+
+		if (len < 5 || strcmp(de->d_name + len - 4, ".sql") != 0 || de->d_name[0] == '.')
+			continue;
+		if (*n == cap)
+		{
+			cap = cap ? cap * 2 : 64;
+			files = pg_realloc(files, sizeof(RevFile) * cap);
+		}
+		memset(&files[*n], 0, sizeof(RevFile));
+		files[*n].name = pg_strdup(de->d_name);
+		path = psprintf("%s/%s", versions_dir, de->d_name);
+		files[*n].text = read_file(path);
+		parse_header(&files[*n]);
+		(*n)++;
+	}
+	closedir(dir);
+	if (*n > 0)
+		qsort(files, *n, sizeof(RevFile), name_cmp);
+	return files;
+}
+
+/* The file that declares id or label name, or -1. */
+static int
+find_file(RevFile *files, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+	{
+		if (files[i].id && strcmp(files[i].id, name) == 0)
+			return i;
+		for (int j = 0; j < files[i].nlabels; j++)
+			if (strcmp(files[i].labels[j], name) == 0)
+				return i;
+	}
+	return -1;
+}
+
+/* Is every parent and dependency that is a file already placed? */
+static bool
+ready(RevFile *files, int n, RevFile *f)
+{
+	for (int j = 0; j < f->nrevises + f->ndepends; j++)
+	{
+		const char *name = j < f->nrevises ? f->revises[j] : f->depends[j - f->nrevises];
+		int			k = find_file(files, n, name);
+
+		if (k >= 0 && !files[k].placed)
+			return false;
+	}
+	return true;
+}
+
+/* The files in an order the server accepts: parents first. */
+static RevFile **
+load_order(RevFile *files, int n)
+{
+	RevFile   **order = pg_malloc(sizeof(RevFile *) * (n + 1));
+	int			placed = 0;
+
+	while (placed < n)
+	{
+		int			before = placed;
+
+		for (int i = 0; i < n; i++)
+			if (!files[i].placed && ready(files, n, &files[i]))
+			{
+				files[i].placed = true;
+				order[placed++] = &files[i];
+			}
+		if (placed == before)
+		{
+			/* a cycle among files: load them anyway and let the server say */
+			for (int i = 0; i < n; i++)
+				if (!files[i].placed)
+				{
+					files[i].placed = true;
+					order[placed++] = &files[i];
+				}
+		}
+	}
+	return order;
+}
+
+/*
+ * Database
+ */
+static void
+notice_processor(void *arg, const char *message)
+{
+	const char *text = message;
+
+	if (verbosity == 0)
+		return;
+	if (strncmp(text, "NOTICE:  ", 9) == 0)
+		text += 9;
+	fputs(text, stdout);
+	fflush(stdout);
+}
+
+/* DATABASE_URL in SQLAlchemy's form: drop the "+driver" of the scheme. */
+static char *
+libpq_url(const char *url)
+{
+	const char *plus = strchr(url, '+');
+	const char *colon = strstr(url, "://");
+
+	if (plus && colon && plus < colon &&
+		(strncmp(url, "postgresql+", 11) == 0 || strncmp(url, "postgres+", 9) == 0))
+		return psprintf("postgresql%s", colon);
+	return pg_strdup(url);
+}
+
+static PGconn *
+connect_db(bool need_extension)
+{
+	const char *source;
+	const char *conninfo;
+	PGconn	   *conn;
+	PGresult   *res;
+
+	if (conn_arg)
+	{
+		source = "-d";
+		conninfo = conn_arg;
+	}
+	else if (getenv("DATABASE_URL") && *getenv("DATABASE_URL"))
+	{
+		source = "DATABASE_URL";
+		conninfo = libpq_url(getenv("DATABASE_URL"));
+	}
+	else
+	{
+		source = "the PG* environment and libpq's defaults";
+		conninfo = "";
+	}
+	conn = PQconnectdb(conninfo);
+	if (PQstatus(conn) != CONNECTION_OK)
+		fail("could not connect to the database (connection from %s): %s",
+			 source, PQerrorMessage(conn));
+	PQsetNoticeProcessor(conn, notice_processor, NULL);
+	res = PQexec(conn, "SET client_min_messages = notice");
+	PQclear(res);
+
+	if (need_extension)
+	{
+		res = PQexec(conn, "SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pim_migrate'");
+		if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) == 0)
+			fail("the extension pim_migrate is not installed in database \"%s\" (run \"%s init\" with a connection)",
+				 PQdb(conn), progname);
+		PQclear(res);
+	}
+	return conn;
+}
+
+/* Print an error result the way psql would, with its context line. */
+static void
+print_error(const char *what, PGresult *res)
+{
+	const char *context = PQresultErrorField(res, PG_DIAG_CONTEXT);
+	const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+	const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+	fprintf(stderr, "%s: %s%s%s", progname, what ? what : "", what ? ": " : "",
+			PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+	if (verbosity > 1 && state)
+		fprintf(stderr, " (SQLSTATE %s)", state);
+	fputc('\n', stderr);
+	if (detail)
+		fprintf(stderr, "DETAIL:  %s\n", detail);
+	if (hint)
+		fprintf(stderr, "HINT:  %s\n", hint);
+	if (context)
+		fprintf(stderr, "CONTEXT:  %s\n", context);
+}
+
+static PGresult *
+run(PGconn *conn, const char *sql, int nparams, const char *const *params,
+	const char *what)
+{
+	PGresult   *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(res);
+
+	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
+	{
+		if (PQstatus(conn) == CONNECTION_BAD)
+			fail("the connection was lost: %s", PQerrorMessage(conn));
+		print_error(what, res);
+		PQclear(res);
+		PQclear(PQexec(conn, "ROLLBACK"));
+		PQfinish(conn);
+		exit(EXIT_ERROR);
+	}
+	return res;
+}
+
+/* Load every file, parents first, in the current transaction. */
+static void
+load_files(PGconn *conn)
+{
+	int			n;
+	RevFile    *files = read_versions(&n);
+	RevFile   **order = load_order(files, n);
+
+	for (int i = 0; i < n; i++)
+	{
+		const char *params[1] = {order[i]->text};
+		char	   *what = psprintf("%s/%s", versions_dir, order[i]->name);
+
+		PQclear(run(conn, "SELECT pg_catalog.pg_typeof(pim_migrate_load($1))", 1, params, what));
+		pg_free(what);
+	}
+	if (verbosity > 1)
+		printf("loaded %d revision files from %s\n", n, versions_dir);
+}
+
+/*
+ * Commands
+ */
+static int
+cmd_migrate(PGconn *conn, const char *command, const char *target,
+			bool sql, bool dry_run, bool each, bool purge)
+{
+	const char *params[2] = {target, dry_run ? "true" : "false"};
+	PGresult   *res;
+
+	if (each && strcmp(command, "stamp") != 0)
+	{
+		char	   *call = psprintf("CALL pim_migrate_%s_each($1)", command);
+
+		PQclear(run(conn, "BEGIN", 0, NULL, NULL));
+		load_files(conn);
+		PQclear(run(conn, "COMMIT", 0, NULL, NULL));
+		PQclear(run(conn, call, 1, params, NULL));
+		return 0;
+	}
+
+	PQclear(run(conn, "BEGIN", 0, NULL, NULL));
+	load_files(conn);
+	if (sql)
+	{
+		char	   *query;
+
+		if (strcmp(command, "stamp") == 0)
+		{
+			/* the stamp itself is the offline script */
+			printf("BEGIN;\nSELECT * FROM pim_migrate_stamp('%s', %s);\nCOMMIT;\n",
+				   target, purge ? "true" : "false");
+			PQclear(run(conn, "ROLLBACK", 0, NULL, NULL));
+			return 0;
+		}
+		query = psprintf("SELECT pim_migrate_%s_sql($1)", command);
+		res = run(conn, query, 1, params, NULL);
+		fputs(PQgetvalue(res, 0, 0), stdout);
+		PQclear(res);
+		PQclear(run(conn, "ROLLBACK", 0, NULL, NULL));
+		return 0;
+	}
+	if (strcmp(command, "stamp") == 0)
+	{
+		const char *sparams[2] = {target, purge ? "true" : "false"};
+
+		PQclear(run(conn, "SELECT * FROM pim_migrate_stamp($1, $2)", 2, sparams, NULL));
+	}
+	else
+	{
+		char	   *query = psprintf("SELECT count(*) FROM pim_migrate_%s($1, $2::boolean)",
+									 command);
+
+		res = run(conn, query, 2, params, NULL);
+		if (verbosity > 0 && strcmp(PQgetvalue(res, 0, 0), "0") == 0)
+			printf("nothing to %s\n", command);
+		PQclear(res);
+	}
+	if (dry_run && strcmp(command, "stamp") == 0)
+		PQclear(run(conn, "ROLLBACK", 0, NULL, NULL));
+	else
+		PQclear(run(conn, "COMMIT", 0, NULL, NULL));
+	return 0;
+}
+
+static int
+cmd_current(PGconn *conn)
+{
+	PGresult   *res = run(conn,
+						  "SELECT c, c = ANY (SELECT revision FROM pim_migrate_heads())"
+						  " FROM pim_migrate_current() c", 0, NULL, NULL);
+
+	for (int i = 0; i < PQntuples(res); i++)
+		printf("%s%s\n", PQgetvalue(res, i, 0),
+			   strcmp(PQgetvalue(res, i, 1), "t") == 0 ? " (head)" : "");
+	PQclear(res);
+	return 0;
+}
+
+/* "{a,b}" as "a, b"; "" for "{}" */
+static char *
+array_text(const char *value)
+{
+	char	   *out = pg_strdup(value + 1);
+	char	   *p;
+
+	out[strlen(out) - 1] = '\0';
+	for (p = out; *p; p++)
+		if (*p == ',')
+			*p = ' ';
+	return out;
+}
+
+static int
+cmd_history(PGconn *conn, const char *range)
+{
+	const char *params[1] = {range};
+	PGresult   *res = run(conn,
+						  "SELECT revision, pg_catalog.array_to_string(down_revisions, ', '),"
+						  " pg_catalog.array_to_string(branch_labels, ', '), is_head,"
+						  " is_branch_point, is_merge, message,"
+						  " revision = ANY (SELECT pim_migrate_current())"
+						  " FROM pim_migrate_history($1)", 1, params, NULL);
+
+	for (int i = 0; i < PQntuples(res); i++)
+	{
+		const char *down = PQgetvalue(res, i, 1);
+
+		printf("%s -> %s%s%s%s%s%s%s, %s\n",
+			   *down ? down : "<base>", PQgetvalue(res, i, 0),
+			   *PQgetvalue(res, i, 2) ? " (" : "", PQgetvalue(res, i, 2),
+			   *PQgetvalue(res, i, 2) ? ")" : "",
+			   strcmp(PQgetvalue(res, i, 3), "t") == 0 ? " (head)" : "",
+			   strcmp(PQgetvalue(res, i, 4), "t") == 0 ? " (branchpoint)" :
+			   strcmp(PQgetvalue(res, i, 5), "t") == 0 ? " (mergepoint)" : "",
+			   strcmp(PQgetvalue(res, i, 7), "t") == 0 ? " (current)" : "",
+			   PQgetvalue(res, i, 6));
+	}
+	PQclear(res);
+	return 0;
+}
+
+static int
+cmd_heads(PGconn *conn)
+{
+	PGresult   *res = run(conn,
+						  "SELECT revision, pg_catalog.array_to_string(branch_labels, ', '), message"
+						  " FROM pim_migrate_heads()", 0, NULL, NULL);
+
+	for (int i = 0; i < PQntuples(res); i++)
+		printf("%s%s%s%s (head), %s\n", PQgetvalue(res, i, 0),
+			   *PQgetvalue(res, i, 1) ? " (" : "", PQgetvalue(res, i, 1),
+			   *PQgetvalue(res, i, 1) ? ")" : "", PQgetvalue(res, i, 2));
+	PQclear(res);
+	return 0;
+}
+
+static int
+cmd_branches(PGconn *conn)
+{
+	PGresult   *res = run(conn,
+						  "SELECT revision, pg_catalog.array_to_string(next_revisions, ', '), message"
+						  " FROM pim_migrate_branches()", 0, NULL, NULL);
+
+	for (int i = 0; i < PQntuples(res); i++)
+		printf("%s (branchpoint), %s\n  -> %s\n", PQgetvalue(res, i, 0),
+			   PQgetvalue(res, i, 2), PQgetvalue(res, i, 1));
+	PQclear(res);
+	return 0;
+}
+
+static int
+cmd_show(PGconn *conn, const char *rev)
+{
+	const char *params[1] = {rev};
+	PGresult   *res = run(conn,
+						  "SELECT revision, down_revisions, branch_labels, depends_on, message,"
+						  " created_at, upgrade_sql, downgrade_sql, checksum"
+						  " FROM pim_migrate_show($1)", 1, params, NULL);
+
+	if (PQntuples(res) == 1)
+	{
+		printf("Rev: %s\nParent: %s\n", PQgetvalue(res, 0, 0),
+			   *array_text(PQgetvalue(res, 0, 1)) ? array_text(PQgetvalue(res, 0, 1)) : "<base>");
+		if (*array_text(PQgetvalue(res, 0, 2)))
+			printf("Branch names: %s\n", array_text(PQgetvalue(res, 0, 2)));
+		if (*array_text(PQgetvalue(res, 0, 3)))
+			printf("Also depends on: %s\n", array_text(PQgetvalue(res, 0, 3)));
+		printf("Create Date: %s\nChecksum: %s\n\n    %s\n\n-- +upgrade\n%s\n",
+			   PQgetvalue(res, 0, 5), PQgetvalue(res, 0, 8),
+			   PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 6));
+		if (!PQgetisnull(res, 0, 7))
+			printf("\n-- +downgrade\n%s\n", PQgetvalue(res, 0, 7));
+	}
+	PQclear(res);
+	return 0;
+}
+
+static int
+cmd_verify(PGconn *conn)
+{
+	PGresult   *res = run(conn, "SELECT revision, problem FROM pim_migrate_verify()",
+						  0, NULL, NULL);
+	int			n = PQntuples(res);
+
+	for (int i = 0; i < n; i++)
+		printf("%s: %s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
+	if (n == 0 && verbosity > 0)
+		printf("ok: no problem found\n");
+	PQclear(res);
+	return n == 0 ? 0 : EXIT_ERROR;
+}
+
+static int
+cmd_init(void)
+{
+	if (mkdir(versions_dir, 0777) != 0 && errno != EEXIST)
+		fail("could not create directory \"%s\": %m", versions_dir);
+	if (verbosity > 0)
+		printf("versions directory: %s\n", versions_dir);
+	if (conn_arg || (getenv("DATABASE_URL") && *getenv("DATABASE_URL")))
+	{
+		PGconn	   *conn = connect_db(false);
+
+		PQclear(run(conn, "CREATE EXTENSION IF NOT EXISTS pim_migrate", 0, NULL, NULL));
+		if (verbosity > 0)
+			printf("extension pim_migrate ready in database \"%s\"\n", PQdb(conn));
+		PQfinish(conn);
+	}
+	return 0;
+}
+
+/* A new 12-hex-digit id, as Alembic makes them. */
+static char *
+new_id(void)
+{
+	unsigned char bytes[6];
+	int			fd = open("/dev/urandom", O_RDONLY);
+	char	   *id = pg_malloc(13);
+
+	if (fd < 0 || read(fd, bytes, sizeof(bytes)) != sizeof(bytes))
+		fail("could not read /dev/urandom: %m");
+	close(fd);
+	for (int i = 0; i < 6; i++)
+		sprintf(id + 2 * i, "%02x", bytes[i]);
+	return id;
+}
+
+/* "Add sector field" -> "add_sector_field" */
+static char *
+slug(const char *message)
+{
+	char	   *out = pg_malloc(41);
+	int			n = 0;
+	bool		gap = false;
+
+	for (const char *p = message; *p && n < 40; p++)
+	{
+		if (isalnum((unsigned char) *p))
+		{
+			if (gap && n > 0)
+				out[n++] = '_';
+			if (n < 40)
+				out[n++] = tolower((unsigned char) *p);
+			gap = false;
+		}
+		else
+			gap = true;
+	}
+	out[n] = '\0';
+	return n ? out : pg_strdup("revision");
+}
+
+/* The file-level heads: ids no file names in its Revises. */
+static char **
+file_heads(RevFile *files, int n, int *nheads)
+{
+	char	  **heads = pg_malloc(sizeof(char *) * (n + 1));
+
+	*nheads = 0;
+	for (int i = 0; i < n; i++)
+	{
+		bool		named = false;
+
+		if (files[i].id == NULL)
+			continue;
+		for (int j = 0; j < n && !named; j++)
+			for (int k = 0; k < files[j].nrevises && !named; k++)
+				named = strcmp(files[j].revises[k], files[i].id) == 0;
+		if (!named)
+			heads[(*nheads)++] = files[i].id;
+	}
+	return heads;
+}
+
+/* A revision among the files: an id, a unique prefix, a label. */
+static const char *
+file_revision(RevFile *files, int n, const char *name)
+{
+	const char *found = NULL;
+	int			k = find_file(files, n, name);
+
+	if (k >= 0)
+		return files[k].id;
+	for (int i = 0; i < n && strlen(name) >= 4; i++)
+		if (files[i].id && strncmp(files[i].id, name, strlen(name)) == 0)
+		{
+			if (found)
+				fail("revision prefix \"%s\" is ambiguous among the files", name);
+			found = files[i].id;
+		}
+	if (!found)
+		fail("Can't locate revision identified by '%s' among the files of %s", name, versions_dir);
+	return found;
+}
+
+static int
+write_revision(const char *message, const char *revises, const char *labels,
+			   const char *depends, const char *rev_id, bool empty_scripts)
+{
+	char	   *id = rev_id ? pg_strdup(rev_id) : new_id();
+	char	   *path = psprintf("%s/%s_%s.sql", versions_dir, id, slug(message));
+	FILE	   *f;
+	time_t		now = time(NULL);
+	char		date[64];
+	struct stat st;
+
+	if (stat(path, &st) == 0)
+		fail("\"%s\" exists already", path);
+	strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", localtime(&now));
+	f = fopen(path, "w");
+	if (f == NULL)
+		fail("could not create \"%s\": %m", path);
+	fprintf(f, "-- %s\n--\n-- Revision ID: %s\n-- Revises: %s\n", message, id, revises);
+	if (labels)
+		fprintf(f, "-- Branch Labels: %s\n", labels);
+	if (depends)
+		fprintf(f, "-- Depends On: %s\n", depends);
+	fprintf(f, "-- Create Date: %s\n\n-- +upgrade\n%s\n-- +downgrade\n%s",
+			date, empty_scripts ? "" : "\n", empty_scripts ? "" : "\n");
+	if (fclose(f) != 0)
+		fail("could not write \"%s\": %m", path);
+	if (verbosity > 0)
+		printf("Generating %s ... done\n", path);
+	return 0;
+}
+
+static int
+cmd_revision(const char *message, const char *head, const char *label,
+			 const char *depends, const char *rev_id)
+{
+	int			n;
+	RevFile    *files = read_versions(&n);
+	const char *revises;
+
+	if (head && strcmp(head, "base") == 0)
+		revises = "";
+	else if (head)
+	{
+		char	   *name = pg_strdup(head);
+		size_t		len = strlen(name);
+
+		/* LABEL@head among the files: the head on that branch */
+		if (len > 5 && strcmp(name + len - 5, "@head") == 0)
+		{
+			name[len - 5] = '\0';
+			if (find_file(files, n, name) < 0)
+				fail("Can't locate revision identified by '%s' among the files of %s", name, versions_dir);
+			fail("--head LABEL@head needs the database: name the head revision itself");
+		}
+		revises = file_revision(files, n, name);
+	}
+	else
+	{
+		int			nheads;
+		char	  **heads = file_heads(files, n, &nheads);
+
+		if (nheads > 1)
+		{
+			fprintf(stderr, "%s: Multiple heads are present; please specify the head revision on which the new revision should be based, or perform a merge\n", progname);
+			for (int i = 0; i < nheads; i++)
+				fprintf(stderr, "  %s\n", heads[i]);
+			exit(EXIT_ERROR);
+		}
+		revises = nheads == 1 ? heads[0] : "";
+	}
+	if (depends)
+		depends = file_revision(files, n, depends);
+	return write_revision(message, revises, label, depends, rev_id, false);
+}
+
+static int
+cmd_merge(const char *message, const char *rev_id, int nrevs, char **revs)
+{
+	int			n;
+	RevFile    *files = read_versions(&n);
+	StringInfoData revises;
+
+	initStringInfo(&revises);
+	if (nrevs == 0 || (nrevs == 1 && strcmp(revs[0], "heads") == 0))
+	{
+		int			nheads;
+		char	  **heads = file_heads(files, n, &nheads);
+
+		if (nheads < 2)
+			fail("nothing to merge: the files have %d head", nheads);
+		for (int i = 0; i < nheads; i++)
+			appendStringInfo(&revises, "%s%s", i ? ", " : "", heads[i]);
+	}
+	else
+		for (int i = 0; i < nrevs; i++)
+			appendStringInfo(&revises, "%s%s", i ? ", " : "",
+							 file_revision(files, n, revs[i]));
+	return write_revision(message, revises.data, NULL, NULL, rev_id, true);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct option global_options[] = {
+		{"dbname", required_argument, NULL, 'd'},
+		{"dir", required_argument, NULL, 1},
+		{"quiet", no_argument, NULL, 'q'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, '?'},
+		{NULL, 0, NULL, 0}
+	};
+	static struct option command_options[] = {
+		{"message", required_argument, NULL, 'm'},
+		{"head", required_argument, NULL, 2},
+		{"branch-label", required_argument, NULL, 3},
+		{"depends-on", required_argument, NULL, 4},
+		{"rev-id", required_argument, NULL, 5},
+		{"sql", no_argument, NULL, 6},
+		{"dry-run", no_argument, NULL, 7},
+		{"each", no_argument, NULL, 8},
+		{"purge", no_argument, NULL, 9},
+		{"rev-range", required_argument, NULL, 'r'},
+		{"dir", required_argument, NULL, 1},
+		{"dbname", required_argument, NULL, 'd'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, '?'},
+		{NULL, 0, NULL, 0}
+	};
+	const char *command;
+	const char *relative = NULL;
+	const char *message = NULL,
+			   *head = NULL,
+			   *label = NULL,
+			   *depends = NULL,
+			   *rev_id = NULL,
+			   *range = NULL;
+	bool		sql = false,
+				dry_run = false,
+				each = false,
+				purge = false;
+	int			c;
+	int			status;
+	PGconn	   *conn;
+
+	/* global options, up to the command */
+	while ((c = getopt_long(argc, argv, "+d:qv?", global_options, NULL)) != -1)
+	{
+		switch (c)
+		{
+			case 'd':
+				conn_arg = optarg;
+				break;
+			case 1:
+				versions_dir = optarg;
+				break;
+			case 'q':
+				verbosity = 0;
+				break;
+			case 'v':
+				verbosity = 2;
+				break;
+			case '?':
+				if (optopt == 0 || optopt == '?')
+				{
+					usage();
+					exit(0);
+				}
+				bad_usage("invalid option");
+			default:
+				bad_usage("invalid option");
+		}
+	}
+	if (optind >= argc)
+		bad_usage("no command given");
+	command = argv[optind];
+	for (c = 0; command_help[c][0] && strcmp(command_help[c][0], command) != 0; c++)
+		;
+	if (command_help[c][0] == NULL)
+		bad_usage("unknown command \"%s\"", command);
+
+	/* the command's options, anywhere among its arguments */
+	argv[optind] = (char *) progname;
+	argc -= optind;
+	argv += optind;
+#ifdef __GLIBC__
+	optind = 0;					/* glibc: start afresh, without the "+" mode */
+#else
+	optind = 1;
+#endif
+
+	/* "-1" is a target, not an option: take it out before getopt sees it */
+	for (int i = 1; i < argc; i++)
+		if (argv[i][0] == '-' && argv[i][1] && strspn(argv[i] + 1, "0123456789") == strlen(argv[i] + 1))
+		{
+			if (relative)
+				bad_usage("too many arguments for %s", command);
+			relative = argv[i];
+			for (int j = i; j < argc - 1; j++)
+				argv[j] = argv[j + 1];
+			argc--;
+			i--;
+		}
+	while ((c = getopt_long(argc, argv, "m:r:d:qv?", command_options, NULL)) != -1)
+	{
+		switch (c)
+		{
+			case 'm':
+				message = optarg;
+				break;
+			case 2:
+				head = optarg;
+				break;
+			case 3:
+				label = optarg;
+				break;
+			case 4:
+				depends = optarg;
+				break;
+			case 5:
+				rev_id = optarg;
+				break;
+			case 6:
+				sql = true;
+				break;
+			case 7:
+				dry_run = true;
+				break;
+			case 8:
+				each = true;
+				break;
+			case 9:
+				purge = true;
+				break;
+			case 'r':
+				range = optarg;
+				break;
+			case 1:
+				versions_dir = optarg;
+				break;
+			case 'd':
+				conn_arg = optarg;
+				break;
+			case 'q':
+				verbosity = 0;
+				break;
+			case 'v':
+				verbosity = 2;
+				break;
+			case '?':
+				if (optopt == 0 || optopt == '?')
+				{
+					command_usage(command);
+					exit(0);
+				}
+				bad_usage("invalid option for %s", command);
+			default:
+				bad_usage("invalid option for %s", command);
+		}
+	}
+
+	if (strcmp(command, "init") == 0)
+		return cmd_init();
+	if (strcmp(command, "revision") == 0)
+	{
+		if (message == NULL)
+			bad_usage("revision needs -m MESSAGE");
+		return cmd_revision(message, head, label, depends, rev_id);
+	}
+	if (strcmp(command, "merge") == 0)
+	{
+		if (message == NULL)
+			bad_usage("merge needs -m MESSAGE");
+		return cmd_merge(message, rev_id, argc - optind, argv + optind);
+	}
+
+	if (relative)
+	{
+		if (optind < argc)
+			bad_usage("too many arguments for %s", command);
+		argv[argc++] = (char *) relative;	/* in the slot it came from */
+	}
+	if ((strcmp(command, "downgrade") == 0 || strcmp(command, "stamp") == 0 ||
+		 strcmp(command, "show") == 0) && optind >= argc)
+		bad_usage("%s needs a target", command);
+	if (argc - optind > 1)
+		bad_usage("too many arguments for %s", command);
+	if (sql && dry_run)
+		bad_usage("--sql and --dry-run do not go together");
+
+	conn = connect_db(true);
+	if (strcmp(command, "upgrade") == 0 || strcmp(command, "downgrade") == 0 ||
+		strcmp(command, "stamp") == 0)
+		status = cmd_migrate(conn, command, optind < argc ? argv[optind] : "head",
+							 sql, dry_run, each, purge);
+	else if (strcmp(command, "current") == 0)
+		status = cmd_current(conn);
+	else if (strcmp(command, "history") == 0)
+		status = cmd_history(conn, range);
+	else if (strcmp(command, "heads") == 0)
+		status = cmd_heads(conn);
+	else if (strcmp(command, "branches") == 0)
+		status = cmd_branches(conn);
+	else if (strcmp(command, "show") == 0)
+		status = cmd_show(conn, argv[optind]);
+	else
+		status = cmd_verify(conn);
+	PQfinish(conn);
+	return status;
+}

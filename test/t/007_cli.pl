@@ -1,0 +1,138 @@
+# The pim_migrate command: the Alembic guide's workflow with files only,
+# every command, and the error paths with their exit status.
+use strict;
+use warnings;
+
+use File::Temp qw(tempdir);
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('main');
+$node->init;
+$node->start;
+$node->safe_psql('postgres', 'CREATE DATABASE app');
+
+my $dir = tempdir(CLEANUP => 1);
+chdir $dir or die;
+# the guide's .env: SQLAlchemy's URL form, as the command reads it
+my $host = $node->host;
+my $port = $node->port;
+$ENV{DATABASE_URL} = "postgresql+psycopg2://localhost/app?host=$host&port=$port";
+
+sub cli
+{
+	my @args = @_;
+	my ($stdout, $stderr);
+	my $ok = IPC::Run::run([ 'pim_migrate', @args ], '>', \$stdout, '2>', \$stderr);
+	return ($? >> 8, $stdout, $stderr);
+}
+
+sub cli_ok
+{
+	my ($args, $want, $name) = @_;
+	my ($rc, $out, $err) = cli(@$args);
+	is($rc, 0, "$name: exit 0") or diag($err);
+	like($out, $want, "$name: output") if $want;
+	return $out;
+}
+
+sub cli_fails
+{
+	my ($args, $rc_want, $want, $name) = @_;
+	my ($rc, $out, $err) = cli(@$args);
+	is($rc, $rc_want, "$name: exit $rc_want");
+	like($err, $want, "$name: says why");
+}
+
+sub fill
+{
+	my ($pattern, $up, $down) = @_;
+	my ($file) = glob("versions/$pattern");
+	my $text = slurp_file($file);
+	$text =~ s/^-- \+upgrade$/-- +upgrade\n$up/m;
+	$text =~ s/^-- \+downgrade$/-- +downgrade\n$down/m;
+	open(my $fh, '>', $file) or die;
+	print $fh $text;
+	close $fh;
+	return $file;
+}
+
+# the guide's story, with files only
+cli_ok([ '--help' ], qr/Commands:/, 'help');
+cli_ok([ 'upgrade', '--help' ], qr/Usage: .*upgrade/, 'help of a command');
+cli_ok([ 'init' ], qr/extension pim_migrate ready/, 'init');
+cli_ok([ 'revision', '-m', 'Initial migration with Stock model' ],
+	qr/Generating versions\/[0-9a-f]{12}_initial_migration_with_stock_model\.sql \.\.\. done/,
+	'revision');
+fill('*_initial_migration_with_stock_model.sql',
+	"CREATE TABLE stocks (id integer PRIMARY KEY, name varchar, market varchar, ticker varchar);\nCREATE INDEX ix_stocks_id ON stocks (id);",
+	"DROP TABLE stocks;");
+cli_ok([ 'upgrade', 'head' ], qr/Running upgrade  -> [0-9a-f]{12}, Initial migration with Stock model/,
+	'upgrade head');
+cli_ok([ 'revision', '-m', 'Add sector field to Stock model' ], qr/add_sector_field_to_stock_model/,
+	'second revision, on the single head');
+fill('*_add_sector_field_to_stock_model.sql',
+	"ALTER TABLE stocks ADD COLUMN sector varchar;\nCREATE INDEX ix_stocks_sector ON stocks (sector);",
+	"DROP INDEX ix_stocks_sector;\nALTER TABLE stocks DROP COLUMN sector;");
+cli_ok([ 'upgrade', 'head' ], qr/Running upgrade [0-9a-f]{12} -> [0-9a-f]{12}, Add sector field to Stock model/,
+	'upgrade head again');
+my $current = cli_ok([ 'current' ], qr/^[0-9a-f]{12} \(head\)$/, 'current');
+cli_ok([ 'history' ], qr/-> [0-9a-f]{12} \(head\) \(current\), Add sector.*\n<base> -> [0-9a-f]{12}, Initial/s,
+	'history');
+cli_ok([ 'downgrade', '-1' ], qr/Running downgrade [0-9a-f]{12} -> [0-9a-f]{12}, Add sector/, 'downgrade -1');
+cli_ok([ 'current' ], qr/^[0-9a-f]{12}$/, 'current after downgrade -1 (not the head)');
+is($node->safe_psql('app', "SELECT count(*) FROM pg_attribute WHERE attrelid = 'stocks'::regclass AND attname = 'sector'"),
+	'0', 'the downgrade ran');
+
+# --sql, --dry-run, --each
+cli_ok([ 'upgrade', '--sql' ], qr/^BEGIN;.*ALTER TABLE stocks ADD COLUMN sector varchar;.*COMMIT;$/ms,
+	'upgrade --sql prints the offline script');
+cli_ok([ 'upgrade', '--dry-run' ], qr/dry run: 1 step ran and was rolled back/, 'upgrade --dry-run');
+cli_ok([ 'current' ], qr/^[0-9a-f]{12}$/, 'dry run and --sql changed nothing');
+cli_ok([ 'upgrade', '--each' ], qr/1 step committed/, 'upgrade --each');
+cli_ok([ 'heads' ], qr/\(head\), Add sector/, 'heads');
+cli_ok([ 'show', 'head' ], qr/Rev: [0-9a-f]{12}\nParent: [0-9a-f]{12}\n/, 'show');
+cli_ok([ 'verify' ], qr/ok: no problem found/, 'verify');
+cli_ok([ 'stamp', 'base' ], undef, 'stamp base');
+cli_ok([ 'current' ], qr/^$/, 'nothing current after stamping base');
+cli_ok([ 'stamp', 'head', '--purge' ], undef, 'stamp head --purge');
+cli_ok([ 'current' ], qr/\(head\)/, 'current after the stamp');
+
+# branches and a merge, with files
+cli_ok([ 'revision', '-m', 'side branch', '--head', 'base', '--branch-label', 'side', '--rev-id', 'side0001' ],
+	qr/side0001_side_branch/, 'revision on a new base with a label');
+cli_fails([ 'revision', '-m', 'where' ], 1, qr/Multiple heads are present/, 'revision with two heads');
+cli_ok([ 'upgrade', 'heads' ], qr/Running upgrade  -> side0001, side branch/, 'upgrade heads');
+cli_ok([ 'merge', '-m', 'join them', '--rev-id', 'join0001' ], qr/join0001_join_them/, 'merge');
+cli_ok([ 'upgrade' ], qr/Running upgrade .*side0001 -> join0001, join them/, 'upgrade through the merge');
+cli_ok([ 'branches' ], qr/^$/, 'no branch point');
+cli_ok([ 'history', '-r', 'side0001:' ], qr/join0001 \(side\) \(head\) \(mergepoint\) \(current\), join them\n<base> -> side0001 \(side\), side branch/s,
+	'history with a range');
+
+# error paths
+cli_fails([ 'upgrade', 'nosuch' ], 1, qr/Can't locate revision identified by 'nosuch'/, 'unknown revision');
+cli_fails([ 'bogus' ], 2, qr/unknown command "bogus"/, 'unknown command');
+cli_fails([ 'downgrade' ], 2, qr/downgrade needs a target/, 'missing target');
+cli_fails([ 'revision' ], 2, qr/revision needs -m MESSAGE/, 'missing message');
+{
+	local $ENV{DATABASE_URL} = 'postgresql://someone:secret@127.0.0.1:1/none';
+	my ($rc, $out, $err) = cli('current');
+	is($rc, 1, 'no connection: exit 1');
+	like($err, qr/connection from DATABASE_URL/, 'no connection: says which source');
+	unlike($err, qr/secret/, 'no connection: never prints the password');
+}
+# a broken file: named with its line, and nothing changes
+open(my $fh, '>', 'versions/broken01_broken.sql') or die;
+print $fh "-- broken\n-- Revision ID: broken01\n-- Revises: join0001\nCREATE TABLE oops (id int);\n-- +upgrade\n";
+close $fh;
+my $before = $node->safe_psql('app', 'SELECT count(*) FROM pim_migrate.revision');
+cli_fails([ 'upgrade' ], 1, qr/versions\/broken01_broken\.sql: revision file has text before its "-- \+upgrade" line.*\nCONTEXT:  revision file, line 4/s,
+	'a broken file is named with its line');
+is($node->safe_psql('app', 'SELECT count(*) FROM pim_migrate.revision'), $before,
+	'and nothing was loaded');
+unlink 'versions/broken01_broken.sql';
+
+chdir '/';
+$node->stop;
+done_testing();
