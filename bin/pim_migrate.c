@@ -36,6 +36,8 @@ static const char *progname = "pim_migrate";
 static const char *conn_arg = NULL;	/* -d */
 static const char *versions_dir = "versions";
 static int	verbosity = 1;		/* 0: -q, 2: -v */
+static int	steps_total = 0;	/* for the progress count on a terminal */
+static int	steps_done = 0;
 
 /* One revision file, with the header fields that order loading. */
 typedef struct RevFile
@@ -338,6 +340,8 @@ notice_processor(void *arg, const char *message)
 		return;
 	if (strncmp(text, "NOTICE:  ", 9) == 0)
 		text += 9;
+	if (steps_total > 0 && strncmp(text, "Running ", 8) == 0)
+		printf("[%d/%d] ", ++steps_done, steps_total);
 	fputs(text, stdout);
 	fflush(stdout);
 }
@@ -468,6 +472,25 @@ cmd_migrate(PGconn *conn, const char *command, const char *target,
 {
 	const char *params[2] = {target, dry_run ? "true" : "false"};
 	PGresult   *res;
+
+	/*
+	 * On a terminal, count the steps first (the offline script has one
+	 * "-- Running" line per step) for a progress count; not worth it when
+	 * nobody watches.
+	 */
+	if (isatty(fileno(stdout)) && verbosity > 0 && !sql &&
+		strcmp(command, "stamp") != 0)
+	{
+		char	   *query = psprintf("SELECT pim_migrate_%s_sql($1)", command);
+
+		PQclear(run(conn, "BEGIN", 0, NULL, NULL));
+		load_files(conn);
+		res = run(conn, query, 1, params, NULL);
+		for (const char *p = PQgetvalue(res, 0, 0); (p = strstr(p, "\n-- Running ")) != NULL; p++)
+			steps_total++;
+		PQclear(res);
+		PQclear(run(conn, "ROLLBACK", 0, NULL, NULL));
+	}
 
 	if (each && strcmp(command, "stamp") != 0)
 	{

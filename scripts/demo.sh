@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Set everything up on a fresh Debian 12 machine and run the Stock demo on
 # a throwaway cluster: install packages, build and install pim_migrate,
-# start a cluster, load the revision files of examples/versions, upgrade
-# to head, print current and history, then step back with downgrade -1.
+# start a cluster, then with the pim_migrate command: init, upgrade head
+# (which loads the revision files of examples/versions), current, history,
+# downgrade -1.
 #
 # KEEP=1 leaves the cluster running and says how to connect to it.
 set -euo pipefail
@@ -24,41 +25,21 @@ psql_demo() {
 		-d postgres "$@"
 }
 
-psql_demo -c "CREATE EXTENSION pim_migrate;"
-
-# Revision files are named by random ids, so load them parents first: a
-# pass loads every file whose parents are loaded, until none is left.
-echo "== loading examples/versions"
-pending=("$TOP"/examples/versions/*.sql)
-while [ ${#pending[@]} -gt 0 ]; do
-	left=()
-	for f in "${pending[@]}"; do
-		if ! psql_demo -v script="$(cat "$f")" >/dev/null 2>"$WORKDIR/load.err" \
-			<<<"SELECT pim_migrate_load(:'script');"; then
-			left+=("$f")
-		fi
-	done
-	if [ ${#left[@]} -eq ${#pending[@]} ]; then
-		cat "$WORKDIR/load.err" >&2
-		exit 1
-	fi
-	pending=("${left[@]+"${left[@]}"}")
-done
-
-psql_demo <<'SQL'
-\echo '== SELECT * FROM pim_migrate_upgrade(''head'');'
-SELECT * FROM pim_migrate_upgrade('head');
-\echo '== SELECT * FROM pim_migrate_current();'
-SELECT * FROM pim_migrate_current();
-\echo '== SELECT revision, down_revisions, message, is_head, is_applied FROM pim_migrate_history();'
-SELECT revision, down_revisions, message, is_head, is_applied FROM pim_migrate_history();
-\echo '== \\d stocks'
-\d stocks
-\echo '== SELECT * FROM pim_migrate_downgrade(''-1'');'
-SELECT * FROM pim_migrate_downgrade('-1');
-\echo '== SELECT * FROM pim_migrate_status();'
-SELECT * FROM pim_migrate_status();
-SQL
+# the Alembic guide's commands, with pim_migrate in place of alembic
+cli() {
+	echo "== pim_migrate $*"
+	"${RUN_AS[@]}" env DATABASE_URL="postgresql://$RUN_USER@localhost/postgres?host=$WORKDIR&port=$PORT" \
+		"$PG_BINDIR/pim_migrate" --dir "$TOP/examples/versions" "$@"
+}
+cli init
+cli upgrade head
+cli current
+cli history
+echo '== psql -c "\d stocks"'
+psql_demo -c '\d stocks'
+cli downgrade -1
+cli current
+psql_demo -c "SELECT * FROM pim_migrate_status();"
 
 if [ -n "${KEEP:-}" ]; then
 	echo "== the cluster keeps running: psql -h $WORKDIR -p $PORT -U $RUN_USER postgres"
