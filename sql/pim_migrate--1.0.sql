@@ -213,6 +213,33 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION pim_migrate_merge(text[], text, text, text[])
 	IS 'register an empty revision whose down_revisions are the given revisions (default: the heads); returns its id';
 
+-- Autogenerate: the desired schema is a file of CREATE statements with
+-- unqualified names; PostgreSQL builds it in a scratch schema that is
+-- rolled back, and the catalogs are compared.
+CREATE FUNCTION pim_migrate_diff(
+	desired text, schema name DEFAULT 'public',
+	OUT upgrade_sql text, OUT downgrade_sql text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pim_migrate_diff'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION pim_migrate_diff(text, name)
+	IS 'the scripts that turn the live schema into the desired one, and back';
+
+CREATE FUNCTION pim_migrate_check(desired text, schema name DEFAULT 'public')
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'pim_migrate_check'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION pim_migrate_check(text, name)
+	IS 'true when the live schema is the desired one (nothing to autogenerate)';
+
+CREATE FUNCTION pim_migrate_autogenerate(
+	message text, desired text, schema name DEFAULT 'public')
+RETURNS text
+AS 'MODULE_PATHNAME', 'pim_migrate_autogenerate'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION pim_migrate_autogenerate(text, text, name)
+	IS 'register the diff to the desired schema as a new revision on the head; returns its id, or NULL when nothing changed';
+
 -- The extension owner grants these to the roles that may migrate.
 REVOKE ALL ON FUNCTION pim_migrate_revision(text, text, text, text[], text, text[], text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION pim_migrate_load(text) FROM PUBLIC;
@@ -222,3 +249,4 @@ REVOKE ALL ON PROCEDURE pim_migrate_upgrade_each(text) FROM PUBLIC;
 REVOKE ALL ON PROCEDURE pim_migrate_downgrade_each(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION pim_migrate_stamp(text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION pim_migrate_merge(text[], text, text, text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pim_migrate_autogenerate(text, text, name) FROM PUBLIC;

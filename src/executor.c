@@ -38,6 +38,7 @@
 #include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/guc.h"
 #include "utils/snapmgr.h"
 #include "utils/timeout.h"
@@ -145,7 +146,9 @@ script_error_callback(void *arg)
 			internalerrquery(pnstrdup(pos->sql + start, len));
 		}
 	}
-	if (line > 0)
+	if (pos->revision == NULL)
+		errcontext("desired schema, line %d", line);
+	else if (line > 0)
 		errcontext("revision %s, %s, line %d", pos->revision,
 				   pm_direction_name(pos->direction), line);
 	else
@@ -220,6 +223,9 @@ pm_exec_check_script(const char *revision, PmDirection direction,
  * armed, is put back afterwards with whatever time it had left, and never
  * lengthened by ours.
  */
+static void run_script(const char *revision, PmDirection direction,
+					   const char *sql);
+
 static bool timer_armed = false;	/* ours is set */
 static bool outer_active = false;	/* the caller's was set */
 static TimestampTz outer_finish;
@@ -255,6 +261,56 @@ disarm_statement_timeout(void)
 		enable_timeout_at(STATEMENT_TIMEOUT, outer_finish);
 	else
 		disable_timeout(STATEMENT_TIMEOUT, false);
+}
+
+/*
+ * pm_exec_abort_subxact
+ *		In a PG_CATCH: roll back the internal subtransaction the caller
+ *		began (only its owner may end it), put back the caller's memory
+ *		context and resource owner, and rethrow the error.
+ */
+void
+pm_exec_abort_subxact(MemoryContext cxt, ResourceOwner owner)
+{
+	ErrorData  *edata;
+
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	FlushErrorState();
+	RollbackAndReleaseCurrentSubTransaction();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	ReThrowError(edata);
+}
+
+/*
+ * pm_exec_run_desired
+ *		Run the statements of a desired schema (pim_migrate_diff) in the
+ *		current schema search path, after check approved each of them; an
+ *		error names the line of the file ("desired schema, line N").
+ */
+void
+pm_exec_run_desired(const char *sql, void (*check) (Node *stmt))
+{
+	ScriptPosition pos = {NULL, PM_UPGRADE, sql, -1, 0, 0};
+	ErrorContextCallback errcallback;
+	ListCell   *lc;
+
+	errcallback.callback = script_error_callback;
+	errcallback.arg = &pos;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+	foreach(lc, raw_parser(sql, RAW_PARSE_DEFAULT))
+	{
+		RawStmt    *raw = lfirst_node(RawStmt, lc);
+
+		pos.stmt_location = raw->stmt_location;
+		pos.stmt_len = raw->stmt_len;
+		pos.stmt_line = line_of_offset(sql, skip_to_token(sql, raw->stmt_location));
+		check(raw->stmt);
+	}
+	error_context_stack = errcallback.previous;
+	run_script(NULL, PM_UPGRADE, sql);
 }
 
 /*

@@ -11,6 +11,8 @@
  *	  graph.c			the revision DAG, built once per call
  *	  target.c			the target grammar, resolved against a graph
  *	  executor.c		runs the steps of a plan: scripts and bookkeeping
+ *	  offline.c			offline SQL: a plan written as a script
+ *	  diff.c			autogenerate: live schema against a desired one
  *	  lock.c			the migration lock
  *	  sql_api.c			SQL-callable entry points
  *
@@ -22,8 +24,10 @@
 #define PIM_MIGRATE_H
 
 #include "datatype/timestamp.h"
+#include "nodes/nodes.h"
 #include "nodes/pg_list.h"
 #include "utils/palloc.h"
+#include "utils/resowner.h"
 #include "utils/tuplestore.h"
 
 /* Names of the catalog, in one place. */
@@ -242,6 +246,9 @@ extern void pm_exec_check_script(const char *revision, PmDirection direction,
 extern List *pm_exec_split_script(const char *revision, PmDirection direction,
 								  const char *sql);
 extern void pm_exec_check_plan(PmGraph *graph, List *plan);
+extern void pm_exec_abort_subxact(MemoryContext cxt, ResourceOwner owner)
+			pg_attribute_noreturn();
+extern void pm_exec_run_desired(const char *sql, void (*check) (Node *stmt));
 extern void pm_exec_step(PmGraph *graph, const PmStep *step,
 						 const char *applied_by);
 extern int	pm_exec_plan(PmGraph *graph, List *plan, Tuplestorestate *tupstore,
@@ -250,6 +257,10 @@ extern int	pm_exec_plan(PmGraph *graph, List *plan, Tuplestorestate *tupstore,
 /* offline.c */
 extern char *pm_offline_script(PmGraph *graph, List *plan,
 							   const char *target, PmDirection direction);
+
+/* diff.c */
+extern void pm_diff(const char *desired, const char *schema, char **upgrade,
+					char **downgrade);
 
 /* pim_migrate.c: settings */
 extern int	pm_lock_timeout;

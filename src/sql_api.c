@@ -47,6 +47,9 @@ PG_FUNCTION_INFO_V1(pim_migrate_branches);
 PG_FUNCTION_INFO_V1(pim_migrate_stamp);
 PG_FUNCTION_INFO_V1(pim_migrate_merge);
 PG_FUNCTION_INFO_V1(pim_migrate_verify);
+PG_FUNCTION_INFO_V1(pim_migrate_diff);
+PG_FUNCTION_INFO_V1(pim_migrate_check);
+PG_FUNCTION_INFO_V1(pim_migrate_autogenerate);
 
 /*
  * True while this backend runs revision scripts.  A script that called a
@@ -399,18 +402,7 @@ migrate(FunctionCallInfo fcinfo, PmDirection direction)
 	{
 		migrating = false;
 		if (dry_run)
-		{
-			/* an internal subtransaction must be ended by its owner */
-			ErrorData  *edata;
-
-			MemoryContextSwitchTo(cxt);
-			edata = CopyErrorData();
-			FlushErrorState();
-			RollbackAndReleaseCurrentSubTransaction();
-			MemoryContextSwitchTo(cxt);
-			CurrentResourceOwner = owner;
-			ReThrowError(edata);
-		}
+			pm_exec_abort_subxact(cxt, owner);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
@@ -1096,4 +1088,128 @@ pim_migrate_verify(PG_FUNCTION_ARGS)
 	}
 	pm_catalog_disconnect(&call);
 	return (Datum) 0;
+}
+
+/*
+ * The schema argument of the autogenerate functions: a name, which must
+ * exist.
+ */
+static char *
+schema_arg(FunctionCallInfo fcinfo, int argno)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("schema must not be null")));
+	return pstrdup(NameStr(*PG_GETARG_NAME(argno)));
+}
+
+/*
+ * pim_migrate_diff(desired text, schema name) -> TABLE(upgrade_sql text,
+ *													  downgrade_sql text)
+ *
+ * The scripts that turn schema into the one desired describes, and back.
+ * One row; both NULL when there is nothing to do.
+ */
+Datum
+pim_migrate_diff(PG_FUNCTION_ARGS)
+{
+	PmCall		call;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *desired = required_text(fcinfo, 0, "desired");
+	char	   *schema = schema_arg(fcinfo, 1);
+	char	   *upgrade;
+	char	   *downgrade;
+	Datum		values[2];
+	bool		nulls[2] = {0};
+
+	InitMaterializedSRF(fcinfo, 0);
+	pm_catalog_connect(&call, false);
+	pm_diff(desired, schema, &upgrade, &downgrade);
+	nulls[0] = upgrade == NULL;
+	nulls[1] = downgrade == NULL;
+	values[0] = upgrade ? CStringGetTextDatum(upgrade) : (Datum) 0;
+	values[1] = downgrade ? CStringGetTextDatum(downgrade) : (Datum) 0;
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	pm_catalog_disconnect(&call);
+	return (Datum) 0;
+}
+
+/*
+ * pim_migrate_check(desired text, schema name) -> boolean
+ *
+ * True when the live schema is the desired one: nothing to autogenerate.
+ */
+Datum
+pim_migrate_check(PG_FUNCTION_ARGS)
+{
+	PmCall		call;
+	char	   *desired = required_text(fcinfo, 0, "desired");
+	char	   *schema = schema_arg(fcinfo, 1);
+	char	   *upgrade;
+	char	   *downgrade;
+
+	pm_catalog_connect(&call, false);
+	pm_diff(desired, schema, &upgrade, &downgrade);
+	pm_catalog_disconnect(&call);
+	PG_RETURN_BOOL(upgrade == NULL);
+}
+
+/*
+ * pim_migrate_autogenerate(message text, desired text, schema name) -> text
+ *
+ * Registers the diff between the live schema and the desired one as a new
+ * revision on the current head, as "alembic revision --autogenerate" does,
+ * and returns its id; NULL, with a notice, when there is no difference.
+ */
+Datum
+pim_migrate_autogenerate(PG_FUNCTION_ARGS)
+{
+	PmCall		call;
+	PmRevisionDef *def = palloc0(sizeof(PmRevisionDef));
+	char	   *desired = required_text(fcinfo, 1, "desired");
+	char	   *schema = schema_arg(fcinfo, 2);
+	PmGraph    *graph;
+	List	   *heads;
+	char	   *id;
+
+	def->message = required_text(fcinfo, 0, "message");
+	def->transactional = true;
+
+	check_not_migrating();
+	pm_catalog_connect(&call, false);
+	pm_lock_migration();
+
+	/* the diff is against the live schema: it must be the head's */
+	graph = pm_catalog_load_graph(NULL);
+	if (graph->n != graph->napplied)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("Target database is not up to date"),
+				 errdetail_plural("%d revision is not applied.",
+								  "%d revisions are not applied.",
+								  graph->n - graph->napplied,
+								  graph->n - graph->napplied),
+				 errhint("Run pim_migrate_upgrade('heads') first.")));
+	heads = pm_graph_heads(graph);
+	if (list_length(heads) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_CARDINALITY_VIOLATION),
+				 errmsg("Multiple heads are present; please specify the head revision on which the new revision should be based"),
+				 errhint("Merge the heads with pim_migrate_merge() first.")));
+
+	pm_diff(desired, schema, &def->upgrade_sql, &def->downgrade_sql);
+	if (def->upgrade_sql == NULL)
+	{
+		ereport(NOTICE,
+				(errmsg("No changes in schema detected")));
+		pm_catalog_disconnect(&call);
+		PG_RETURN_NULL();
+	}
+	if (heads != NIL)
+		def->down_revisions = list_make1(pstrdup(graph->revs[linitial_int(heads)].id));
+	def->revision = new_revision_id();
+	id = MemoryContextStrdup(call.caller_cxt, pm_register_revision(def));
+	pm_catalog_disconnect(&call);
+	PG_RETURN_TEXT_P(cstring_to_text(id));
 }
