@@ -85,7 +85,7 @@ bad_usage(const char *fmt,...)
 
 static const char *const command_help[][2] = {
 	{"init", "init\n  Create the versions directory; with a connection (-d or DATABASE_URL),\n  also create the extension if it is missing."},
-	{"revision", "revision -m MESSAGE [--head REV|base] [--branch-label LABEL]\n         [--depends-on REV] [--rev-id ID]\n  Write a new revision file whose Revises is the single head among the\n  files (or --head), with -- +upgrade and -- +downgrade sections to fill in.\n  No database needed."},
+	{"revision", "revision -m MESSAGE [--head REV|base] [--branch-label LABEL]\n         [--depends-on REV] [--rev-id ID] [--autogenerate --schema-file FILE]\n  Write a new revision file whose Revises is the single head among the\n  files (or --head), with -- +upgrade and -- +downgrade sections to fill in.\n  No database needed.\n  --autogenerate --schema-file FILE: the scripts are the diff between the\n  database (at head, after loading the files) and the schema FILE describes."},
 	{"merge", "merge -m MESSAGE [--rev-id ID] REV... (default: heads)\n  Write an empty revision file that merges the given heads."},
 	{"upgrade", "upgrade [TARGET] [--sql] [--dry-run] [--each]\n  Load every file, then upgrade to TARGET (default head), in one\n  transaction.  --sql prints the offline script and changes nothing;\n  --dry-run runs everything and rolls it back; --each commits per revision."},
 	{"downgrade", "downgrade TARGET [--sql] [--dry-run] [--each]\n  Load every file, then downgrade to TARGET (-1, base, an id, LABEL@base...)."},
@@ -96,6 +96,7 @@ static const char *const command_help[][2] = {
 	{"branches", "branches\n  Show the branch points."},
 	{"show", "show REV\n  Show one revision."},
 	{"verify", "verify\n  Check the stored graph and history; exit 1 on any problem."},
+	{"check", "check --schema-file FILE\n  Exit 1 when the database (at head, after loading the files) differs from\n  the schema FILE describes: a migration is missing."},
 	{NULL, NULL}
 };
 
@@ -780,7 +781,8 @@ file_revision(RevFile *files, int n, const char *name)
 
 static int
 write_revision(const char *message, const char *revises, const char *labels,
-			   const char *depends, const char *rev_id, bool empty_scripts)
+			   const char *depends, const char *rev_id, const char *upgrade,
+			   const char *downgrade)
 {
 	char	   *id = rev_id ? pg_strdup(rev_id) : new_id();
 	char	   *path = psprintf("%s/%s_%s.sql", versions_dir, id, slug(message));
@@ -801,7 +803,7 @@ write_revision(const char *message, const char *revises, const char *labels,
 	if (depends)
 		fprintf(f, "-- Depends On: %s\n", depends);
 	fprintf(f, "-- Create Date: %s\n\n-- +upgrade\n%s\n-- +downgrade\n%s",
-			date, empty_scripts ? "" : "\n", empty_scripts ? "" : "\n");
+			date, upgrade, downgrade);
 	if (fclose(f) != 0)
 		fail("could not write \"%s\": %m", path);
 	if (verbosity > 0)
@@ -809,9 +811,56 @@ write_revision(const char *message, const char *revises, const char *labels,
 	return 0;
 }
 
+/*
+ * The diff between the database and the schema file: load every file in a
+ * transaction that is rolled back (nothing is registered), refuse unless
+ * the database is then at head, as Alembic does, and ask pim_migrate_diff.
+ * Returns false when there is no difference.
+ */
+static bool
+schema_diff(PGconn *conn, const char *schema_file, char **upgrade,
+			char **downgrade)
+{
+	const char *params[1] = {read_file(schema_file)};
+	PGresult   *res;
+	bool		changed;
+
+	PQclear(run(conn, "BEGIN", 0, NULL, NULL));
+	load_files(conn);
+	res = run(conn, "SELECT up_to_date FROM pim_migrate_status()", 0, NULL, NULL);
+	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0)
+		fail("Target database is not up to date");
+	PQclear(res);
+	res = run(conn, "SELECT upgrade_sql, downgrade_sql FROM pim_migrate_diff($1)",
+			  1, params, schema_file);
+	changed = !PQgetisnull(res, 0, 0);
+	*upgrade = changed ? pg_strdup(PQgetvalue(res, 0, 0)) : NULL;
+	*downgrade = changed ? pg_strdup(PQgetvalue(res, 0, 1)) : NULL;
+	PQclear(res);
+	PQclear(run(conn, "ROLLBACK", 0, NULL, NULL));
+	return changed;
+}
+
+static int
+cmd_check(PGconn *conn, const char *schema_file)
+{
+	char	   *upgrade;
+	char	   *downgrade;
+
+	if (!schema_diff(conn, schema_file, &upgrade, &downgrade))
+	{
+		if (verbosity > 0)
+			printf("No new upgrade operations detected.\n");
+		return 0;
+	}
+	printf("New upgrade operations detected:\n%s", upgrade);
+	return EXIT_ERROR;
+}
+
 static int
 cmd_revision(const char *message, const char *head, const char *label,
-			 const char *depends, const char *rev_id)
+			 const char *depends, const char *rev_id, const char *upgrade,
+			 const char *downgrade)
 {
 	int			n;
 	RevFile    *files = read_versions(&n);
@@ -850,7 +899,8 @@ cmd_revision(const char *message, const char *head, const char *label,
 	}
 	if (depends)
 		depends = file_revision(files, n, depends);
-	return write_revision(message, revises, label, depends, rev_id, false);
+	return write_revision(message, revises, label, depends, rev_id,
+						  upgrade ? upgrade : "\n", downgrade ? downgrade : "\n");
 }
 
 static int
@@ -875,7 +925,7 @@ cmd_merge(const char *message, const char *rev_id, int nrevs, char **revs)
 		for (int i = 0; i < nrevs; i++)
 			appendStringInfo(&revises, "%s%s", i ? ", " : "",
 							 file_revision(files, n, revs[i]));
-	return write_revision(message, revises.data, NULL, NULL, rev_id, true);
+	return write_revision(message, revises.data, NULL, NULL, rev_id, "", "");
 }
 
 int
@@ -900,6 +950,8 @@ main(int argc, char **argv)
 		{"each", no_argument, NULL, 8},
 		{"purge", no_argument, NULL, 9},
 		{"rev-range", required_argument, NULL, 'r'},
+		{"autogenerate", no_argument, NULL, 10},
+		{"schema-file", required_argument, NULL, 11},
 		{"dir", required_argument, NULL, 1},
 		{"dbname", required_argument, NULL, 'd'},
 		{"quiet", no_argument, NULL, 'q'},
@@ -914,11 +966,13 @@ main(int argc, char **argv)
 			   *label = NULL,
 			   *depends = NULL,
 			   *rev_id = NULL,
-			   *range = NULL;
+			   *range = NULL,
+			   *schema_file = NULL;
 	bool		sql = false,
 				dry_run = false,
 				each = false,
-				purge = false;
+				purge = false,
+				autogenerate = false;
 	int			c;
 	int			status;
 	PGconn	   *conn;
@@ -1015,6 +1069,12 @@ main(int argc, char **argv)
 			case 'r':
 				range = optarg;
 				break;
+			case 10:
+				autogenerate = true;
+				break;
+			case 11:
+				schema_file = optarg;
+				break;
 			case 1:
 				versions_dir = optarg;
 				break;
@@ -1043,9 +1103,27 @@ main(int argc, char **argv)
 		return cmd_init();
 	if (strcmp(command, "revision") == 0)
 	{
+		char	   *upgrade = NULL;
+		char	   *downgrade = NULL;
+
 		if (message == NULL)
 			bad_usage("revision needs -m MESSAGE");
-		return cmd_revision(message, head, label, depends, rev_id);
+		if (autogenerate != (schema_file != NULL))
+			bad_usage("--autogenerate and --schema-file go together");
+		if (autogenerate)
+		{
+			conn = connect_db(true);
+			if (!schema_diff(conn, schema_file, &upgrade, &downgrade))
+			{
+				PQfinish(conn);
+				if (verbosity > 0)
+					printf("No changes in schema detected.\n");
+				return 0;
+			}
+			PQfinish(conn);
+		}
+		return cmd_revision(message, head, label, depends, rev_id, upgrade,
+							downgrade);
 	}
 	if (strcmp(command, "merge") == 0)
 	{
@@ -1067,6 +1145,10 @@ main(int argc, char **argv)
 		bad_usage("too many arguments for %s", command);
 	if (sql && dry_run)
 		bad_usage("--sql and --dry-run do not go together");
+	if (strcmp(command, "check") == 0 && schema_file == NULL)
+		bad_usage("check needs --schema-file FILE");
+	if (autogenerate || (schema_file && strcmp(command, "check") != 0))
+		bad_usage("--autogenerate and --schema-file go with revision and check");
 
 	conn = connect_db(true);
 	if (strcmp(command, "upgrade") == 0 || strcmp(command, "downgrade") == 0 ||
@@ -1083,6 +1165,8 @@ main(int argc, char **argv)
 		status = cmd_branches(conn);
 	else if (strcmp(command, "show") == 0)
 		status = cmd_show(conn, argv[optind]);
+	else if (strcmp(command, "check") == 0)
+		status = cmd_check(conn, schema_file);
 	else
 		status = cmd_verify(conn);
 	PQfinish(conn);

@@ -110,6 +110,47 @@ cli_ok([ 'branches' ], qr/^$/, 'no branch point');
 cli_ok([ 'history', '-r', 'side0001:' ], qr/join0001 \(side\) \(head\) \(mergepoint\) \(current\), join them\n<base> -> side0001 \(side\), side branch/s,
 	'history with a range');
 
+# autogenerate: the desired schema as a file; the database is at head
+open(my $sfh, '>', 'schema.sql') or die;
+print $sfh "CREATE TABLE stocks (id integer PRIMARY KEY, name varchar, market varchar, ticker varchar, sector varchar);\n"
+  . "CREATE INDEX ix_stocks_id ON stocks (id);\nCREATE INDEX ix_stocks_sector ON stocks (sector);\n";
+close $sfh;
+cli_ok([ 'check', '--schema-file', 'schema.sql' ], qr/No new upgrade operations detected/,
+	'check: the database is the schema');
+cli_ok([ 'revision', '--autogenerate', '-m', 'nothing', '--schema-file', 'schema.sql' ],
+	qr/No changes in schema detected/, 'autogenerate with no change writes nothing');
+is(scalar(() = glob('versions/*_nothing.sql')), 0, 'and there is no file');
+open($sfh, '>>', 'schema.sql') or die;
+print $sfh "ALTER TABLE stocks ADD COLUMN currency char(3) NOT NULL DEFAULT 'USD';\n";
+close $sfh;
+cli_fails([ 'check', '--schema-file', 'schema.sql' ], 1, qr/^$/, 'check: a migration is missing');
+my ($crc, $cout) = cli('check', '--schema-file', 'schema.sql');
+like($cout, qr/New upgrade operations detected:\nALTER TABLE stocks ADD COLUMN currency character\(3\) DEFAULT 'USD'::bpchar NOT NULL;/,
+	'check: shows what is missing');
+cli_ok([ 'revision', '--autogenerate', '-m', 'Add currency', '--rev-id', 'curr0001', '--schema-file', 'schema.sql' ],
+	qr/Generating versions\/curr0001_add_currency\.sql \.\.\. done/, 'revision --autogenerate');
+like(slurp_file('versions/curr0001_add_currency.sql'),
+	qr/^-- Revises: join0001\n.*^-- \+upgrade\nALTER TABLE stocks ADD COLUMN currency .*^-- \+downgrade\n-- WARNING: drops column stocks\.currency.*\nALTER TABLE stocks DROP COLUMN currency;$/ms,
+	'the file holds both scripts, on the head');
+is($node->safe_psql('app', "SELECT count(*) FROM pim_migrate.revision WHERE revision = 'curr0001'"),
+	'0', 'nothing is registered before upgrade');
+cli_ok([ 'upgrade' ], qr/Running upgrade join0001 -> curr0001, Add currency/, 'upgrade the generated revision');
+cli_ok([ 'check', '--schema-file', 'schema.sql' ], qr/No new upgrade operations detected/,
+	'check after the upgrade');
+cli_ok([ 'downgrade', '-1' ], qr/Running downgrade curr0001 -> join0001/, 'and its downgrade');
+cli_fails([ 'revision', '--autogenerate', '-m', 'late', '--schema-file', 'schema.sql' ], 1,
+	qr/Target database is not up to date/, 'autogenerate below head');
+cli_ok([ 'upgrade' ], undef, 'back to head');
+cli_fails([ 'check' ], 2, qr/check needs --schema-file FILE/, 'check without a schema file');
+cli_fails([ 'revision', '-m', 'x', '--autogenerate' ], 2, qr/--autogenerate and --schema-file go together/,
+	'autogenerate without a schema file');
+open($sfh, '>', 'bad.sql') or die;
+print $sfh "CREATE TABLE a (x int);\nDELETE FROM stocks;\n";
+close $sfh;
+cli_fails([ 'check', '--schema-file', 'bad.sql' ], 1,
+	qr/bad\.sql: the desired schema may hold only CREATE statements.*\nCONTEXT:  desired schema, line 2/s,
+	'a bad schema file is named with its line');
+
 # error paths
 cli_fails([ 'upgrade', 'nosuch' ], 1, qr/Can't locate revision identified by 'nosuch'/, 'unknown revision');
 cli_fails([ 'bogus' ], 2, qr/unknown command "bogus"/, 'unknown command');
