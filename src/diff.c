@@ -108,7 +108,7 @@ typedef struct DiffObj
 "  WHERE k.contype IN ('p', 'u', 'c', 'f', 'x') AND NOT c.relispartition AND c.oid NOT IN (SELECT objid FROM ext) " \
 " UNION ALL " \
 " SELECT 7, 'index', c.relname, i.relname, " \
-"  pg_catalog.regexp_replace(pg_catalog.pg_get_indexdef(x.indexrelid), ' ON (ONLY )?' || $2 || '\\.', ' ON \\1'), " \
+"  pg_catalog.regexp_replace(pg_catalog.pg_get_indexdef(x.indexrelid), ' ON (ONLY )?' || $2 || '\\.', ' ON '), " \
 "  NULL, false, i.oid::int8 " \
 "  FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid " \
 "  JOIN pg_catalog.pg_class c ON c.oid = x.indrelid JOIN ns ON c.relnamespace = ns.oid " \
@@ -129,7 +129,25 @@ typedef struct DiffObj
 " UNION ALL " \
 " SELECT 11, 'trigger', c.relname, g.tgname, pg_catalog.pg_get_triggerdef(g.oid, true), NULL, false, g.oid::int8 " \
 "  FROM pg_catalog.pg_trigger g JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid JOIN ns ON c.relnamespace = ns.oid " \
-"  WHERE NOT g.tgisinternal AND c.oid NOT IN (SELECT objid FROM ext) " \
+"  WHERE NOT g.tgisinternal AND g.tgparentid = 0 AND NOT c.relispartition AND c.oid NOT IN (SELECT objid FROM ext) " \
+" UNION ALL " \
+" SELECT 13, 'domain', '', t.typname, pg_catalog.format_type(t.typbasetype, t.typtypmod) || " \
+"  CASE WHEN t.typcollation <> 0 AND t.typcollation <> bt.typcollation " \
+"   THEN ' COLLATE ' || pg_catalog.quote_ident(co.collname) ELSE '' END, " \
+"  t.typdefault, t.typnotnull, t.oid::int8 " \
+"  FROM pg_catalog.pg_type t JOIN ns ON t.typnamespace = ns.oid JOIN pg_catalog.pg_type bt ON bt.oid = t.typbasetype " \
+"  LEFT JOIN pg_catalog.pg_collation co ON co.oid = t.typcollation " \
+"  WHERE t.typtype = 'd' AND t.oid NOT IN (SELECT objid FROM ext) " \
+" UNION ALL " \
+" SELECT 14, 'domain constraint', t.typname, k.conname, pg_catalog.pg_get_constraintdef(k.oid), NULL, false, k.oid::int8 " \
+"  FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_type t ON t.oid = k.contypid JOIN ns ON t.typnamespace = ns.oid " \
+"  WHERE t.typtype = 'd' AND t.oid NOT IN (SELECT objid FROM ext) " \
+" UNION ALL " \
+" SELECT 5, 'partition', p.relname, c.relname, pg_catalog.pg_get_expr(c.relpartbound, c.oid), " \
+"  CASE WHEN c.relkind = 'p' THEN ' PARTITION BY ' || pg_catalog.pg_get_partkeydef(c.oid) ELSE '' END, false, c.oid::int8 " \
+"  FROM pg_catalog.pg_class c JOIN ns ON c.relnamespace = ns.oid " \
+"  JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid JOIN pg_catalog.pg_class p ON p.oid = i.inhparent " \
+"  WHERE c.relispartition AND c.relkind IN ('r', 'p') AND c.oid NOT IN (SELECT objid FROM ext) " \
 " UNION ALL " \
 " SELECT 12, 'comment', c.relname, COALESCE(a.attname::text, ''), s.description, " \
 "  CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END, false, 0 " \
@@ -234,6 +252,17 @@ obj_equal(const DiffObj *a, const DiffObj *b)
 		a->notnull == b->notnull;
 }
 
+/* An object of a kind by name, whatever its parent. */
+static DiffObj *
+find_obj_named(DiffSet *set, const char *kind, const char *name)
+{
+	for (int i = 0; i < set->n; i++)
+		if (strcmp(set->objs[i].kind, kind) == 0 &&
+			strcmp(set->objs[i].name, name) == 0)
+			return &set->objs[i];
+	return NULL;
+}
+
 static DiffObj *
 find_obj(DiffSet *set, const char *kind, const char *parent, const char *name)
 {
@@ -243,6 +272,14 @@ find_obj(DiffSet *set, const char *kind, const char *parent, const char *name)
 			strcmp(set->objs[i].name, name) == 0)
 			return &set->objs[i];
 	return NULL;
+}
+
+/* Is there a table or a partition of that name in set? */
+static bool
+has_table(DiffSet *set, const char *name)
+{
+	return find_obj(set, "table", "", name) != NULL ||
+		find_obj_named(set, "partition", name) != NULL;
 }
 
 /* The phases of a script, in the order they run. */
@@ -264,9 +301,11 @@ enum
 	PH_VIEWS,
 	PH_TRIGGERS,
 	PH_COMMENTS,
+	PH_DROP_PARTITIONS,
 	PH_DROP_TABLES,
 	PH_DROP_FUNCTIONS,
 	PH_DROP_SEQUENCES,
+	PH_DROP_DOMAINS,
 	PH_DROP_TYPES,
 	PH_COUNT
 };
@@ -455,6 +494,59 @@ diff_sets(DiffSet *from, DiffSet *to)
 				add(&s, PH_DROP_TABLES, "-- WARNING: drops table %s and its data\nDROP TABLE %s;\n",
 					a->name, Q(a->name));
 		}
+		else if (strcmp(kind, "partition") == 0)
+		{
+			if (a && b && !same_str(a->extra, b->extra))
+				add(&s, PH_TABLES,
+					"-- WARNING: partition %s changes its partitioning (%s -> %s): rebuild it by hand\n",
+					b->name, a->extra, b->extra);
+			else if (a && b)
+				add(&s, PH_TABLES,
+					"ALTER TABLE %s DETACH PARTITION %s;\nALTER TABLE %s ATTACH PARTITION %s %s;\n",
+					Q(b->parent), Q(b->name), Q(b->parent), Q(b->name), b->def);
+			else if (b)
+				add(&s, PH_TABLES, "CREATE TABLE %s PARTITION OF %s %s%s;\n",
+					Q(b->name), Q(b->parent), b->def, b->extra);
+			else if (has_table(to, a->parent))
+				add(&s, PH_DROP_PARTITIONS,
+					"-- WARNING: drops partition %s and its data\nDROP TABLE %s;\n",
+					a->name, Q(a->name));
+		}
+		else if (strcmp(kind, "domain") == 0)
+		{
+			if (a && b)
+			{
+				if (!same_str(a->def, b->def))
+					add(&s, PH_TYPES,
+						"-- WARNING: domain %s changes its type (%s -> %s): rebuild it by hand\n",
+						b->name, a->def, b->def);
+				if (!same_str(a->extra, b->extra))
+				{
+					if (b->extra)
+						add(&s, PH_TYPES, "ALTER DOMAIN %s SET DEFAULT %s;\n", Q(b->name), b->extra);
+					else
+						add(&s, PH_TYPES, "ALTER DOMAIN %s DROP DEFAULT;\n", Q(b->name));
+				}
+				if (a->notnull != b->notnull)
+					add(&s, PH_TYPES, "ALTER DOMAIN %s %s NOT NULL;\n", Q(b->name),
+						b->notnull ? "SET" : "DROP");
+			}
+			else if (b)
+				add(&s, PH_TYPES, "CREATE DOMAIN %s AS %s%s%s%s;\n", Q(b->name), b->def,
+					b->extra ? " DEFAULT " : "", b->extra ? b->extra : "",
+					b->notnull ? " NOT NULL" : "");
+			else
+				add(&s, PH_DROP_DOMAINS, "DROP DOMAIN %s;\n", Q(a->name));
+		}
+		else if (strcmp(kind, "domain constraint") == 0)
+		{
+			if (a && find_obj(to, "domain", "", a->parent) != NULL)
+				add(&s, PH_TYPES, "ALTER DOMAIN %s DROP CONSTRAINT %s;\n",
+					Q(a->parent), Q(a->name));
+			if (b)
+				add(&s, PH_TYPES, "ALTER DOMAIN %s ADD CONSTRAINT %s %s;\n",
+					Q(b->parent), Q(b->name), b->def);
+		}
 		else if (strcmp(kind, "column") == 0)
 		{
 			bool		new_table = find_obj(from, "table", "", o->parent) == NULL;
@@ -632,6 +724,9 @@ check_desired(Node *stmt)
 			break;
 		case T_CreateEnumStmt:
 			name = ((CreateEnumStmt *) stmt)->typeName;
+			break;
+		case T_CreateDomainStmt:
+			name = ((CreateDomainStmt *) stmt)->domainname;
 			break;
 		case T_CreateFunctionStmt:
 			name = ((CreateFunctionStmt *) stmt)->funcname;

@@ -54,6 +54,25 @@ CREATE UNLOGGED TABLE cache (k text PRIMARY KEY, v jsonb);
 -- becomes
 CREATE TABLE m (at date NOT NULL, v int) PARTITION BY RANGE (at);
 
+-- pair: partitions, with an index and a trigger on the parent
+CREATE TABLE m (at date NOT NULL, v int) PARTITION BY RANGE (at);
+CREATE FUNCTION noop() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+-- becomes
+CREATE TABLE m (at date NOT NULL, v int) PARTITION BY RANGE (at);
+CREATE TABLE m_2025 PARTITION OF m FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+CREATE TABLE m_2026 PARTITION OF m FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+CREATE TABLE m_rest PARTITION OF m DEFAULT;
+CREATE INDEX m_at ON m (at);
+CREATE FUNCTION noop() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+CREATE TRIGGER m_noop BEFORE INSERT ON m FOR EACH ROW EXECUTE FUNCTION noop();
+
+-- pair: a partition's bounds change (detached and attached again)
+CREATE TABLE l (k text NOT NULL) PARTITION BY LIST (k);
+CREATE TABLE l_ab PARTITION OF l FOR VALUES IN ('a', 'b');
+-- becomes
+CREATE TABLE l (k text NOT NULL) PARTITION BY LIST (k);
+CREATE TABLE l_ab PARTITION OF l FOR VALUES IN ('a', 'b', 'c');
+
 -- pair: primary key
 CREATE TABLE t (a int NOT NULL);
 -- becomes
@@ -142,6 +161,22 @@ CREATE TABLE t (a int);
 -- becomes
 CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
 CREATE TABLE t (a int, m mood DEFAULT 'ok');
+
+-- pair: domain with a default, NOT NULL and a check, used by a column
+CREATE TABLE t (a int);
+-- becomes
+CREATE DOMAIN price AS numeric(12,2) DEFAULT 0 NOT NULL CONSTRAINT price_positive CHECK (VALUE >= 0);
+CREATE TABLE t (a int, p price);
+
+-- pair: domain changes its default, nullability and check
+CREATE DOMAIN code AS varchar(8) CONSTRAINT code_upper CHECK (VALUE = upper(VALUE));
+-- becomes
+CREATE DOMAIN code AS varchar(8) DEFAULT 'X' NOT NULL CONSTRAINT code_upper CHECK (VALUE = upper(VALUE) AND length(VALUE) > 0);
+
+-- pair: domain over an enum
+-- becomes
+CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+CREATE DOMAIN good_mood AS mood CHECK (VALUE <> 'sad');
 
 -- pair: view
 CREATE TABLE t (a int, b int);
