@@ -56,3 +56,6 @@ SELECT upgrade_sql FROM pim_migrate_diff('');
 -- another schema
 CREATE SCHEMA app;
 SELECT upgrade_sql FROM pim_migrate_diff('CREATE TABLE t (a int);', 'app');
+
+-- a column dropped and another of its type added: perhaps a rename, flagged
+SELECT upgrade_sql FROM pim_migrate_diff('CREATE TABLE stocks (id integer PRIMARY KEY, title varchar, market varchar, ticker varchar, sector varchar(40)); CREATE INDEX ix_stocks_id ON stocks (id);');

@@ -282,6 +282,26 @@ has_table(DiffSet *set, const char *name)
 		find_obj_named(set, "partition", name) != NULL;
 }
 
+/*
+ * A column of the same table and type that "to" adds while "from"'s gone
+ * goes: perhaps a rename, which is flagged, never guessed.
+ */
+static DiffObj *
+rename_candidate(DiffSet *from, DiffSet *to, const DiffObj *gone)
+{
+	for (int i = 0; i < to->n; i++)
+	{
+		DiffObj    *c = &to->objs[i];
+
+		if (strcmp(c->kind, "column") == 0 &&
+			strcmp(c->parent, gone->parent) == 0 &&
+			strcmp(c->def, gone->def) == 0 &&
+			find_obj(from, "column", c->parent, c->name) == NULL)
+			return c;
+	}
+	return NULL;
+}
+
 /* The phases of a script, in the order they run. */
 enum
 {
@@ -557,9 +577,21 @@ diff_sets(DiffSet *from, DiffSet *to)
 			if (b && !a)
 				added[nadded++] = b;	/* added below, in table order */
 			else if (a && !b)
-				add(&s, PH_COLUMNS,
-					"-- WARNING: drops column %s.%s and its data (if it was renamed, write the RENAME by hand)\nALTER TABLE %s DROP COLUMN %s;\n",
-					a->parent, a->name, Q(a->parent), Q(a->name));
+			{
+				DiffObj    *twin = rename_candidate(from, to, a);
+
+				if (twin)
+					add(&s, PH_COLUMNS,
+						"-- WARNING: drops column %s.%s and its data; %s is added with the same type: if it is a rename, write instead\n"
+						"--   ALTER TABLE %s RENAME COLUMN %s TO %s;\n",
+						a->parent, a->name, twin->name,
+						Q(a->parent), Q(a->name), Q(twin->name));
+				else
+					add(&s, PH_COLUMNS, "-- WARNING: drops column %s.%s and its data\n",
+						a->parent, a->name);
+				add(&s, PH_COLUMNS, "ALTER TABLE %s DROP COLUMN %s;\n",
+					Q(a->parent), Q(a->name));
+			}
 			else
 			{
 				if (!same_str(a->def, b->def))
