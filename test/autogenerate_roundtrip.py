@@ -31,7 +31,8 @@ def read_pairs(path):
         if m:
             if name:
                 pairs.append((name, ''.join(old), ''.join(new)))
-            name, old, new, side = m.group(1).strip(), [], [], old
+            name, old, new = m.group(1).strip(), [], []
+            side = old
             continue
         if name is None:
             continue
