@@ -119,7 +119,8 @@ typedef struct DiffObj
 " SELECT 8, 'function', '', pg_catalog.quote_ident(p.proname) || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')', " \
 "  pg_catalog.regexp_replace(pg_catalog.pg_get_functiondef(p.oid), " \
 "   '^(CREATE OR REPLACE (FUNCTION|PROCEDURE) )' || $2 || '\\.', '\\1'), " \
-"  CASE p.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END, p.prosqlbody IS NOT NULL, p.oid::int8, NULL " \
+"  CASE p.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END, p.prosqlbody IS NOT NULL, p.oid::int8, " \
+"  pg_catalog.pg_get_function_arguments(p.oid) || ' -> ' || COALESCE(pg_catalog.pg_get_function_result(p.oid), '') " \
 "  FROM pg_catalog.pg_proc p, ns WHERE p.pronamespace = ns.oid AND p.prokind IN ('f', 'p') " \
 "  AND p.oid NOT IN (SELECT objid FROM ext) " \
 " UNION ALL " \
@@ -318,7 +319,7 @@ enum
 	PH_TYPES,
 	PH_DROP_TRIGGERS,
 	PH_DROP_VIEWS,
-	PH_DROP_ATOMIC_FUNCTIONS,
+	PH_DROP_FUNCTIONS_EARLY,
 	PH_DROP_FKEYS,
 	PH_DROP_CONSTRAINTS,
 	PH_DROP_INDEXES,
@@ -373,6 +374,55 @@ add(Script *s, int phase, const char *fmt,...)
 }
 
 #define Q(x) quote_identifier(x)
+
+static bool str_in_list(List *strings, const char *s);
+
+/*
+ * Drop and make again the objects of kind in "from" that do not change
+ * but stand on one of tables: triggers on them, or (by_reference) foreign
+ * keys that reference them.
+ */
+static void
+remake_unchanged(Script *s, DiffSet *from, DiffSet *to, const char *kind,
+				 List *tables, bool by_reference)
+{
+	ListCell   *lc;
+
+	if (tables == NIL)
+		return;
+	for (int i = 0; i < from->n; i++)
+	{
+		DiffObj    *a = &from->objs[i];
+		DiffObj    *b;
+		bool		hit = false;
+
+		if (strcmp(a->kind, kind) != 0 || (by_reference && a->ord != 9))
+			continue;
+		b = find_obj(to, kind, a->parent, a->name);
+		if (b == NULL || !obj_equal(a, b))
+			continue;			/* dropped or made by the main pass */
+		if (!by_reference)
+			hit = str_in_list(tables, a->parent);
+		else
+			foreach(lc, tables)
+				hit |= strstr(a->def, psprintf(" REFERENCES %s(", Q(lfirst(lc)))) != NULL;
+		if (!hit)
+			continue;
+		if (by_reference)
+		{
+			add(s, PH_DROP_FKEYS, "ALTER TABLE %s DROP CONSTRAINT %s;\n",
+				Q(a->parent), Q(a->name));
+			add(s, PH_FKEYS, "ALTER TABLE %s ADD CONSTRAINT %s %s;\n",
+				Q(b->parent), Q(b->name), b->def);
+		}
+		else
+		{
+			add(s, PH_DROP_TRIGGERS, "DROP TRIGGER %s ON %s;\n",
+				Q(a->name), Q(a->parent));
+			add(s, PH_TRIGGERS, "%s;\n", b->def);
+		}
+	}
+}
 
 /* What a comment object is on: "t" or "t.c". */
 static char *
@@ -560,6 +610,8 @@ diff_sets(DiffSet *from, DiffSet *to)
 	DiffObj   **funcs = palloc(sizeof(DiffObj *) * (to->n + 1));
 	int			nfuncs = 0;
 	List	   *view_deps = NIL;	/* indexes and triggers of views */
+	List	   *retyped = NIL;		/* tables with a column of a new type */
+	List	   *rekeyed = NIL;		/* tables that lose a key or unique index */
 
 	memset(&s, 0, sizeof(s));
 	for (int p = 0; p < PH_COUNT; p++)
@@ -696,10 +748,13 @@ diff_sets(DiffSet *from, DiffSet *to)
 					add(&s, PH_COLUMNS, "ALTER TABLE %s ALTER COLUMN %s DROP IDENTITY;\n",
 						Q(b->parent), Q(b->name));
 				if (!same_str(a->def, b->def))
+				{
 					add(&s, PH_COLUMNS,
-						"-- WARNING: changes the type of %s.%s from %s to %s; a narrower type loses data\nALTER TABLE %s ALTER COLUMN %s TYPE %s;\n",
+						"-- WARNING: changes the type of %s.%s from %s to %s; a narrower type loses data\nALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s::%s;\n",
 						b->parent, b->name, a->def, b->def, Q(b->parent), Q(b->name),
-						plain_type(b->def));
+						plain_type(b->def), Q(b->name), plain_type(b->def));
+					retyped = lappend(retyped, b->parent);
+				}
 				if (!same_str(a->extra, b->extra))
 				{
 					if (b->extra)
@@ -726,6 +781,9 @@ diff_sets(DiffSet *from, DiffSet *to)
 			bool		fkey = o->ord == 9;
 			bool		gone_table = a && find_obj(to, "table", "", a->parent) == NULL;
 
+			if (a && !gone_table && !fkey && b == NULL &&
+				(strncmp(a->def, "PRIMARY KEY", 11) == 0 || strncmp(a->def, "UNIQUE", 6) == 0))
+				rekeyed = lappend(rekeyed, a->parent);
 			/* a foreign key may stand between two tables that both go */
 			if (a && (!gone_table || fkey))
 				add(&s, fkey ? PH_DROP_FKEYS : PH_DROP_CONSTRAINTS,
@@ -737,7 +795,11 @@ diff_sets(DiffSet *from, DiffSet *to)
 		else if (strcmp(kind, "index") == 0)
 		{
 			if (a && has_relation(to, a->parent))
+			{
 				add(&s, PH_DROP_INDEXES, "DROP INDEX %s;\n", Q(a->name));
+				if (strncmp(a->def, "CREATE UNIQUE INDEX", 19) == 0)
+					rekeyed = lappend(rekeyed, a->parent);
+			}
 			if (b && find_obj(to, "view", "", b->parent))
 				view_deps = lappend(view_deps, b);	/* after the view */
 			else if (b)
@@ -745,11 +807,13 @@ diff_sets(DiffSet *from, DiffSet *to)
 		}
 		else if (strcmp(kind, "function") == 0)
 		{
+			/* new argument names or result: OR REPLACE cannot do it */
+			if (a && (b == NULL ? a->notnull : !same_str(a->clause, b->clause)))
+				add(&s, PH_DROP_FUNCTIONS_EARLY, "DROP %s %s;\n", a->extra, a->name);
+			else if (a && b == NULL)
+				add(&s, PH_DROP_FUNCTIONS, "DROP %s %s;\n", a->extra, a->name);
 			if (b)
 				funcs[nfuncs++] = b;	/* made below, in creation order */
-			else
-				add(&s, a->notnull ? PH_DROP_ATOMIC_FUNCTIONS : PH_DROP_FUNCTIONS,
-					"DROP %s %s;\n", a->extra, a->name);
 		}
 		else if (strcmp(kind, "trigger") == 0)
 		{
@@ -770,6 +834,14 @@ diff_sets(DiffSet *from, DiffSet *to)
 					*a->name ? "COLUMN" : a->extra, comment_target(a));
 		}
 	}
+
+	/*
+	 * What PostgreSQL will not keep across the change, though it does not
+	 * change itself: a trigger on a column whose type changes, a foreign
+	 * key on a key that is dropped (whatever stands in for it).
+	 */
+	remake_unchanged(&s, from, to, "trigger", retyped, false);
+	remake_unchanged(&s, from, to, "constraint", rekeyed, true);
 
 	/* the last columns first: a generated column before what it reads */
 	qsort(dropped, ndropped, sizeof(DiffObj *), seq_cmp);

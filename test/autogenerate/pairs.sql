@@ -556,3 +556,37 @@ CREATE VIEW issue_stats AS SELECT project, count(*) AS n FROM open_issues GROUP 
 CREATE FUNCTION set_updated() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN NEW.updated_at := now(); RETURN NEW; END$$;
 CREATE TRIGGER setting_updated BEFORE INSERT OR UPDATE ON setting FOR EACH ROW EXECUTE FUNCTION set_updated();
 COMMENT ON TABLE audit_log IS 'append only';
+
+-- pair: text to integer needs USING
+CREATE TABLE t (code text);
+-- becomes
+CREATE TABLE t (code integer);
+
+-- pair: column type change under a trigger WHEN clause
+CREATE TABLE t (a int, changed timestamptz);
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN NEW.changed := now(); RETURN NEW; END$$;
+CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW WHEN (OLD.a IS DISTINCT FROM NEW.a) EXECUTE FUNCTION touch();
+-- becomes
+CREATE TABLE t (a bigint, changed timestamptz);
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN NEW.changed := now(); RETURN NEW; END$$;
+CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW WHEN (OLD.a IS DISTINCT FROM NEW.a) EXECUTE FUNCTION touch();
+
+-- pair: function return type changes
+CREATE FUNCTION answer() RETURNS int LANGUAGE sql AS 'SELECT 42';
+-- becomes
+CREATE FUNCTION answer() RETURNS bigint LANGUAGE sql AS 'SELECT 42::bigint';
+
+-- pair: unique constraint an FK references becomes a unique index
+CREATE TABLE p (code text NOT NULL, CONSTRAINT p_code_key UNIQUE (code));
+CREATE TABLE c (p_code text REFERENCES p (code));
+-- becomes
+CREATE TABLE p (code text NOT NULL);
+CREATE UNIQUE INDEX p_code_uidx ON p (code);
+CREATE TABLE c (p_code text REFERENCES p (code));
+
+-- pair: naming convention renames a primary key an unchanged FK references
+CREATE TABLE p (id int PRIMARY KEY);
+CREATE TABLE c (p_id int REFERENCES p);
+-- becomes
+CREATE TABLE p (id int CONSTRAINT pk_p PRIMARY KEY);
+CREATE TABLE c (p_id int REFERENCES p);
