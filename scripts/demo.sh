@@ -3,7 +3,8 @@
 # a throwaway cluster: install packages, build and install pim_migrate,
 # start a cluster, then with the pim_migrate command: init, upgrade head
 # (which loads the revision files of examples/versions), current, history,
-# downgrade -1.
+# check against the model in examples/schema.sql, a model change turned into
+# a revision by revision --autogenerate, upgrade, downgrade -1.
 #
 # KEEP=1 leaves the cluster running and says how to connect to it.
 set -euo pipefail
@@ -29,14 +30,25 @@ psql_demo() {
 cli() {
 	echo "== pim_migrate $*"
 	"${RUN_AS[@]}" env DATABASE_URL="postgresql://$RUN_USER@localhost/postgres?host=$WORKDIR&port=$PORT" \
-		"$PG_BINDIR/pim_migrate" --dir "$TOP/examples/versions" "$@"
+		"$PG_BINDIR/pim_migrate" --dir "$WORKDIR/versions" "$@"
 }
+# a copy: autogenerate writes a file into it
+cp -r "$TOP/examples/versions" "$TOP/examples/schema.sql" "$WORKDIR/"
+chown -R "$RUN_USER" "$WORKDIR/versions" "$WORKDIR/schema.sql" 2>/dev/null || true
 cli init
 cli upgrade head
 cli current
 cli history
 echo '== psql -c "\d stocks"'
 psql_demo -c '\d stocks'
+cli check --schema-file "$WORKDIR/schema.sql"
+echo "== the model gains a column: $WORKDIR/schema.sql"
+echo "ALTER TABLE stocks ADD COLUMN currency char(3) NOT NULL DEFAULT 'USD';" >>"$WORKDIR/schema.sql"
+cli check --schema-file "$WORKDIR/schema.sql" || echo "(exit $?: a migration is missing)"
+cli revision --autogenerate -m "Add currency to Stock model" --schema-file "$WORKDIR/schema.sql"
+cat "$WORKDIR"/versions/*_add_currency_to_stock_model.sql
+cli upgrade head
+cli check --schema-file "$WORKDIR/schema.sql"
 cli downgrade -1
 cli current
 psql_demo -c "SELECT * FROM pim_migrate_status();"
