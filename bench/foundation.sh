@@ -18,38 +18,11 @@
 # pim_migrate to the floor.  Usage: bench/foundation.sh (after
 # scripts/demo.sh or scripts/test.sh has built and installed the extension).
 set -euo pipefail
-source "$(dirname "$0")/../scripts/common.sh"
+source "$(dirname "$0")/lib.sh"
 REPS=${REPS:-5}
 
-make_workdir
-# Creating a thousand tables is file-system work whose cost varies several
-# fold on a virtual disk; in memory it is steady.  BENCH_DATA=disk keeps it
-# on disk.
-if [ "${BENCH_DATA:-mem}" = mem ] && [ -d /dev/shm ]; then
-	PGDATA_DIR=/dev/shm/pim_migrate_bench.$$
-	mkdir -m 700 "$PGDATA_DIR"
-	if [ "$(id -u)" -eq 0 ]; then chown postgres: "$PGDATA_DIR"; fi
-	trap 'cleanup; rm -rf "$PGDATA_DIR"' EXIT
-else
-	PGDATA_DIR=$WORKDIR/data
-fi
 PORT=${PORT:-54339}
-"${RUN_AS[@]}" "$PG_BINDIR/initdb" -D "$PGDATA_DIR" -A trust -U "$RUN_USER" >/dev/null
-"${RUN_AS[@]}" "$PG_BINDIR/pg_ctl" -D "$PGDATA_DIR" -w -l "$WORKDIR/server.log" \
-	-o "-p $PORT -k $WORKDIR -c listen_addresses='' -c fsync=off" start >/dev/null
-
-q() {
-	"${RUN_AS[@]}" psql -X -q -v ON_ERROR_STOP=1 -h "$WORKDIR" -p "$PORT" "$@"
-}
-
-# milliseconds taken by one statement, as the server's clock sees it
-timed() {
-	local db=$1 sql=$2
-	q -d "$db" -At -c "SET client_min_messages = warning" -c "\\timing on" -c "$sql" |
-		sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -1
-}
-
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+start_bench_cluster
 
 q -d postgres -c "CREATE DATABASE tpl_chain" -c "CREATE DATABASE tpl_big"
 q -d tpl_chain <<'SQL'
@@ -105,11 +78,6 @@ for ((r = 1; r <= REPS; r++)); do
 	q -d postgres -c "DROP DATABASE b_up" -c "DROP DATABASE b_floor" -c "DROP DATABASE b_reg"
 done
 
-printf '%-10s %12s   (%d runs; ms)\n' case median "$REPS"
-for k in up1000 floor1000 down1000 noop10k status10k reg1k reg10k; do
-	m=$(echo "${runs[$k]}" | tr ' ' '\n' | grep . | median)
-	printf "%-10s %12.1f   [%s]\n" "$k" "$m" "${runs[$k]}"
-	declare "med_$k=$m"
-done
+print_medians up1000 floor1000 down1000 noop10k status10k reg1k reg10k
 awk -v a="$med_up1000" -v b="$med_floor1000" -v r1="$med_reg1k" -v r10="$med_reg10k" \
 	'BEGIN { printf "ratio up1000 / floor1000: %.2f\nratio reg10k / reg1k: %.1f (10 is linear)\n", a / b, r10 / r1 }'

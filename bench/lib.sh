@@ -1,0 +1,46 @@
+# Shared by the benchmarks: a throwaway cluster, and timing helpers.
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
+
+# A cluster on port $PORT, its data in memory unless BENCH_DATA=disk.
+start_bench_cluster() {
+	make_workdir
+	# Creating a thousand tables is file-system work whose cost varies several
+	# fold on a virtual disk; in memory it is steady.  BENCH_DATA=disk keeps it
+	# on disk.
+	if [ "${BENCH_DATA:-mem}" = mem ] && [ -d /dev/shm ]; then
+		PGDATA_DIR=/dev/shm/pim_migrate_bench.$$
+		mkdir -m 700 "$PGDATA_DIR"
+		if [ "$(id -u)" -eq 0 ]; then chown postgres: "$PGDATA_DIR"; fi
+		trap 'cleanup; rm -rf "$PGDATA_DIR"' EXIT
+	else
+		PGDATA_DIR=$WORKDIR/data
+	fi
+	"${RUN_AS[@]}" "$PG_BINDIR/initdb" -D "$PGDATA_DIR" -A trust -U "$RUN_USER" >/dev/null
+	"${RUN_AS[@]}" "$PG_BINDIR/pg_ctl" -D "$PGDATA_DIR" -w -l "$WORKDIR/server.log" \
+		-o "-p $PORT -k $WORKDIR -c listen_addresses='' -c fsync=off" start >/dev/null
+}
+
+q() {
+	"${RUN_AS[@]}" psql -X -q -v ON_ERROR_STOP=1 -h "$WORKDIR" -p "$PORT" "$@"
+}
+
+# milliseconds taken by one statement, as the server's clock sees it
+timed() {
+	local db=$1 sql=$2
+	q -d "$db" -At -c "SET client_min_messages = warning" -c "\\timing on" -c "$sql" |
+		sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -1
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+# A table of the medians of runs[KEY] (space-separated ms) for each KEY,
+# each also left in $med_KEY for the ratios.
+print_medians() {
+	local k m
+	printf '%-10s %12s   (%d runs; ms)\n' case median "$REPS"
+	for k in "$@"; do
+		m=$(echo "${runs[$k]}" | tr ' ' '\n' | grep . | median)
+		printf "%-10s %12.1f   [%s]\n" "$k" "$m" "${runs[$k]}"
+		declare -g "med_$k=$m"
+	done
+}
