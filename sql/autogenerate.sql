@@ -59,3 +59,12 @@ SELECT upgrade_sql FROM pim_migrate_diff('CREATE TABLE t (a int);', 'app');
 
 -- a column dropped and another of its type added: perhaps a rename, flagged
 SELECT upgrade_sql FROM pim_migrate_diff('CREATE TABLE stocks (id integer PRIMARY KEY, title varchar, market varchar, ticker varchar, sector varchar(40)); CREATE INDEX ix_stocks_id ON stocks (id);');
+
+-- an enum gains a value in the middle: ADD VALUE places it; the way back
+-- cannot drop it, and says so
+CREATE SCHEMA moods;
+SELECT upgrade_sql FROM pim_migrate_diff($$CREATE TYPE mood AS ENUM ('sad', 'happy');$$, 'moods');
+SET search_path = moods, public;
+CREATE TYPE mood AS ENUM ('sad', 'happy');
+RESET search_path;
+SELECT * FROM pim_migrate_diff($$CREATE TYPE mood AS ENUM ('sad', 'ok, I guess', 'happy');$$, 'moods');
