@@ -96,6 +96,7 @@ static const char *const command_help[][2] = {
 	{"branches", "branches\n  Show the branch points."},
 	{"show", "show REV\n  Show one revision."},
 	{"verify", "verify\n  Check the stored graph and history; exit 1 on any problem."},
+	{"adopt", "adopt [--version-table TABLE]\n  Take over a database that Alembic migrated: load every file, then set the\n  version rows from Alembic's version table (default alembic_version), which\n  stays as it is."},
 	{"check", "check --schema-file FILE\n  Exit 1 when the database (at head, after loading the files) differs from\n  the schema FILE describes: a migration is missing."},
 	{NULL, NULL}
 };
@@ -841,6 +842,29 @@ schema_diff(PGconn *conn, const char *schema_file, char **upgrade,
 	return changed;
 }
 
+/* Load every file and take the version rows from Alembic's table. */
+static int
+cmd_adopt(PGconn *conn, const char *version_table)
+{
+	const char *params[1] = {version_table};
+	PGresult   *res;
+
+	PQclear(run(conn, "BEGIN", 0, NULL, NULL));
+	load_files(conn);
+	res = run(conn, "SELECT * FROM pim_migrate_adopt_alembic($1::text::regclass)",
+			  1, params, NULL);
+	PQclear(run(conn, "COMMIT", 0, NULL, NULL));
+	if (verbosity > 0)
+	{
+		printf("adopted %d version row%s from %s\n", PQntuples(res),
+			   PQntuples(res) == 1 ? "" : "s", version_table);
+		for (int i = 0; i < PQntuples(res); i++)
+			printf("%s\n", PQgetvalue(res, i, 0));
+	}
+	PQclear(res);
+	return 0;
+}
+
 static int
 cmd_check(PGconn *conn, const char *schema_file)
 {
@@ -952,6 +976,7 @@ main(int argc, char **argv)
 		{"rev-range", required_argument, NULL, 'r'},
 		{"autogenerate", no_argument, NULL, 10},
 		{"schema-file", required_argument, NULL, 11},
+		{"version-table", required_argument, NULL, 12},
 		{"dir", required_argument, NULL, 1},
 		{"dbname", required_argument, NULL, 'd'},
 		{"quiet", no_argument, NULL, 'q'},
@@ -967,7 +992,8 @@ main(int argc, char **argv)
 			   *depends = NULL,
 			   *rev_id = NULL,
 			   *range = NULL,
-			   *schema_file = NULL;
+			   *schema_file = NULL,
+			   *version_table = "alembic_version";
 	bool		sql = false,
 				dry_run = false,
 				each = false,
@@ -1075,6 +1101,9 @@ main(int argc, char **argv)
 			case 11:
 				schema_file = optarg;
 				break;
+			case 12:
+				version_table = optarg;
+				break;
 			case 1:
 				versions_dir = optarg;
 				break;
@@ -1167,6 +1196,8 @@ main(int argc, char **argv)
 		status = cmd_show(conn, argv[optind]);
 	else if (strcmp(command, "check") == 0)
 		status = cmd_check(conn, schema_file);
+	else if (strcmp(command, "adopt") == 0)
+		status = cmd_adopt(conn, version_table);
 	else
 		status = cmd_verify(conn);
 	PQfinish(conn);

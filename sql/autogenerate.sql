@@ -68,3 +68,9 @@ SET search_path = moods, public;
 CREATE TYPE mood AS ENUM ('sad', 'happy');
 RESET search_path;
 SELECT * FROM pim_migrate_diff($$CREATE TYPE mood AS ENUM ('sad', 'ok, I guess', 'happy');$$, 'moods');
+
+-- clean up
+SELECT count(*) FROM pim_migrate_downgrade('base');
+DROP SCHEMA app, moods CASCADE;
+DROP EXTENSION pim_migrate;
+CREATE EXTENSION pim_migrate;

@@ -40,7 +40,7 @@ CREATE TABLE pim_migrate.log (
 	id bigserial PRIMARY KEY,
 	revision text NOT NULL,
 	operation text NOT NULL
-		CHECK (operation IN ('upgrade', 'downgrade', 'stamp')),
+		CHECK (operation IN ('upgrade', 'downgrade', 'stamp', 'adopt')),
 	applied_at timestamptz NOT NULL DEFAULT clock_timestamp(),
 	applied_by name NOT NULL DEFAULT current_user,
 	duration interval,
@@ -240,6 +240,14 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION pim_migrate_autogenerate(text, text, name)
 	IS 'register the diff to the desired schema as a new revision on the head; returns its id, or NULL when nothing changed';
 
+CREATE FUNCTION pim_migrate_adopt_alembic(
+	version_table regclass DEFAULT 'alembic_version'::text::regclass)
+RETURNS SETOF text
+AS 'MODULE_PATHNAME', 'pim_migrate_adopt_alembic'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION pim_migrate_adopt_alembic(regclass)
+	IS 'set the version rows from an Alembic version table (left untouched); returns the new current';
+
 -- The extension owner grants these to the roles that may migrate.
 REVOKE ALL ON FUNCTION pim_migrate_revision(text, text, text, text[], text, text[], text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION pim_migrate_load(text) FROM PUBLIC;
@@ -250,3 +258,4 @@ REVOKE ALL ON PROCEDURE pim_migrate_downgrade_each(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION pim_migrate_stamp(text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION pim_migrate_merge(text[], text, text, text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION pim_migrate_autogenerate(text, text, name) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pim_migrate_adopt_alembic(regclass) FROM PUBLIC;

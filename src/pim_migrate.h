@@ -47,11 +47,13 @@ typedef enum PmDirection
 {
 	PM_UPGRADE,
 	PM_DOWNGRADE,
-	PM_STAMP
+	PM_STAMP,
+	PM_ADOPT					/* version rows taken from alembic_version */
 } PmDirection;
 
 #define pm_direction_name(d) \
-	((d) == PM_UPGRADE ? "upgrade" : (d) == PM_DOWNGRADE ? "downgrade" : "stamp")
+	((d) == PM_UPGRADE ? "upgrade" : (d) == PM_DOWNGRADE ? "downgrade" : \
+	 (d) == PM_STAMP ? "stamp" : "adopt")
 
 /*
  * A revision as it is registered: parsed from a revision file or given to

@@ -26,6 +26,7 @@
 #include "utils/resowner.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
 #include "pim_migrate.h"
@@ -50,6 +51,7 @@ PG_FUNCTION_INFO_V1(pim_migrate_verify);
 PG_FUNCTION_INFO_V1(pim_migrate_diff);
 PG_FUNCTION_INFO_V1(pim_migrate_check);
 PG_FUNCTION_INFO_V1(pim_migrate_autogenerate);
+PG_FUNCTION_INFO_V1(pim_migrate_adopt_alembic);
 
 /*
  * True while this backend runs revision scripts.  A script that called a
@@ -833,6 +835,54 @@ pim_migrate_branches(PG_FUNCTION_ARGS)
 }
 
 /*
+ * Make rows (graph indexes) the version rows, recording one step of
+ * operation per destination (or "base"), and return them in rsinfo.
+ */
+static void
+set_version_rows(PmGraph *graph, List *rows, List *dests,
+				 PmDirection operation, ReturnSetInfo *rsinfo)
+{
+	char	   *applied_by = GetUserNameFromId(GetUserId(), false);
+	TimestampTz now = GetCurrentTimestamp();
+	List	   *deletes = NIL;
+	List	   *inserts = NIL;
+	ListCell   *lc;
+
+	for (int i = 0; i < graph->n; i++)
+	{
+		bool		stays = list_member_int(rows, i);
+
+		if (graph->revs[i].in_version && !stays)
+			deletes = lappend(deletes, graph->revs[i].id);
+		else if (!graph->revs[i].in_version && stays)
+			inserts = lappend(inserts, graph->revs[i].id);
+	}
+	if (dests == NIL)
+		pm_catalog_record_step("base", operation, deletes, inserts, now,
+							   applied_by, NULL);
+	foreach(lc, dests)
+	{
+		PmNode	   *node = &graph->revs[lfirst_int(lc)];
+
+		ereport(NOTICE,
+				(errmsg("%s %s, %s", operation == PM_STAMP ? "Stamping" : "Adopting",
+						node->id, node->message)));
+		pm_catalog_record_step(node->id, operation, deletes, inserts, now,
+							   applied_by, NULL);
+		deletes = inserts = NIL;
+	}
+
+	foreach(lc, rows)
+	{
+		Datum		value = CStringGetTextDatum(graph->revs[lfirst_int(lc)].id);
+		bool		isnull = false;
+
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value,
+							 &isnull);
+	}
+}
+
+/*
  * pim_migrate_stamp(target text, purge bool DEFAULT false) -> SETOF text
  *
  * Sets the version rows to target without running any script, as
@@ -847,14 +897,9 @@ pim_migrate_stamp(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	char	   *text = required_text(fcinfo, 0, "target");
 	bool		purge = PG_ARGISNULL(1) ? false : PG_GETARG_BOOL(1);
-	char	   *applied_by = GetUserNameFromId(GetUserId(), false);
 	PmGraph    *graph;
 	List	   *rows;
 	List	   *dests;
-	List	   *deletes = NIL;
-	List	   *inserts = NIL;
-	ListCell   *lc;
-	TimestampTz now = GetCurrentTimestamp();
 
 	check_not_migrating();
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
@@ -862,38 +907,92 @@ pim_migrate_stamp(PG_FUNCTION_ARGS)
 	pm_lock_migration();
 	graph = pm_catalog_load_graph(NULL);
 	rows = pm_target_stamp(graph, text, purge, &dests);
+	set_version_rows(graph, rows, dests, PM_STAMP, rsinfo);
+	pm_catalog_disconnect(&call);
+	return (Datum) 0;
+}
 
-	for (int i = 0; i < graph->n; i++)
+/*
+ * The version rows an Alembic version table holds (its column version_num),
+ * read with the caller's rights, as "r1,r2" for the stamp grammar; "" when
+ * it is empty (Alembic's base).
+ */
+static char *
+alembic_versions(Oid relid)
+{
+	char	   *relname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+												  get_rel_name(relid));
+	StringInfoData ids;
+	List	   *versions = NIL;
+	ListCell   *lc;
+	int			rc;
+
+	if (get_attnum(relid, "version_num") == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("table %s has no column \"version_num\"", relname),
+				 errhint("Name Alembic's version table (version_table in its env.py).")));
+	rc = SPI_execute(psprintf("SELECT version_num::text FROM %s ORDER BY 1", relname),
+					 true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not read %s: %s", relname, SPI_result_code_string(rc));
+	/* copied out first: the checks below run queries of their own */
+	for (uint64 i = 0; i < SPI_processed; i++)
+		versions = lappend(versions, SPI_getvalue(SPI_tuptable->vals[i],
+												  SPI_tuptable->tupdesc, 1));
+	initStringInfo(&ids);
+	foreach(lc, versions)
 	{
-		bool		stays = list_member_int(rows, i);
+		char	   *id = lfirst(lc);
 
-		if (graph->revs[i].in_version && !stays)
-			deletes = lappend(deletes, graph->revs[i].id);
-		else if (!graph->revs[i].in_version && stays)
-			inserts = lappend(inserts, graph->revs[i].id);
+		if (id == NULL || *id == '\0' || strchr(id, ',') != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s holds a version that is not a revision id: \"%s\"",
+							relname, id ? id : "NULL")));
+		if (pm_catalog_fetch_revision(id) == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("Can't locate revision identified by '%s'", id),
+					 errdetail("%s names it, but it is not registered.", relname),
+					 errhint("Register the project's revisions first: the command's adopt loads the files of its versions directory, pim_migrate_load() one file.")));
+		appendStringInfo(&ids, "%s%s", ids.len > 0 ? "," : "", id);
 	}
-	if (dests == NIL)
-		pm_catalog_record_step("base", PM_STAMP, deletes, inserts, now,
-							   applied_by, NULL);
-	foreach(lc, dests)
-	{
-		PmNode	   *node = &graph->revs[lfirst_int(lc)];
+	return ids.data;
+}
 
-		ereport(NOTICE,
-				(errmsg("Stamping %s, %s", node->id, node->message)));
-		pm_catalog_record_step(node->id, PM_STAMP, deletes, inserts, now,
-							   applied_by, NULL);
-		deletes = inserts = NIL;
-	}
+/*
+ * pim_migrate_adopt_alembic(version_table regclass) -> SETOF text
+ *
+ * A database that Alembic migrated, whose revisions are now registered
+ * (import-alembic), goes on with pim_migrate: its version rows become
+ * those of Alembic's version table, which is left as it is so that the
+ * team may go back.  Every id must be registered.  Returns the new current
+ * revisions; records an "adopt" step in the log.
+ */
+Datum
+pim_migrate_adopt_alembic(PG_FUNCTION_ARGS)
+{
+	PmCall		call;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	PmGraph    *graph;
+	List	   *rows;
+	List	   *dests;
+	char	   *ids;
 
-	foreach(lc, rows)
-	{
-		Datum		value = CStringGetTextDatum(graph->revs[lfirst_int(lc)].id);
-		bool		isnull = false;
-
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value,
-							 &isnull);
-	}
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("version_table must not be null")));
+	check_not_migrating();
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	pm_catalog_connect(&call, false);
+	pm_lock_migration();
+	ids = alembic_versions(PG_GETARG_OID(0));
+	graph = pm_catalog_load_graph(NULL);
+	/* Alembic's rows are the whole truth: as a stamp with purge */
+	rows = *ids ? pm_target_stamp(graph, ids, true, &dests) : NIL;
+	set_version_rows(graph, rows, *ids ? dests : NIL, PM_ADOPT, rsinfo);
 	pm_catalog_disconnect(&call);
 	return (Datum) 0;
 }

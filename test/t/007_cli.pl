@@ -151,6 +151,18 @@ cli_fails([ 'check', '--schema-file', 'bad.sql' ], 1,
 	qr/bad\.sql: the desired schema may hold only CREATE statements.*\nCONTEXT:  desired schema, line 2/s,
 	'a bad schema file is named with its line');
 
+# adopt: a database that Alembic left at join0001 goes on from there
+$node->safe_psql('app',
+	"CREATE TABLE alembic_version (version_num varchar(32) NOT NULL PRIMARY KEY); "
+	  . "INSERT INTO alembic_version VALUES ('join0001'); "
+	  . "ALTER TABLE stocks DROP COLUMN currency");    # the schema Alembic left
+cli_ok([ 'adopt' ], qr/^Adopting join0001, join them\nadopted 1 version row from alembic_version\njoin0001$/m, 'adopt');
+cli_ok([ 'upgrade' ], qr/^Running upgrade join0001 -> curr0001, Add currency$/, 'then exactly the rest runs');
+is($node->safe_psql('app', 'SELECT version_num FROM alembic_version'), 'join0001',
+	'alembic_version is left as it was');
+cli_fails([ 'adopt', '--version-table', 'nosuch' ], 1, qr/relation "nosuch" does not exist/,
+	'adopt from a table that is not there');
+
 # error paths
 cli_fails([ 'upgrade', 'nosuch' ], 1, qr/Can't locate revision identified by 'nosuch'/, 'unknown revision');
 cli_fails([ 'bogus' ], 2, qr/unknown command "bogus"/, 'unknown command');
