@@ -44,7 +44,7 @@
 /* The statements, schema-qualified down to the operators. */
 #define Q_LOAD_GRAPH \
 	"SELECT revision, down_revisions, depends_on, branch_labels, message," \
-	" downgrade_sql IS NULL FROM pim_migrate.revision"
+	" downgrade_sql IS NULL, transactional FROM pim_migrate.revision"
 
 #define Q_VERSION_ROWS \
 	"SELECT revision FROM pim_migrate.version"
@@ -453,6 +453,9 @@ pm_catalog_load_graph(List **problems)
 		node->irreversible = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i],
 														SPI_tuptable->tupdesc,
 														6, &isnull));
+		node->transactional = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i],
+														 SPI_tuptable->tupdesc,
+														 7, &isnull));
 	}
 	SPI_freetuptable(SPI_tuptable);
 

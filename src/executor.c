@@ -472,10 +472,11 @@ join_names(char **names, int n)
 /*
  * pm_exec_check_plan
  *		Refuse a plan before anything runs: a downgrade through a revision
- *		that has no downgrade script.
+ *		that has no downgrade script, and, when it is to run in this
+ *		transaction (online), a revision that no transaction may hold.
  */
 void
-pm_exec_check_plan(PmGraph *graph, List *plan)
+pm_exec_check_plan(PmGraph *graph, List *plan, bool online)
 {
 	ListCell   *lc;
 
@@ -483,6 +484,14 @@ pm_exec_check_plan(PmGraph *graph, List *plan)
 	{
 		PmStep	   *step = lfirst(lc);
 
+		if (online && !graph->revs[step->rev].transactional)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("revision \"%s\" cannot run inside a transaction",
+							graph->revs[step->rev].id),
+					 errdetail("It is marked \"Transactional: false\"; nothing was run."),
+					 errhint("Write the migration with pim_migrate_%s_sql() and run that script with psql: it runs this revision outside the transaction.",
+							 step->direction == PM_UPGRADE ? "upgrade" : "downgrade")));
 		if (step->direction == PM_DOWNGRADE && graph->revs[step->rev].irreversible)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -555,7 +564,7 @@ pm_exec_plan(PmGraph *graph, List *plan, Tuplestorestate *tupstore,
 	ListCell   *lc;
 	int			nstep = 0;
 
-	pm_exec_check_plan(graph, plan);
+	pm_exec_check_plan(graph, plan, true);
 	stepcxt = AllocSetContextCreate(CurrentMemoryContext, "pim_migrate step",
 									ALLOCSET_DEFAULT_SIZES);
 	foreach(lc, plan)

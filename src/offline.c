@@ -112,15 +112,30 @@ pm_offline_script(PmGraph *graph, List *plan, const char *target,
 		else
 			appendStringInfo(&out, "\n-- Running downgrade %s -> %s, %s\n",
 							 node->id, pm_join_list(parents), node->message);
-		appendStringInfoString(&out,
-							   "DO $pim_migrate$ BEGIN PERFORM pg_catalog.set_config("
-							   "'pim_migrate_offline.started',"
-							   " pg_catalog.clock_timestamp()::pg_catalog.text, true);"
-							   " END $pim_migrate$;\n");
+		/* the start time outlives a COMMIT only as a session setting */
+		appendStringInfo(&out,
+						 "DO $pim_migrate$ BEGIN PERFORM pg_catalog.set_config("
+						 "'pim_migrate_offline.started',"
+						 " pg_catalog.clock_timestamp()::pg_catalog.text, %s);"
+						 " END $pim_migrate$;\n",
+						 node->transactional ? "true" : "false");
+
+		/*
+		 * A revision no transaction may hold runs between transactions, as
+		 * Alembic's autocommit_block writes it: what came before is
+		 * committed, its statements run one by one, its bookkeeping opens
+		 * the next transaction.
+		 */
+		if (!node->transactional)
+			appendStringInfoString(&out,
+								   "COMMIT;\n-- Transactional: false: each statement on its own\n");
 		foreach(lc2, pm_exec_split_script(node->id, step->direction,
 										  step->direction == PM_UPGRADE ?
 										  def->upgrade_sql : def->downgrade_sql))
 			appendStringInfo(&out, "%s;\n", (char *) lfirst(lc2));
+		if (!node->transactional)
+			appendStringInfoString(&out,
+								   "BEGIN;\nLOCK TABLE pim_migrate.version IN EXCLUSIVE MODE;\n");
 
 		pm_graph_apply_step(graph, step, &deletes, &inserts);
 		if (deletes != NIL)

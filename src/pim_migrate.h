@@ -102,6 +102,7 @@ typedef struct PmNode
 	int		   *dependents;
 	int			ndependents;
 	bool		irreversible;
+	bool		transactional;	/* false: no transaction block may hold it */
 	bool		applied;		/* in the closure of the version rows */
 	bool		in_version;		/* a row of pim_migrate.version */
 	int			napplied_children;	/* applied children and dependents */
@@ -247,7 +248,7 @@ extern void pm_exec_check_script(const char *revision, PmDirection direction,
 								 const char *sql);
 extern List *pm_exec_split_script(const char *revision, PmDirection direction,
 								  const char *sql);
-extern void pm_exec_check_plan(PmGraph *graph, List *plan);
+extern void pm_exec_check_plan(PmGraph *graph, List *plan, bool online);
 extern void pm_exec_abort_subxact(MemoryContext cxt, ResourceOwner owner)
 			pg_attribute_noreturn();
 extern void pm_exec_run_desired(const char *sql, void (*check) (Node *stmt));

@@ -345,7 +345,6 @@ plan_migration(PmGraph *graph, const char *target_text, PmDirection direction)
 							   graph->revs[rev].id),
 					 errhint("Use pim_migrate_upgrade() to move forward.")));
 	}
-	pm_exec_check_plan(graph, plan);
 	return plan;
 }
 
@@ -377,6 +376,7 @@ migrate(FunctionCallInfo fcinfo, PmDirection direction)
 
 	graph = pm_catalog_load_graph(NULL);
 	plan = plan_migration(graph, target_text, direction);
+	pm_exec_check_plan(graph, plan, true);
 
 	cxt = CurrentMemoryContext;
 	if (dry_run)
@@ -481,6 +481,7 @@ migrate_each(FunctionCallInfo fcinfo, PmDirection direction)
 				MemoryContextReset(stepcxt);
 				graph = pm_catalog_load_graph(NULL);
 				plan = plan_migration(graph, target_text, direction);
+				pm_exec_check_plan(graph, plan, true);
 				next = 0;
 				continue;
 			}
@@ -549,6 +550,7 @@ offline(FunctionCallInfo fcinfo, PmDirection direction)
 	pm_catalog_connect(&call, true);
 	graph = pm_catalog_load_graph(NULL);
 	plan = plan_migration(graph, target_text, direction);
+	pm_exec_check_plan(graph, plan, false);
 	script = MemoryContextStrdup(call.caller_cxt,
 								 pm_offline_script(graph, plan, target_text,
 												   direction));
