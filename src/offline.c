@@ -52,6 +52,28 @@ current_ids(PmGraph *graph)
 }
 
 /*
+ * The migration lock, then a check that the version rows are those the
+ * graph holds now (those the script was written for at this point).
+ */
+static void
+append_lock_and_check(StringInfo out, PmGraph *graph)
+{
+	appendStringInfo(out,
+					 "LOCK TABLE pim_migrate.version IN EXCLUSIVE MODE;\n"
+					 "DO $pim_migrate$\n"
+					 "BEGIN\n"
+					 "    IF (SELECT COALESCE(pg_catalog.array_agg(revision ORDER BY revision), '{}')\n"
+					 "        FROM pim_migrate.version) IS DISTINCT FROM %s::pg_catalog.text[] THEN\n"
+					 "        RAISE EXCEPTION 'the database is not at the revisions this script was written for'\n"
+					 "            USING ERRCODE = '55000',\n"
+					 "                  HINT = 'Write the script again from the database it will run on.';\n"
+					 "    END IF;\n"
+					 "END\n"
+					 "$pim_migrate$;\n",
+					 array_literal(current_ids(graph)));
+}
+
+/*
  * pm_offline_script
  *		The script for plan (made from graph, which it updates as it goes),
  *		in the caller's memory context.
@@ -70,22 +92,11 @@ pm_offline_script(PmGraph *graph, List *plan, const char *target,
 					 "-- pim_migrate: %s to %s, %d %s, from version rows %s\n"
 					 "-- run with: psql -v ON_ERROR_STOP=1 -f FILE\n\n"
 					 "BEGIN;\n\n"
-					 "-- the migration lock, and the state this script was written for\n"
-					 "LOCK TABLE pim_migrate.version IN EXCLUSIVE MODE;\n"
-					 "DO $pim_migrate$\n"
-					 "BEGIN\n"
-					 "    IF (SELECT COALESCE(pg_catalog.array_agg(revision ORDER BY revision), '{}')\n"
-					 "        FROM pim_migrate.version) IS DISTINCT FROM %s::pg_catalog.text[] THEN\n"
-					 "        RAISE EXCEPTION 'the database is not at the revisions this script was written for'\n"
-					 "            USING ERRCODE = '55000',\n"
-					 "                  HINT = 'Write the script again from the database it will run on.';\n"
-					 "    END IF;\n"
-					 "END\n"
-					 "$pim_migrate$;\n",
+					 "-- the migration lock, and the state this script was written for\n",
 					 pm_direction_name(direction), target, list_length(plan),
 					 list_length(plan) == 1 ? "step" : "steps",
-					 array_literal(current_ids(graph)),
 					 array_literal(current_ids(graph)));
+	append_lock_and_check(&out, graph);
 
 	stepcxt = AllocSetContextCreate(CurrentMemoryContext, "pim_migrate offline",
 									ALLOCSET_DEFAULT_SIZES);
@@ -134,8 +145,11 @@ pm_offline_script(PmGraph *graph, List *plan, const char *target,
 										  def->upgrade_sql : def->downgrade_sql))
 			appendStringInfo(&out, "%s;\n", (char *) lfirst(lc2));
 		if (!node->transactional)
-			appendStringInfoString(&out,
-								   "BEGIN;\nLOCK TABLE pim_migrate.version IN EXCLUSIVE MODE;\n");
+		{
+			/* the lock was let go: nobody may have migrated meanwhile */
+			appendStringInfoString(&out, "BEGIN;\n");
+			append_lock_and_check(&out, graph);
+		}
 
 		pm_graph_apply_step(graph, step, &deletes, &inserts);
 		if (deletes != NIL)
