@@ -899,6 +899,16 @@ diff_sets(DiffSet *from, DiffSet *to)
 		int			nd = 0,
 					nm = 0;
 		ListCell   *lc;
+		bool		reshaped = false;
+
+		/* what a view's definition may stand on changes shape */
+		for (int p = 0; p < PH_COUNT && !reshaped; p++)
+			reshaped = s.phase[p].len > 0 &&
+				(p == PH_TYPES || p == PH_FUNCTIONS || p == PH_TABLES ||
+				 p == PH_COLUMNS || p == PH_DROP_COLUMNS ||
+				 p == PH_DROP_FUNCTIONS_EARLY || p == PH_DROP_PARTITIONS ||
+				 p == PH_DROP_TABLES || p == PH_DROP_DOMAINS ||
+				 p == PH_DROP_TYPES);
 
 		for (int k = 0; k < from->n; k++)
 		{
@@ -908,7 +918,7 @@ diff_sets(DiffSet *from, DiffSet *to)
 			if (strcmp(a->kind, "view") != 0)
 				continue;
 			b = find_obj(to, "view", "", a->name);
-			if (b == NULL || !obj_equal(a, b) || s.nstmts > 0)
+			if (b == NULL || !obj_equal(a, b) || reshaped)
 				drops[nd++] = a;
 		}
 		for (int k = 0; k < to->n; k++)
@@ -919,7 +929,7 @@ diff_sets(DiffSet *from, DiffSet *to)
 			if (strcmp(b->kind, "view") != 0)
 				continue;
 			a = find_obj(from, "view", "", b->name);
-			if (a == NULL || !obj_equal(a, b) || s.nstmts > 0)
+			if (a == NULL || !obj_equal(a, b) || reshaped)
 				makes[nm++] = b;
 		}
 		qsort(drops, nd, sizeof(DiffObj *), seq_cmp);

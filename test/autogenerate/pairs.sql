@@ -590,3 +590,14 @@ CREATE TABLE c (p_id int REFERENCES p);
 -- becomes
 CREATE TABLE p (id int CONSTRAINT pk_p PRIMARY KEY);
 CREATE TABLE c (p_id int REFERENCES p);
+
+-- pair: a view a function's result stands on is left alone when only an index and a comment change
+CREATE TABLE t (a int, b text);
+CREATE VIEW v AS SELECT a, b FROM t;
+CREATE FUNCTION get_v() RETURNS SETOF v LANGUAGE sql AS 'SELECT * FROM v';
+-- becomes
+CREATE TABLE t (a int, b text);
+CREATE VIEW v AS SELECT a, b FROM t;
+CREATE FUNCTION get_v() RETURNS SETOF v LANGUAGE sql AS 'SELECT * FROM v';
+CREATE INDEX t_b ON t (b);
+COMMENT ON TABLE t IS 'indexed';
