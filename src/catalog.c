@@ -574,6 +574,20 @@ pm_catalog_changed_scripts(void)
 	return first_column(&q_changed_scripts);
 }
 
+/* The first column of the first row q returns for label, or NULL. */
+static char *
+first_text(PmQuery *q, const char *label)
+{
+	Datum		arg = CStringGetTextDatum(label);
+	char	   *result = NULL;
+
+	run_query(q, &arg, NULL, SPI_OK_SELECT);
+	if (SPI_processed > 0)
+		result = get_text(0, 1, NULL);
+	SPI_freetuptable(SPI_tuptable);
+	return result;
+}
+
 /*
  * pm_catalog_label_user
  *		A revision whose depends_on names label, or NULL.
@@ -581,14 +595,7 @@ pm_catalog_changed_scripts(void)
 char *
 pm_catalog_label_user(const char *label)
 {
-	Datum		arg = CStringGetTextDatum(label);
-	char	   *result = NULL;
-
-	run_query(&q_label_user, &arg, NULL, SPI_OK_SELECT);
-	if (SPI_processed > 0)
-		result = get_text(0, 1, NULL);
-	SPI_freetuptable(SPI_tuptable);
-	return result;
+	return first_text(&q_label_user, label);
 }
 
 /* The catalog's fingerprint as seen by one snapshot. */
@@ -659,14 +666,7 @@ pm_catalog_find_prefix(const char *prefix)
 char *
 pm_catalog_label_owner(const char *label)
 {
-	Datum		arg = CStringGetTextDatum(label);
-	char	   *result = NULL;
-
-	run_query(&q_label_owner, &arg, NULL, SPI_OK_SELECT);
-	if (SPI_processed > 0)
-		result = get_text(0, 1, NULL);
-	SPI_freetuptable(SPI_tuptable);
-	return result;
+	return first_text(&q_label_owner, label);
 }
 
 /*

@@ -268,15 +268,67 @@ find_obj_named(DiffSet *set, const char *kind, const char *name)
 	return NULL;
 }
 
+/*
+ * The ords Q_DESCRIBE gives a kind (a constraint: 6, a foreign key: 9), so
+ * that find_obj can search the sorted set instead of scanning it: the
+ * diff calls it per object, and a scan would make it quadratic.
+ */
+static const struct
+{
+	const char *kind;
+	int			ords[2];
+}			kind_ords[] =
+{
+	{"enum", {1, 0}},
+	{"sequence", {2, 0}},
+	{"table", {3, 0}},
+	{"column", {4, 0}},
+	{"partition", {5, 0}},
+	{"constraint", {6, 9}},
+	{"index", {7, 0}},
+	{"function", {8, 0}},
+	{"view", {10, 0}},
+	{"trigger", {11, 0}},
+	{"comment", {12, 0}},
+	{"domain", {13, 0}},
+	{"domain constraint", {14, 0}},
+};
+
+/* The object of kind, parent and name in set, or NULL: a binary search. */
 static DiffObj *
 find_obj(DiffSet *set, const char *kind, const char *parent, const char *name)
 {
-	for (int i = 0; i < set->n; i++)
-		if (strcmp(set->objs[i].kind, kind) == 0 &&
-			strcmp(set->objs[i].parent, parent) == 0 &&
-			strcmp(set->objs[i].name, name) == 0)
-			return &set->objs[i];
-	return NULL;
+	DiffObj		key;
+
+	key.parent = (char *) parent;
+	key.name = (char *) name;
+	for (size_t k = 0; k < lengthof(kind_ords); k++)
+	{
+		if (strcmp(kind_ords[k].kind, kind) != 0)
+			continue;
+		for (int o = 0; o < 2 && kind_ords[k].ords[o] != 0; o++)
+		{
+			int			lo = 0,
+						hi = set->n - 1;
+
+			key.ord = kind_ords[k].ords[o];
+			while (lo <= hi)
+			{
+				int			mid = lo + (hi - lo) / 2;
+				int			c = obj_cmp(&set->objs[mid], &key);
+
+				if (c == 0)
+					return &set->objs[mid];
+				if (c < 0)
+					lo = mid + 1;
+				else
+					hi = mid - 1;
+			}
+		}
+		return NULL;
+	}
+	elog(ERROR, "unknown schema object kind \"%s\"", kind);
+	return NULL;				/* keep compiler quiet */
 }
 
 /* Is there a table or a partition of that name in set? */

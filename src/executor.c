@@ -223,9 +223,6 @@ pm_exec_check_script(const char *revision, PmDirection direction,
  * armed, is put back afterwards with whatever time it had left, and never
  * lengthened by ours.
  */
-static void run_script(const char *revision, PmDirection direction,
-					   const char *sql);
-
 static bool timer_armed = false;	/* ours is set */
 static bool outer_active = false;	/* the caller's was set */
 static TimestampTz outer_finish;
@@ -281,36 +278,6 @@ pm_exec_abort_subxact(MemoryContext cxt, ResourceOwner owner)
 	MemoryContextSwitchTo(cxt);
 	CurrentResourceOwner = owner;
 	ReThrowError(edata);
-}
-
-/*
- * pm_exec_run_desired
- *		Run the statements of a desired schema (pim_migrate_diff) in the
- *		current schema search path, after check approved each of them; an
- *		error names the line of the file ("desired schema, line N").
- */
-void
-pm_exec_run_desired(const char *sql, void (*check) (Node *stmt))
-{
-	ScriptPosition pos = {NULL, PM_UPGRADE, sql, -1, 0, 0};
-	ErrorContextCallback errcallback;
-	ListCell   *lc;
-
-	errcallback.callback = script_error_callback;
-	errcallback.arg = &pos;
-	errcallback.previous = error_context_stack;
-	error_context_stack = &errcallback;
-	foreach(lc, raw_parser(sql, RAW_PARSE_DEFAULT))
-	{
-		RawStmt    *raw = lfirst_node(RawStmt, lc);
-
-		pos.stmt_location = raw->stmt_location;
-		pos.stmt_len = raw->stmt_len;
-		pos.stmt_line = line_of_offset(sql, skip_to_token(sql, raw->stmt_location));
-		check(raw->stmt);
-	}
-	error_context_stack = errcallback.previous;
-	run_script(NULL, PM_UPGRADE, sql);
 }
 
 /*
@@ -455,6 +422,36 @@ run_script(const char *revision, PmDirection direction, const char *sql)
 	AtEOXact_GUC(true, guc_level);
 
 	error_context_stack = errcallback.previous;
+}
+
+/*
+ * pm_exec_run_desired
+ *		Run the statements of a desired schema (pim_migrate_diff) in the
+ *		current schema search path, after check approved each of them; an
+ *		error names the line of the file ("desired schema, line N").
+ */
+void
+pm_exec_run_desired(const char *sql, void (*check) (Node *stmt))
+{
+	ScriptPosition pos = {NULL, PM_UPGRADE, sql, -1, 0, 0};
+	ErrorContextCallback errcallback;
+	ListCell   *lc;
+
+	errcallback.callback = script_error_callback;
+	errcallback.arg = &pos;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+	foreach(lc, raw_parser(sql, RAW_PARSE_DEFAULT))
+	{
+		RawStmt    *raw = lfirst_node(RawStmt, lc);
+
+		pos.stmt_location = raw->stmt_location;
+		pos.stmt_len = raw->stmt_len;
+		pos.stmt_line = line_of_offset(sql, skip_to_token(sql, raw->stmt_location));
+		check(raw->stmt);
+	}
+	error_context_stack = errcallback.previous;
+	run_script(NULL, PM_UPGRADE, sql);
 }
 
 /* "a, b" for the NOTICE's revision lists. */
