@@ -128,6 +128,59 @@ COMMENT ON PROCEDURE pim_migrate_downgrade_each(text)
 	IS 'pim_migrate_downgrade committing after each revision; not inside a transaction block';
 
 --
+-- Running Transactional: false revisions from a client: the pim_migrate
+-- command holds the lock for its session, asks for the plan, applies the
+-- transactional steps in one transaction between two such revisions, runs
+-- each such revision's statements one by one as top-level commands, and
+-- then records it.
+--
+CREATE FUNCTION pim_migrate_steps(
+	target text DEFAULT 'head',
+	operation text DEFAULT 'upgrade',
+	OUT step integer, OUT revision text, OUT operation text, OUT message text,
+	OUT down_revisions text[], OUT transactional boolean)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pim_migrate_steps'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION pim_migrate_steps(text, text)
+	IS 'the steps an upgrade (or downgrade) to target would run, in order; nothing is run';
+
+CREATE FUNCTION pim_migrate_statements(
+	revision text,
+	operation text DEFAULT 'upgrade',
+	OUT line integer, OUT statement text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pim_migrate_statements'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION pim_migrate_statements(text, text)
+	IS 'the statements of a revision script as the server parses them, with their line in the script';
+
+CREATE FUNCTION pim_migrate_apply(
+	revisions text[],
+	operation text DEFAULT 'upgrade',
+	record_only boolean DEFAULT false,
+	OUT step integer, OUT revision text, OUT operation text, OUT message text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pim_migrate_apply'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION pim_migrate_apply(text[], text, boolean)
+	IS 'run exactly these steps, in this order, each one the graph allows next; record_only: the bookkeeping of Transactional: false revisions the caller ran itself';
+
+CREATE FUNCTION pim_migrate_lock()
+RETURNS void
+AS 'MODULE_PATHNAME', 'pim_migrate_lock'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION pim_migrate_lock()
+	IS 'take the migration lock for the rest of the session, across transactions';
+
+CREATE FUNCTION pim_migrate_unlock()
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'pim_migrate_unlock'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION pim_migrate_unlock()
+	IS 'release the session''s migration lock; false if it did not hold it';
+
+--
 -- Looking
 --
 CREATE FUNCTION pim_migrate_current()
@@ -253,6 +306,9 @@ REVOKE ALL ON FUNCTION pim_migrate_revision(text, text, text, text[], text, text
 REVOKE ALL ON FUNCTION pim_migrate_load(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION pim_migrate_upgrade(text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION pim_migrate_downgrade(text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pim_migrate_apply(text[], text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pim_migrate_lock() FROM PUBLIC;
+REVOKE ALL ON FUNCTION pim_migrate_unlock() FROM PUBLIC;
 REVOKE ALL ON PROCEDURE pim_migrate_upgrade_each(text) FROM PUBLIC;
 REVOKE ALL ON PROCEDURE pim_migrate_downgrade_each(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION pim_migrate_stamp(text, boolean) FROM PUBLIC;

@@ -156,9 +156,67 @@ script_error_callback(void *arg)
 				   pm_direction_name(pos->direction));
 }
 
-/* Raw-parse a script, refusing transaction control. */
+/*
+ * pm_exec_needs_own_transaction
+ *		The command name if stmt refuses to run inside a transaction block
+ *		(PreventInTransactionBlock in the server), NULL otherwise.  Those
+ *		that refuse only with some options (subscriptions) are left to the
+ *		server's own error when they run.
+ */
+const char *
+pm_exec_needs_own_transaction(Node *stmt)
+{
+	ListCell   *lc;
+
+	switch (nodeTag(stmt))
+	{
+		case T_IndexStmt:
+			return ((IndexStmt *) stmt)->concurrent ? "CREATE INDEX CONCURRENTLY" : NULL;
+		case T_DropStmt:
+			return ((DropStmt *) stmt)->concurrent ? "DROP INDEX CONCURRENTLY" : NULL;
+		case T_ReindexStmt:
+			if (((ReindexStmt *) stmt)->kind == REINDEX_OBJECT_SYSTEM ||
+				((ReindexStmt *) stmt)->kind == REINDEX_OBJECT_DATABASE)
+				return "REINDEX DATABASE";
+			foreach(lc, ((ReindexStmt *) stmt)->params)
+				if (strcmp(lfirst_node(DefElem, lc)->defname, "concurrently") == 0)
+					return "REINDEX CONCURRENTLY";
+			return NULL;
+		case T_VacuumStmt:
+			return ((VacuumStmt *) stmt)->is_vacuumcmd ? "VACUUM" : NULL;
+		case T_ClusterStmt:
+			return ((ClusterStmt *) stmt)->relation == NULL ? "CLUSTER" : NULL;
+		case T_CreatedbStmt:
+			return "CREATE DATABASE";
+		case T_DropdbStmt:
+			return "DROP DATABASE";
+		case T_AlterSystemStmt:
+			return "ALTER SYSTEM";
+		case T_CreateTableSpaceStmt:
+			return "CREATE TABLESPACE";
+		case T_DropTableSpaceStmt:
+			return "DROP TABLESPACE";
+		case T_AlterTableStmt:
+			foreach(lc, ((AlterTableStmt *) stmt)->cmds)
+			{
+				AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+				if (cmd->subtype == AT_DetachPartition &&
+					((PartitionCmd *) cmd->def)->concurrent)
+					return "ALTER TABLE ... DETACH PARTITION CONCURRENTLY";
+			}
+			return NULL;
+		default:
+			return NULL;
+	}
+}
+
+/*
+ * Raw-parse a script, refusing transaction control, and, in a revision
+ * that runs in a transaction, what no transaction may hold.
+ */
 static List *
-parse_script(ScriptPosition *pos)
+parse_script(ScriptPosition *pos, bool transactional)
 {
 	List	   *stmts = raw_parser(pos->sql, RAW_PARSE_DEFAULT);
 	ListCell   *lc;
@@ -166,6 +224,7 @@ parse_script(ScriptPosition *pos)
 	foreach(lc, stmts)
 	{
 		RawStmt    *raw = lfirst_node(RawStmt, lc);
+		const char *own;
 
 		if (IsA(raw->stmt, CopyStmt) &&
 			((CopyStmt *) raw->stmt)->filename == NULL)
@@ -188,18 +247,29 @@ parse_script(ScriptPosition *pos)
 					 errmsg("transaction control statements are not allowed in a revision script"),
 					 errhint("A revision runs inside the migration's transaction.")));
 		}
+		if (transactional && (own = pm_exec_needs_own_transaction(raw->stmt)) != NULL)
+		{
+			pos->stmt_line = line_of_offset(pos->sql,
+											skip_to_token(pos->sql,
+														  raw->stmt_location));
+			ereport(ERROR,
+					(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+					 errmsg("%s cannot run inside a transaction block", own),
+					 errhint("Mark the revision \"-- Transactional: false\" in its file header: the pim_migrate command then runs its statements one by one, outside a transaction.")));
+		}
 	}
 	return stmts;
 }
 
 /*
  * pm_exec_check_script
- *		Parse a script at registration, so that a syntax error or a COMMIT
- *		is reported when the revision is loaded rather than when it runs.
+ *		Parse a script at registration, so that a syntax error, a COMMIT or
+ *		a statement that the revision's transaction could not hold is
+ *		reported when the revision is loaded rather than when it runs.
  */
 void
 pm_exec_check_script(const char *revision, PmDirection direction,
-					 const char *sql)
+					 const char *sql, bool transactional)
 {
 	ScriptPosition pos = {revision, direction, sql, -1, 0, 0};
 	ErrorContextCallback errcallback;
@@ -209,7 +279,7 @@ pm_exec_check_script(const char *revision, PmDirection direction,
 	errcallback.previous = error_context_stack;
 	error_context_stack = &errcallback;
 
-	list_free_deep(parse_script(&pos));
+	list_free_deep(parse_script(&pos, transactional));
 
 	error_context_stack = errcallback.previous;
 }
@@ -282,9 +352,11 @@ pm_exec_abort_subxact(MemoryContext cxt, ResourceOwner owner)
 
 /*
  * pm_exec_split_script
- *		The statements of a script as the server's parser splits them, each
- *		from its first token to its end, without the semicolon: for writing
- *		a script out (offline SQL).  Errors as at registration.
+ *		The statements of a script as the server's parser splits them
+ *		(PmStatement: each from its first token to its end, without the
+ *		semicolon, and the line where it starts): for writing a script out
+ *		and for a client that runs them one by one.  Errors as at
+ *		registration.
  */
 List *
 pm_exec_split_script(const char *revision, PmDirection direction,
@@ -294,20 +366,28 @@ pm_exec_split_script(const char *revision, PmDirection direction,
 	ErrorContextCallback errcallback;
 	List	   *result = NIL;
 	ListCell   *lc;
+	int			line = 1;
+	int			counted = 0;
 
 	errcallback.callback = script_error_callback;
 	errcallback.arg = &pos;
 	errcallback.previous = error_context_stack;
 	error_context_stack = &errcallback;
 
-	foreach(lc, parse_script(&pos))
+	foreach(lc, parse_script(&pos, false))
 	{
 		RawStmt    *raw = lfirst_node(RawStmt, lc);
 		int			start = skip_to_token(sql, raw->stmt_location);
 		int			end = raw->stmt_len > 0 ?
 		raw->stmt_location + raw->stmt_len : (int) strlen(sql);
+		PmStatement *stmt = palloc(sizeof(PmStatement));
 
-		result = lappend(result, pnstrdup(sql + start, Max(end - start, 0)));
+		/* count lines from the previous statement on, not from the top */
+		line += line_of_offset(sql + counted, start - counted) - 1;
+		counted = start;
+		stmt->line = line;
+		stmt->sql = pnstrdup(sql + start, Max(end - start, 0));
+		result = lappend(result, stmt);
 	}
 
 	error_context_stack = errcallback.previous;
@@ -336,7 +416,7 @@ run_script(const char *revision, PmDirection direction, const char *sql)
 	errcallback.previous = error_context_stack;
 	error_context_stack = &errcallback;
 
-	stmts = parse_script(&pos);
+	stmts = parse_script(&pos, false);
 	stmtcxt = AllocSetContextCreate(CurrentMemoryContext,
 									"pim_migrate statement",
 									ALLOCSET_DEFAULT_SIZES);
@@ -487,8 +567,9 @@ pm_exec_check_plan(PmGraph *graph, List *plan, bool online)
 					 errmsg("revision \"%s\" cannot run inside a transaction",
 							graph->revs[step->rev].id),
 					 errdetail("It is marked \"Transactional: false\"; nothing was run."),
-					 errhint("Write the migration with pim_migrate_%s_sql() and run that script with psql: it runs this revision outside the transaction.",
-							 step->direction == PM_UPGRADE ? "upgrade" : "downgrade")));
+					 errhint("Run the migration with the pim_migrate command (pim_migrate %s), which runs such a revision statement by statement outside a transaction, or write it with pim_migrate_%s_sql() and run that script with psql.",
+							 pm_direction_name(step->direction),
+							 pm_direction_name(step->direction))));
 		if (step->direction == PM_DOWNGRADE && graph->revs[step->rev].irreversible)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -546,6 +627,25 @@ pm_exec_step(PmGraph *graph, const PmStep *step, const char *applied_by)
 }
 
 /*
+ * pm_exec_put_step
+ *		The row a migrating function returns for a step it ran: (step,
+ *		revision, operation, message).
+ */
+void
+pm_exec_put_step(Tuplestorestate *tupstore, TupleDesc tupdesc, int nstep,
+				 const PmNode *node, PmDirection direction)
+{
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+
+	values[0] = Int32GetDatum(nstep);
+	values[1] = CStringGetTextDatum(node->id);
+	values[2] = CStringGetTextDatum(pm_direction_name(direction));
+	values[3] = CStringGetTextDatum(node->message);
+	tuplestore_putvalues(tupstore, tupdesc, values, nulls);
+}
+
+/*
  * pm_exec_plan
  *		Run the steps of a plan (from pm_graph_plan_*), updating the graph's
  *		applied state as it goes, and put one row per step into tupstore
@@ -569,16 +669,9 @@ pm_exec_plan(PmGraph *graph, List *plan, Tuplestorestate *tupstore,
 		PmStep	   *step = lfirst(lc);
 		PmNode	   *node = &graph->revs[step->rev];
 		MemoryContext oldcxt = MemoryContextSwitchTo(stepcxt);
-		Datum		values[4];
-		bool		nulls[4] = {false, false, false, false};
 
 		pm_exec_step(graph, step, applied_by);
-
-		values[0] = Int32GetDatum(++nstep);
-		values[1] = CStringGetTextDatum(node->id);
-		values[2] = CStringGetTextDatum(pm_direction_name(step->direction));
-		values[3] = CStringGetTextDatum(node->message);
-		tuplestore_putvalues(tupstore, tupdesc, values, nulls);
+		pm_exec_put_step(tupstore, tupdesc, ++nstep, node, step->direction);
 
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextReset(stepcxt);

@@ -26,17 +26,18 @@
 
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "miscadmin.h"
 #include "storage/lmgr.h"
 #include "utils/lsyscache.h"
 
 #include "pim_migrate.h"
 
-/*
- * pm_lock_migration
- *		Take the migration lock for the rest of the transaction.
- */
-void
-pm_lock_migration(void)
+/* The session-level hold of pim_migrate_lock(), if any. */
+static LockRelId session_lock;
+static bool session_locked = false;
+
+static Oid
+version_table_oid(void)
 {
 	Oid			nspid = get_namespace_oid(PM_SCHEMA_NAME, false);
 	Oid			relid = get_relname_relid(PM_VERSION_TABLE, nspid);
@@ -47,8 +48,17 @@ pm_lock_migration(void)
 				 errmsg("table \"%s.%s\" does not exist",
 						PM_SCHEMA_NAME, PM_VERSION_TABLE),
 				 errhint("Recreate the extension pim_migrate.")));
+	return relid;
+}
 
-	LockRelationOid(relid, ExclusiveLock);
+/*
+ * pm_lock_migration
+ *		Take the migration lock for the rest of the transaction.
+ */
+void
+pm_lock_migration(void)
+{
+	LockRelationOid(version_table_oid(), ExclusiveLock);
 
 	/*
 	 * A snapshot older than the last change another transaction committed
@@ -61,4 +71,31 @@ pm_lock_migration(void)
 				 errmsg("could not serialize access due to a concurrent migration"),
 				 errdetail("Another transaction changed pim_migrate's catalog after this transaction's snapshot was taken."),
 				 errhint("Retry the transaction, or migrate in READ COMMITTED.")));
+}
+
+/*
+ * pm_lock_session
+ *		Take (acquire) or let go of the migration lock at session level, for
+ *		a client that migrates in several transactions and must keep other
+ *		migrators out between them: the same lock, so in-server calls of
+ *		every other session queue behind it, while this session's own calls
+ *		find it held already.  A lock manager session lock outlives
+ *		commits and errors and goes with the connection.  Returns whether
+ *		anything changed.
+ */
+bool
+pm_lock_session(bool acquire)
+{
+	if (acquire == session_locked)
+		return false;
+	if (acquire)
+	{
+		session_lock.relId = version_table_oid();
+		session_lock.dbId = MyDatabaseId;
+		LockRelationIdForSession(&session_lock, ExclusiveLock);
+	}
+	else
+		UnlockRelationIdForSession(&session_lock, ExclusiveLock);
+	session_locked = acquire;
+	return true;
 }

@@ -143,7 +143,7 @@ pm_offline_script(PmGraph *graph, List *plan, const char *target,
 		foreach(lc2, pm_exec_split_script(node->id, step->direction,
 										  step->direction == PM_UPGRADE ?
 										  def->upgrade_sql : def->downgrade_sql))
-			appendStringInfo(&out, "%s;\n", (char *) lfirst(lc2));
+			appendStringInfo(&out, "%s;\n", ((PmStatement *) lfirst(lc2))->sql);
 		if (!node->transactional)
 		{
 			/* the lock was let go: nobody may have migrated meanwhile */

@@ -147,6 +147,13 @@ typedef struct PmTarget
 	int		   *revs;
 } PmTarget;
 
+/* One statement of a script, as pm_exec_split_script gives them. */
+typedef struct PmStatement
+{
+	int			line;			/* 1-based, of its first token */
+	char	   *sql;			/* without the semicolon */
+} PmStatement;
+
 /* One step of a plan. */
 typedef struct PmStep
 {
@@ -244,8 +251,9 @@ extern List *pm_target_stamp(PmGraph *graph, const char *text, bool purge,
 extern int	pm_target_resolve_one(PmGraph *graph, const char *text);
 
 /* executor.c */
+extern const char *pm_exec_needs_own_transaction(Node *stmt);
 extern void pm_exec_check_script(const char *revision, PmDirection direction,
-								 const char *sql);
+								 const char *sql, bool transactional);
 extern List *pm_exec_split_script(const char *revision, PmDirection direction,
 								  const char *sql);
 extern void pm_exec_check_plan(PmGraph *graph, List *plan, bool online);
@@ -254,6 +262,9 @@ extern void pm_exec_abort_subxact(MemoryContext cxt, ResourceOwner owner)
 extern void pm_exec_run_desired(const char *sql, void (*check) (Node *stmt));
 extern void pm_exec_step(PmGraph *graph, const PmStep *step,
 						 const char *applied_by);
+extern void pm_exec_put_step(Tuplestorestate *tupstore, TupleDesc tupdesc,
+							 int nstep, const PmNode *node,
+							 PmDirection direction);
 extern int	pm_exec_plan(PmGraph *graph, List *plan, Tuplestorestate *tupstore,
 						 TupleDesc tupdesc);
 
@@ -271,5 +282,6 @@ extern int	pm_statement_timeout;
 
 /* lock.c */
 extern void pm_lock_migration(void);
+extern bool pm_lock_session(bool acquire);
 
 #endif							/* PIM_MIGRATE_H */

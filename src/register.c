@@ -233,9 +233,11 @@ pm_register_revision(PmRevisionDef *def)
 	check_names(def->depends_on, "dependency", def->revision);
 	check_names(def->branch_labels, "branch label", NULL);
 
-	pm_exec_check_script(def->revision, PM_UPGRADE, def->upgrade_sql);
+	pm_exec_check_script(def->revision, PM_UPGRADE, def->upgrade_sql,
+						 def->transactional);
 	if (def->downgrade_sql)
-		pm_exec_check_script(def->revision, PM_DOWNGRADE, def->downgrade_sql);
+		pm_exec_check_script(def->revision, PM_DOWNGRADE, def->downgrade_sql,
+							 def->transactional);
 	pm_revfile_checksum(def);
 
 	def->down_revisions = resolve_existing(def->revision, def->down_revisions,

@@ -52,6 +52,11 @@ PG_FUNCTION_INFO_V1(pim_migrate_diff);
 PG_FUNCTION_INFO_V1(pim_migrate_check);
 PG_FUNCTION_INFO_V1(pim_migrate_autogenerate);
 PG_FUNCTION_INFO_V1(pim_migrate_adopt_alembic);
+PG_FUNCTION_INFO_V1(pim_migrate_steps);
+PG_FUNCTION_INFO_V1(pim_migrate_statements);
+PG_FUNCTION_INFO_V1(pim_migrate_apply);
+PG_FUNCTION_INFO_V1(pim_migrate_lock);
+PG_FUNCTION_INFO_V1(pim_migrate_unlock);
 
 /*
  * True while this backend runs revision scripts.  A script that called a
@@ -1313,4 +1318,280 @@ pim_migrate_autogenerate(PG_FUNCTION_ARGS)
 	id = MemoryContextStrdup(call.caller_cxt, pm_register_revision(def));
 	pm_catalog_disconnect(&call);
 	PG_RETURN_TEXT_P(cstring_to_text(id));
+}
+
+/*
+ * Client-run revisions
+ *
+ * A revision marked Transactional: false cannot run in the server's
+ * transaction, so a client (the pim_migrate command) runs it: it holds the
+ * migration lock for its session, asks for the plan (pim_migrate_steps),
+ * applies the transactional steps between two such revisions in one
+ * transaction (pim_migrate_apply), runs each such revision's statements
+ * (pim_migrate_statements) one by one as top-level commands, and records
+ * it (pim_migrate_apply, record_only).  The plan is made once, so a
+ * relative target means what it meant when the run began.
+ */
+
+/* 'upgrade' or 'downgrade' */
+static PmDirection
+direction_arg(FunctionCallInfo fcinfo, int argno)
+{
+	char	   *name = required_text(fcinfo, argno, "operation");
+
+	if (strcmp(name, "upgrade") == 0)
+		return PM_UPGRADE;
+	if (strcmp(name, "downgrade") == 0)
+		return PM_DOWNGRADE;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid operation \"%s\"", name),
+			 errhint("The operation is \"upgrade\" or \"downgrade\".")));
+	pg_unreachable();
+}
+
+/*
+ * pim_migrate_steps(target text DEFAULT 'head', operation text DEFAULT 'upgrade')
+ *		-> TABLE(step int, revision text, operation text, message text,
+ *				 down_revisions text[], transactional bool)
+ *
+ * The plan an upgrade (or downgrade) to target would run, after the same
+ * checks; nothing is run.
+ */
+Datum
+pim_migrate_steps(PG_FUNCTION_ARGS)
+{
+	PmCall		call;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *target_text = required_text(fcinfo, 0, "target");
+	PmDirection direction = direction_arg(fcinfo, 1);
+	PmGraph    *graph;
+	List	   *plan;
+	ListCell   *lc;
+	int			nstep = 0;
+
+	InitMaterializedSRF(fcinfo, 0);
+	pm_catalog_connect(&call, true);
+	graph = pm_catalog_load_graph(NULL);
+	plan = plan_migration(graph, target_text, direction);
+	pm_exec_check_plan(graph, plan, false);
+	foreach(lc, plan)
+	{
+		PmStep	   *step = lfirst(lc);
+		PmNode	   *node = &graph->revs[step->rev];
+		Datum		values[6];
+		bool		nulls[6] = {0};
+
+		values[0] = Int32GetDatum(++nstep);
+		values[1] = CStringGetTextDatum(node->id);
+		values[2] = CStringGetTextDatum(pm_direction_name(step->direction));
+		values[3] = CStringGetTextDatum(node->message);
+		values[4] = names_array(node->parent_names, node->nparent_names);
+		values[5] = BoolGetDatum(node->transactional);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	pm_catalog_disconnect(&call);
+	return (Datum) 0;
+}
+
+/*
+ * pim_migrate_statements(revision text, operation text DEFAULT 'upgrade')
+ *		-> TABLE(line int, statement text)
+ *
+ * The statements of one script of a revision, as the server's parser
+ * splits them, each with the line where it starts in the script.
+ */
+Datum
+pim_migrate_statements(PG_FUNCTION_ARGS)
+{
+	PmCall		call;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *text = required_text(fcinfo, 0, "revision");
+	PmDirection direction = direction_arg(fcinfo, 1);
+	PmGraph    *graph;
+	PmRevisionDef *def;
+	const char *sql;
+	ListCell   *lc;
+
+	InitMaterializedSRF(fcinfo, 0);
+	pm_catalog_connect(&call, true);
+	graph = pm_catalog_load_graph(NULL);
+	def = pm_catalog_fetch_revision(graph->revs[pm_target_resolve_one(graph, text)].id);
+	sql = direction == PM_UPGRADE ? def->upgrade_sql : def->downgrade_sql;
+	if (sql == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("revision \"%s\" has no downgrade script", def->revision)));
+	foreach(lc, pm_exec_split_script(def->revision, direction, sql))
+	{
+		PmStatement *stmt = lfirst(lc);
+		Datum		values[2];
+		bool		nulls[2] = {0};
+
+		values[0] = Int32GetDatum(stmt->line);
+		values[1] = CStringGetTextDatum(stmt->sql);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	pm_catalog_disconnect(&call);
+	return (Datum) 0;
+}
+
+/*
+ * Refuse a step that the graph, as the steps before it left it, does not
+ * allow next: an upgrade of a revision applied already or standing on one
+ * that is not; a downgrade of anything but a current head.
+ */
+static void
+check_next_step(PmGraph *graph, const PmStep *step)
+{
+	PmNode	   *node = &graph->revs[step->rev];
+
+	if (step->direction == PM_UPGRADE)
+	{
+		int		   *edges[2] = {node->parents, node->deps};
+		int			nedges[2] = {node->nparents, node->ndeps};
+
+		if (node->applied)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("revision \"%s\" is applied already", node->id)));
+		for (int k = 0; k < 2; k++)
+			for (int j = 0; j < nedges[k]; j++)
+				if (!graph->revs[edges[k][j]].applied)
+					ereport(ERROR,
+							(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+							 errmsg("revision \"%s\" cannot be applied before \"%s\"",
+									node->id, graph->revs[edges[k][j]].id),
+							 errdetail("It stands on \"%s\", which is not applied.",
+									   graph->revs[edges[k][j]].id)));
+	}
+	else if (!node->in_version)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("revision \"%s\" is not a current head", node->id),
+				 errdetail(node->applied ?
+						   "Applied revisions stand on it; they are downgraded first." :
+						   "It is not applied.")));
+}
+
+/*
+ * pim_migrate_apply(revisions text[], operation text DEFAULT 'upgrade',
+ *					 record_only bool DEFAULT false)
+ *		-> TABLE(step int, revision text, operation text, message text)
+ *
+ * Runs exactly the given steps, in the given order, in the caller's
+ * transaction, each one a step the graph allows next.  record_only: the
+ * steps are revisions marked Transactional: false whose statements the
+ * caller ran itself; only their bookkeeping (version rows and log) is
+ * done, as pim_migrate_upgrade would have done it.
+ */
+Datum
+pim_migrate_apply(PG_FUNCTION_ARGS)
+{
+	PmCall		call;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	List	   *ids = text_array_arg(fcinfo, 0, "revisions");
+	PmDirection direction = direction_arg(fcinfo, 1);
+	bool		record_only = !PG_ARGISNULL(2) && PG_GETARG_BOOL(2);
+	char	   *applied_by = GetUserNameFromId(GetUserId(), false);
+	PmGraph    *graph;
+	List	   *plan = NIL;
+	ListCell   *lc;
+	MemoryContext stepcxt;
+	int			nstep = 0;
+
+	check_not_migrating();
+	InitMaterializedSRF(fcinfo, 0);
+	pm_catalog_connect(&call, false);
+	pm_lock_migration();
+	graph = pm_catalog_load_graph(NULL);
+
+	foreach(lc, ids)
+	{
+		PmStep	   *step = palloc(sizeof(PmStep));
+
+		step->rev = pm_target_resolve_one(graph, lfirst(lc));
+		step->direction = direction;
+		if (record_only && graph->revs[step->rev].transactional)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("revision \"%s\" runs in a transaction",
+							graph->revs[step->rev].id),
+					 errdetail("Only a revision marked \"Transactional: false\" is run by the client and recorded afterwards."),
+					 errhint("Apply it without record_only.")));
+		plan = lappend(plan, step);
+	}
+	if (!record_only)
+		pm_exec_check_plan(graph, plan, true);
+
+	stepcxt = AllocSetContextCreate(CurrentMemoryContext, "pim_migrate step",
+									ALLOCSET_DEFAULT_SIZES);
+	migrating = true;
+	PG_TRY();
+	{
+		foreach(lc, plan)
+		{
+			PmStep	   *step = lfirst(lc);
+			PmNode	   *node = &graph->revs[step->rev];
+			MemoryContext oldcxt = MemoryContextSwitchTo(stepcxt);
+
+			check_next_step(graph, step);
+			if (record_only)
+			{
+				List	   *deletes = NIL;
+				List	   *inserts = NIL;
+
+				if (direction == PM_DOWNGRADE && node->irreversible)
+					ereport(ERROR,
+							(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+							 errmsg("revision \"%s\" has no downgrade script", node->id)));
+				pm_graph_apply_step(graph, step, &deletes, &inserts);
+				pm_catalog_record_step(node->id, direction, deletes, inserts,
+									   GetCurrentStatementStartTimestamp(),
+									   applied_by,
+									   pm_catalog_fetch_revision(node->id)->checksum);
+			}
+			else
+				pm_exec_step(graph, step, applied_by);
+
+			pm_exec_put_step(rsinfo->setResult, rsinfo->setDesc, ++nstep, node,
+							 direction);
+			MemoryContextSwitchTo(oldcxt);
+			MemoryContextReset(stepcxt);
+		}
+	}
+	PG_FINALLY();
+	{
+		migrating = false;
+	}
+	PG_END_TRY();
+
+	pm_catalog_disconnect(&call);
+	return (Datum) 0;
+}
+
+/*
+ * pim_migrate_lock() -> void
+ *
+ * Takes the migration lock for the rest of the session (until
+ * pim_migrate_unlock() or the end of the connection), waiting as the
+ * mutating functions wait and honouring lock_timeout.  Taking it again is
+ * a no-op.
+ */
+Datum
+pim_migrate_lock(PG_FUNCTION_ARGS)
+{
+	pm_lock_session(true);
+	PG_RETURN_VOID();
+}
+
+/*
+ * pim_migrate_unlock() -> bool
+ *
+ * Lets go of the session's migration lock; false if it held none.
+ */
+Datum
+pim_migrate_unlock(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(pm_lock_session(false));
 }
