@@ -29,14 +29,15 @@
 #include "lib/stringinfo.h"
 #include "libpq-fe.h"
 
-#define EXIT_ERROR 1
+#include "cli.h"
+
 #define EXIT_USAGE 2
 
-static const char *progname = "pim_migrate";
+const char *progname = "pim_migrate";
 static const char *conn_arg = NULL;	/* -d */
-static const char *versions_dir = "versions";
-static int	verbosity = 1;		/* 0: -q, 2: -v */
-static int	steps_total = 0;	/* for the progress count on a terminal */
+const char *versions_dir = "versions";
+int			verbosity = 1;		/* 0: -q, 2: -v */
+int			steps_total = 0;	/* for the progress count on a terminal */
 static int	steps_done = 0;
 
 /* One revision file, with the header fields that order loading. */
@@ -57,7 +58,7 @@ typedef struct RevFile
 /*
  * Messages and usage
  */
-static void pg_attribute_printf(1, 2) pg_attribute_noreturn()
+void
 fail(const char *fmt,...)
 {
 	va_list		args;
@@ -97,6 +98,7 @@ static const char *const command_help[][2] = {
 	{"show", "show REV\n  Show one revision."},
 	{"verify", "verify\n  Check the stored graph and history; exit 1 on any problem."},
 	{"adopt", "adopt [--version-table TABLE]\n  Take over a database that Alembic migrated: load every file, then set the\n  version rows from Alembic's version table (default alembic_version), which\n  stays as it is."},
+	{"import-alembic", "import-alembic [--config alembic.ini]\n  Write a revision file into the versions directory (--dir) for every\n  revision of the Alembic project, with the same id, parents, labels and\n  dependencies; the SQL is Alembic's own offline SQL.  No database needed."},
 	{"check", "check --schema-file FILE\n  Exit 1 when the database (at head, after loading the files) differs from\n  the schema FILE describes: a migration is missing."},
 	{NULL, NULL}
 };
@@ -333,7 +335,7 @@ load_order(RevFile *files, int n)
 /*
  * Database
  */
-static void
+void
 notice_processor(void *arg, const char *message)
 {
 	const char *text = message;
@@ -404,7 +406,7 @@ connect_db(bool need_extension)
 }
 
 /* Print an error result the way psql would, with its context line. */
-static void
+void
 print_error(const char *what, PGresult *res)
 {
 	const char *context = PQresultErrorField(res, PG_DIAG_CONTEXT);
@@ -425,7 +427,7 @@ print_error(const char *what, PGresult *res)
 		fprintf(stderr, "CONTEXT:  %s\n", context);
 }
 
-static PGresult *
+PGresult *
 run(PGconn *conn, const char *sql, int nparams, const char *const *params,
 	const char *what)
 {
@@ -468,6 +470,28 @@ load_files(PGconn *conn)
 /*
  * Commands
  */
+
+/*
+ * In the open transaction that loaded the files: when the plan holds a
+ * revision the server cannot run in a transaction, run the whole plan
+ * from here (outside.c) and return true.
+ */
+static bool
+run_outside_if_needed(PGconn *conn, const char *command, const char *target,
+					  bool each)
+{
+	const char *params[2] = {target, command};
+	PGresult   *steps = run(conn, "SELECT revision, operation, message,"
+							" pg_catalog.array_to_string(down_revisions, ', '), transactional"
+							" FROM pim_migrate_steps($1, $2)", 2, params, NULL);
+	bool		outside = plan_runs_outside(steps);
+
+	if (outside)
+		run_plan_outside(conn, steps, each);
+	PQclear(steps);
+	return outside;
+}
+
 static int
 cmd_migrate(PGconn *conn, const char *command, const char *target,
 			bool sql, bool dry_run, bool each, bool purge)
@@ -500,6 +524,8 @@ cmd_migrate(PGconn *conn, const char *command, const char *target,
 
 		PQclear(run(conn, "BEGIN", 0, NULL, NULL));
 		load_files(conn);
+		if (!dry_run && run_outside_if_needed(conn, command, target, true))
+			return 0;
 		PQclear(run(conn, "COMMIT", 0, NULL, NULL));
 		PQclear(run(conn, call, 1, params, NULL));
 		return 0;
@@ -537,6 +563,8 @@ cmd_migrate(PGconn *conn, const char *command, const char *target,
 		char	   *query = psprintf("SELECT count(*) FROM pim_migrate_%s($1, $2::boolean)",
 									 command);
 
+		if (!dry_run && run_outside_if_needed(conn, command, target, false))
+			return 0;
 		res = run(conn, query, 2, params, NULL);
 		if (verbosity > 0 && strcmp(PQgetvalue(res, 0, 0), "0") == 0)
 			printf("nothing to %s\n", command);
@@ -977,6 +1005,7 @@ main(int argc, char **argv)
 		{"autogenerate", no_argument, NULL, 10},
 		{"schema-file", required_argument, NULL, 11},
 		{"version-table", required_argument, NULL, 12},
+		{"config", required_argument, NULL, 13},
 		{"dir", required_argument, NULL, 1},
 		{"dbname", required_argument, NULL, 'd'},
 		{"quiet", no_argument, NULL, 'q'},
@@ -984,6 +1013,7 @@ main(int argc, char **argv)
 		{"help", no_argument, NULL, '?'},
 		{NULL, 0, NULL, 0}
 	};
+	const char *progname_path = argv[0];
 	const char *command;
 	const char *relative = NULL;
 	const char *message = NULL,
@@ -993,7 +1023,8 @@ main(int argc, char **argv)
 			   *rev_id = NULL,
 			   *range = NULL,
 			   *schema_file = NULL,
-			   *version_table = "alembic_version";
+			   *version_table = "alembic_version",
+			   *config = "alembic.ini";
 	bool		sql = false,
 				dry_run = false,
 				each = false,
@@ -1104,6 +1135,9 @@ main(int argc, char **argv)
 			case 12:
 				version_table = optarg;
 				break;
+			case 13:
+				config = optarg;
+				break;
 			case 1:
 				versions_dir = optarg;
 				break;
@@ -1153,6 +1187,12 @@ main(int argc, char **argv)
 		}
 		return cmd_revision(message, head, label, depends, rev_id, upgrade,
 							downgrade);
+	}
+	if (strcmp(command, "import-alembic") == 0)
+	{
+		if (optind < argc)
+			bad_usage("too many arguments for %s", command);
+		return cmd_import_alembic(config, progname_path);
 	}
 	if (strcmp(command, "merge") == 0)
 	{

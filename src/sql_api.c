@@ -26,6 +26,7 @@
 #include "utils/resowner.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
@@ -1475,6 +1476,25 @@ check_next_step(PmGraph *graph, const PmStep *step)
 }
 
 /*
+ * When a client-run step began: the client says so in the setting
+ * pim_migrate_client.started (the pim_migrate command sets it before the
+ * first statement), so the log's duration covers the statements and not
+ * only the bookkeeping.
+ */
+static TimestampTz
+client_started(void)
+{
+	const char *value = GetConfigOption("pim_migrate_client.started", true, false);
+
+	if (value == NULL || *value == '\0')
+		return GetCurrentStatementStartTimestamp();
+	return DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in,
+												   CStringGetDatum(value),
+												   ObjectIdGetDatum(InvalidOid),
+												   Int32GetDatum(-1)));
+}
+
+/*
  * pim_migrate_apply(revisions text[], operation text DEFAULT 'upgrade',
  *					 record_only bool DEFAULT false)
  *		-> TABLE(step int, revision text, operation text, message text)
@@ -1483,7 +1503,8 @@ check_next_step(PmGraph *graph, const PmStep *step)
  * transaction, each one a step the graph allows next.  record_only: the
  * steps are revisions marked Transactional: false whose statements the
  * caller ran itself; only their bookkeeping (version rows and log) is
- * done, as pim_migrate_upgrade would have done it.
+ * done, as pim_migrate_upgrade would have done it, with the log's start
+ * taken from pim_migrate_client.started when set.
  */
 Datum
 pim_migrate_apply(PG_FUNCTION_ARGS)
@@ -1547,7 +1568,7 @@ pim_migrate_apply(PG_FUNCTION_ARGS)
 							 errmsg("revision \"%s\" has no downgrade script", node->id)));
 				pm_graph_apply_step(graph, step, &deletes, &inserts);
 				pm_catalog_record_step(node->id, direction, deletes, inserts,
-									   GetCurrentStatementStartTimestamp(),
+									   client_started(),
 									   applied_by,
 									   pm_catalog_fetch_revision(node->id)->checksum);
 			}

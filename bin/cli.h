@@ -1,0 +1,38 @@
+/*-------------------------------------------------------------------------
+ *
+ * cli.h
+ *	  What the files of the pim_migrate command share: messages, the
+ *	  connection's helpers, and the commands that live in files of their
+ *	  own.
+ *
+ * bin/cli.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PIM_MIGRATE_CLI_H
+#define PIM_MIGRATE_CLI_H
+
+#include "libpq-fe.h"
+
+#define EXIT_ERROR 1
+
+extern const char *progname;
+extern const char *versions_dir;
+extern int	verbosity;
+extern int	steps_total;
+
+/* pim_migrate.c */
+extern void fail(const char *fmt,...) pg_attribute_printf(1, 2) pg_attribute_noreturn();
+extern void notice_processor(void *arg, const char *message);
+extern void print_error(const char *what, PGresult *res);
+extern PGresult *run(PGconn *conn, const char *sql, int nparams,
+					 const char *const *params, const char *what);
+
+/* outside.c */
+extern bool plan_runs_outside(PGresult *steps);
+extern void run_plan_outside(PGconn *conn, PGresult *steps, bool each);
+
+/* import_alembic.c */
+extern int	cmd_import_alembic(const char *config, const char *argv0);
+
+#endif							/* PIM_MIGRATE_CLI_H */
