@@ -1,0 +1,212 @@
+# Switching from Alembic: the guide's project (examples/alembic_project:
+# the guide's two revisions, a branch with a label, a depends_on across
+# branches, an op.execute data migration, a merge, and a concurrent index in
+# an autocommit_block) is applied by Alembic to a middle revision; then
+# "pim_migrate import-alembic" and "pim_migrate adopt" switch it over, and
+# "pim_migrate upgrade head" applies exactly the rest.  The schema then
+# equals that of a twin that Alembic upgraded to head, and again after both
+# downgrade to base.  Also: what import-alembic says when it cannot work.
+use strict;
+use warnings;
+
+use Cwd qw(getcwd);
+use File::Temp qw(tempdir);
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+# Debian's python3-alembic and python3-psycopg2 (installed by the test
+# command) run the project's Alembic
+my $python = '/usr/bin/python3';
+my ($stdout, $stderr);
+IPC::Run::run([ $python, '-c', 'import alembic, psycopg2' ], '>', \$stdout, '2>', \$stderr)
+  or plan skip_all => "$python cannot import alembic and psycopg2: $stderr";
+$ENV{PIM_MIGRATE_PYTHON} = $python;
+
+my $node = PostgreSQL::Test::Cluster->new('main');
+$node->init;
+$node->start;
+my $host = $node->host;
+my $port = $node->port;
+$node->safe_psql('postgres', "CREATE DATABASE $_") foreach ('app', 'twin');
+
+# a copy of the project to work in: the command writes versions/ beside it
+my $src = getcwd() . '/examples/alembic_project';
+my $dir = tempdir(CLEANUP => 1);
+system('cp', '-r', "$src/.", $dir) == 0 or die "cp: $?";
+chdir $dir or die;
+
+sub url
+{
+	my ($db) = @_;
+	# SQLAlchemy's URL, as the guide's .env has it; pim_migrate reads it too
+	return "postgresql+psycopg2://localhost/$db?host=$host&port=$port";
+}
+
+sub command
+{
+	my ($db, @cmd) = @_;
+	local $ENV{DATABASE_URL} = url($db);
+	my ($out, $err);
+	IPC::Run::run(\@cmd, '>', \$out, '2>', \$err);
+	return ($? >> 8, $out, $err);
+}
+
+sub alembic_ok
+{
+	my ($db, @args) = @_;
+	my ($rc, $out, $err) = command($db, $python, '-m', 'alembic', @args);
+	is($rc, 0, "alembic @args on $db") or diag($err);
+}
+
+sub pim_ok
+{
+	my ($db, @args) = @_;
+	my ($rc, $out, $err) = command($db, 'pim_migrate', @args);
+	is($rc, 0, "pim_migrate @args on $db") or diag($err);
+	return $out;
+}
+
+sub schema_only
+{
+	my ($db) = @_;
+	my $file = $node->basedir . "/$db.schema.sql";
+	$node->command_ok(
+		[ 'pg_dump', '--schema-only', '--exclude-schema=pim_migrate',
+		  '--exclude-table=alembic_version', '-f', $file, '-d', $node->connstr($db) ],
+		"pg_dump --schema-only of $db");
+	my $dump = slurp_file($file);
+	$dump =~ s/^--.*$//mg;
+	$dump =~ s/^\\(un)?restrict .*$//mg;
+	$dump =~ s/^.*EXTENSION.*pim_migrate.*$//mg;	# the extension itself
+	$dump =~ s/\n{2,}/\n/g;
+	return $dump;
+}
+
+# The team's databases: Alembic took app to the guide's second revision
+# (with a row the data migration will fill); the twin goes all the way.
+alembic_ok('app', 'upgrade', '1975ea83b712');
+$node->safe_psql('app', "INSERT INTO stocks (name, ticker) VALUES ('Acme', 'ACM')");
+alembic_ok('twin', 'upgrade', '1975ea83b712');
+$node->safe_psql('twin', "INSERT INTO stocks (name, ticker) VALUES ('Acme', 'ACM')");
+alembic_ok('twin', 'upgrade', 'head');
+
+# the two commands of the README
+my $out = pim_ok('app', 'import-alembic');
+like($out, qr/imported 7 revisions from alembic into versions, 1 outside a transaction/,
+	'import-alembic: every revision, one of them outside a transaction');
+like(slurp_file('versions/f1e2d3c4b5a6_index_prices_by_day.sql'),
+	qr/^-- Transactional: false\n.*^CREATE INDEX CONCURRENTLY ix_prices_day ON prices \(day\);$/ms,
+	'the autocommit_block revision is written Transactional: false');
+my $merge = slurp_file('versions/e9f0a1b2c3d4_merge_sectors_and_prices.sql');
+like($merge, qr/^-- Revises: c3d4e5f60718, b7c8d9e0f1a2$/m, 'a merge keeps both parents');
+like(slurp_file('versions/b7c8d9e0f1a2_sector_prices_view.sql'),
+	qr/^-- Depends On: 1975ea83b712$/m, 'depends_on is kept');
+like(slurp_file('versions/a1b2c3d4e5f6_add_prices.sql'),
+	qr/^-- Branch Labels: prices\n.*^-- Create Date: 2025-08-18 14:30:00.000000$/ms,
+	'branch labels and the create date are kept');
+my $all = join('', map { slurp_file($_) } glob('versions/*.sql'));
+unlike($all, qr/alembic_version|^BEGIN;|^COMMIT;/mi, "Alembic's bookkeeping is left out");
+$out = pim_ok('app', 'import-alembic');
+is(scalar(() = $out =~ /\.\.\. unchanged/g), 7, 'importing again: every file unchanged');
+
+pim_ok('app', 'init');
+$out = pim_ok('app', 'adopt');
+like($out, qr/^1975ea83b712$/m, 'adopt: the version row Alembic left');
+is($node->safe_psql('app', 'SELECT version_num FROM alembic_version'), '1975ea83b712',
+	"adopt leaves Alembic's table as it was");
+
+$out = pim_ok('app', 'upgrade', 'head');
+my @ran = $out =~ /^Running upgrade .* -> (\w+),/mg;
+is_deeply([ sort @ran ],
+	[ sort qw(a1b2c3d4e5f6 b7c8d9e0f1a2 c3d4e5f60718 e9f0a1b2c3d4 f1e2d3c4b5a6) ],
+	'upgrade head applies exactly the revisions Alembic had not applied');
+like($out, qr/^Running upgrade e9f0a1b2c3d4 -> f1e2d3c4b5a6, Index prices by day \(outside a transaction\)$/m,
+	'the concurrent index runs outside a transaction');
+is($node->safe_psql('app', "SELECT sector FROM stocks"), 'unknown', 'the data migration ran');
+is(schema_only('app'), schema_only('twin'), 'at head: the same schema as the Alembic twin');
+is($node->safe_psql('app', 'SELECT indisvalid FROM pg_index WHERE indexrelid = \'ix_prices_day\'::regclass'),
+	't', 'the concurrent index is valid');
+is($node->safe_psql('app', 'SELECT * FROM pim_migrate_current()'), 'f1e2d3c4b5a6',
+	'current is head');
+is(pim_ok('app', 'upgrade', 'head'), "nothing to upgrade\n", 'a second upgrade has nothing to do');
+
+# all the way down, each tool on its database
+pim_ok('app', 'downgrade', 'base');
+alembic_ok('twin', 'downgrade', 'base');
+is(schema_only('app'), schema_only('twin'), 'at base: the same schema as the Alembic twin');
+is($node->safe_psql('app', 'SELECT count(*) FROM pim_migrate_current()'), '0', 'current is base');
+
+# --- what import-alembic says when it cannot work --------------------------
+
+# no Alembic for the Python it runs under
+my $nopython = "$dir/python-without-alembic";
+open(my $fh, '>', $nopython) or die;
+print $fh "#!/bin/sh\nexec $python -I -S \"\$@\"\n";
+close $fh;
+chmod 0755, $nopython;
+{
+	local $ENV{PIM_MIGRATE_PYTHON} = $nopython;
+	my ($rc, $o, $err) = command('app', 'pim_migrate', '--dir', 'other', 'import-alembic');
+	is($rc, 1, 'without Alembic: exit 1');
+	like($err, qr/import-alembic needs Alembic.*apt-get install python3-alembic/s,
+		'without Alembic: says what is missing');
+	ok(!-e 'other', 'without Alembic: nothing written');
+}
+
+# no project
+{
+	my ($rc, $o, $err) = command('app', 'pim_migrate', '--dir', 'other', 'import-alembic',
+		'--config', 'nowhere.ini');
+	is($rc, 1, 'no alembic.ini: exit 1');
+	like($err, qr/no Alembic configuration file "nowhere.ini"/, 'no alembic.ini: said so');
+}
+
+# a revision that reads the database while it runs has no offline SQL
+open($fh, '>', 'alembic/versions/0a0b0c0d0e0f_recount.py') or die;
+print $fh <<'EOF';
+"""Recount
+
+Revision ID: 0a0b0c0d0e0f
+Revises: f1e2d3c4b5a6
+Create Date: 2025-09-01 10:00:00.000000
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = '0a0b0c0d0e0f'
+down_revision = 'f1e2d3c4b5a6'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    n = op.get_bind().execute(sa.text("SELECT count(*) FROM stocks")).scalar()
+    op.execute(f"COMMENT ON TABLE stocks IS '{n} stocks'")
+
+
+def downgrade() -> None:
+    op.execute("COMMENT ON TABLE stocks IS NULL")
+EOF
+close $fh;
+{
+	my ($rc, $o, $err) = command('app', 'pim_migrate', '--dir', 'other', 'import-alembic');
+	is($rc, 1, 'a revision without offline SQL: exit 1');
+	like($err, qr/could not produce the offline SQL of revision 0a0b0c0d0e0f \(upgrade\)/,
+		'a revision without offline SQL: named');
+	ok(!-e 'other', 'a revision without offline SQL: nothing written');
+}
+
+# a file changed by hand is not overwritten
+unlink 'alembic/versions/0a0b0c0d0e0f_recount.py';
+{
+	open($fh, '>>', 'versions/4e55a8b046a1_initial_migration_with_stock_model.sql') or die;
+	print $fh "-- edited\n";
+	close $fh;
+	my ($rc, $o, $err) = command('app', 'pim_migrate', 'import-alembic');
+	is($rc, 1, 'a file with other content: exit 1');
+	like($err, qr/1 file\(s\) exist with other content: versions\/4e55a8b046a1_/,
+		'a file with other content: named');
+}
+
+done_testing();
