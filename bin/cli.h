@@ -29,6 +29,7 @@ extern PGresult *run(PGconn *conn, const char *sql, int nparams,
 					 const char *const *params, const char *what);
 
 /* outside.c */
+extern const char *first_outside(PGresult *steps);
 extern bool plan_runs_outside(PGresult *steps);
 extern void run_plan_outside(PGconn *conn, PGresult *steps, bool each);
 

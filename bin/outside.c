@@ -37,14 +37,21 @@ step_transactional(PGresult *steps, int i)
 	return strcmp(PQgetvalue(steps, i, STEP_TRANSACTIONAL), "t") == 0;
 }
 
+/* The first step the command must run itself, or NULL. */
+const char *
+first_outside(PGresult *steps)
+{
+	for (int i = 0; i < PQntuples(steps); i++)
+		if (!step_transactional(steps, i))
+			return PQgetvalue(steps, i, STEP_REVISION);
+	return NULL;
+}
+
 /* Does the plan hold a step that the command must run itself? */
 bool
 plan_runs_outside(PGresult *steps)
 {
-	for (int i = 0; i < PQntuples(steps); i++)
-		if (!step_transactional(steps, i))
-			return true;
-	return false;
+	return first_outside(steps) != NULL;
 }
 
 /* Apply steps [from, to) of the plan in one transaction. */

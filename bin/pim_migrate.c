@@ -474,11 +474,11 @@ load_files(PGconn *conn)
 /*
  * In the open transaction that loaded the files: when the plan holds a
  * revision the server cannot run in a transaction, run the whole plan
- * from here (outside.c) and return true.
+ * from here (outside.c) and return true.  A dry run cannot hold one.
  */
 static bool
 run_outside_if_needed(PGconn *conn, const char *command, const char *target,
-					  bool each)
+					  bool each, bool dry_run)
 {
 	const char *params[2] = {target, command};
 	PGresult   *steps = run(conn, "SELECT revision, operation, message,"
@@ -486,6 +486,9 @@ run_outside_if_needed(PGconn *conn, const char *command, const char *target,
 							" FROM pim_migrate_steps($1, $2)", 2, params, NULL);
 	bool		outside = plan_runs_outside(steps);
 
+	if (outside && dry_run)
+		fail("a dry run cannot hold revision \"%s\": it is marked \"Transactional: false\", and a dry run is one transaction, rolled back at the end",
+			 first_outside(steps));
 	if (outside)
 		run_plan_outside(conn, steps, each);
 	PQclear(steps);
@@ -524,7 +527,7 @@ cmd_migrate(PGconn *conn, const char *command, const char *target,
 
 		PQclear(run(conn, "BEGIN", 0, NULL, NULL));
 		load_files(conn);
-		if (!dry_run && run_outside_if_needed(conn, command, target, true))
+		if (run_outside_if_needed(conn, command, target, true, dry_run))
 			return 0;
 		PQclear(run(conn, "COMMIT", 0, NULL, NULL));
 		PQclear(run(conn, call, 1, params, NULL));
@@ -563,7 +566,7 @@ cmd_migrate(PGconn *conn, const char *command, const char *target,
 		char	   *query = psprintf("SELECT count(*) FROM pim_migrate_%s($1, $2::boolean)",
 									 command);
 
-		if (!dry_run && run_outside_if_needed(conn, command, target, false))
+		if (run_outside_if_needed(conn, command, target, false, dry_run))
 			return 0;
 		res = run(conn, query, 2, params, NULL);
 		if (verbosity > 0 && strcmp(PQgetvalue(res, 0, 0), "0") == 0)

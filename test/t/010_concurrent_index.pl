@@ -116,6 +116,10 @@ revision_file('u1', 'c2', 'false',
 	  . "CREATE UNIQUE INDEX CONCURRENTLY ux_events_k ON events (k);",
 	"DROP INDEX CONCURRENTLY ux_events_k;\nDROP INDEX CONCURRENTLY ix_events_kv;");
 my ($rc, $err);
+($rc, $out, $err) = cli('upgrade', 'head', '--dry-run');
+is($rc, 1, 'a dry run cannot hold it: exit 1');
+like($err, qr/a dry run cannot hold revision "u1": it is marked "Transactional: false"/,
+	'a dry run cannot hold it: said so');
 ($rc, $out, $err) = cli('upgrade', 'head');
 is($rc, 1, 'a failing concurrent statement: exit 1');
 like($err, qr/^pim_migrate: revision u1, upgrade, line 2: could not create unique index "ux_events_k"$/m,
