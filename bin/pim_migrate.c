@@ -97,7 +97,7 @@ static const char *const command_help[][2] = {
 	{"branches", "branches\n  Show the branch points."},
 	{"show", "show REV\n  Show one revision."},
 	{"verify", "verify\n  Check the stored graph and history; exit 1 on any problem."},
-	{"adopt", "adopt [--version-table TABLE]\n  Take over a database that Alembic migrated: load every file, then set the\n  version rows from Alembic's version table (default alembic_version), which\n  stays as it is."},
+	{"adopt", "adopt [--version-table TABLE]\n  Take over a database that Alembic migrated: create the extension if it is\n  missing, load every file, then set the version rows from Alembic's version\n  table (default alembic_version), which stays as it is."},
 	{"import-alembic", "import-alembic [--config alembic.ini]\n  Write a revision file into the versions directory (--dir) for every\n  revision of the Alembic project, with the same id, parents, labels and\n  dependencies; the SQL is Alembic's own offline SQL.  No database needed."},
 	{"check", "check --schema-file FILE\n  Exit 1 when the database (at head, after loading the files) differs from\n  the schema FILE describes: a migration is missing."},
 	{NULL, NULL}
@@ -881,6 +881,11 @@ cmd_adopt(PGconn *conn, const char *version_table)
 	PGresult   *res;
 
 	PQclear(run(conn, "BEGIN", 0, NULL, NULL));
+	res = run(conn, "SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pim_migrate'",
+			  0, NULL, NULL);
+	if (PQntuples(res) == 0)
+		PQclear(run(conn, "CREATE EXTENSION pim_migrate", 0, NULL, NULL));
+	PQclear(res);
 	load_files(conn);
 	res = run(conn, "SELECT * FROM pim_migrate_adopt_alembic($1::text::regclass)",
 			  1, params, NULL);
@@ -1222,7 +1227,8 @@ main(int argc, char **argv)
 	if (autogenerate || (schema_file && strcmp(command, "check") != 0))
 		bad_usage("--autogenerate and --schema-file go with revision and check");
 
-	conn = connect_db(true);
+	/* adopt is the first command a switching database sees */
+	conn = connect_db(strcmp(command, "adopt") != 0);
 	if (strcmp(command, "upgrade") == 0 || strcmp(command, "downgrade") == 0 ||
 		strcmp(command, "stamp") == 0)
 		status = cmd_migrate(conn, command, optind < argc ? argv[optind] : "head",

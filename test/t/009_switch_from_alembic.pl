@@ -110,7 +110,6 @@ unlike($all, qr/alembic_version|^BEGIN;|^COMMIT;/mi, "Alembic's bookkeeping is l
 $out = pim_ok('app', 'import-alembic');
 is(scalar(() = $out =~ /\.\.\. unchanged/g), 7, 'importing again: every file unchanged');
 
-pim_ok('app', 'init');
 $out = pim_ok('app', 'adopt');
 like($out, qr/^1975ea83b712$/m, 'adopt: the version row Alembic left');
 is($node->safe_psql('app', 'SELECT version_num FROM alembic_version'), '1975ea83b712',
