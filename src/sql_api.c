@@ -355,6 +355,23 @@ plan_migration(PmGraph *graph, const char *target_text, PmDirection direction)
 }
 
 /*
+ * One transaction holds a lock on every relation its scripts create, alter
+ * or drop, and the lock table has room for max_locks_per_transaction per
+ * connection: a long history of CREATE TABLE fills it in one transaction
+ * ("out of shared memory").  Say what to do about it in our terms.
+ */
+static void
+lock_table_hint(ErrorData *edata, PmDirection direction)
+{
+	if (edata->sqlerrcode != ERRCODE_OUT_OF_MEMORY || edata->hint == NULL ||
+		strstr(edata->hint, "max_locks_per_transaction") == NULL)
+		return;
+	edata->detail = pstrdup("A migration holds a lock on every table it creates, alters or drops until it commits, and the lock table is full.");
+	edata->hint = psprintf("Run it with CALL pim_migrate_%s_each(...), which commits after each revision, or increase max_locks_per_transaction.",
+						   pm_direction_name(direction));
+}
+
+/*
  * Shared by upgrade and downgrade: resolve the target, plan, run, and
  * return the steps as rows (step, revision, operation, message).  A dry
  * run runs everything in a subtransaction that it then rolls back: the
@@ -408,10 +425,20 @@ migrate(FunctionCallInfo fcinfo, PmDirection direction)
 	}
 	PG_CATCH();
 	{
+		ErrorData  *edata;
+
 		migrating = false;
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
 		if (dry_run)
-			pm_exec_abort_subxact(cxt, owner);
-		PG_RE_THROW();
+		{
+			RollbackAndReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(cxt);
+			CurrentResourceOwner = owner;
+		}
+		lock_table_hint(edata, direction);
+		ReThrowError(edata);
 	}
 	PG_END_TRY();
 	migrating = false;
