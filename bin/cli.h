@@ -12,6 +12,7 @@
 #ifndef PIM_MIGRATE_CLI_H
 #define PIM_MIGRATE_CLI_H
 
+#include "lib/stringinfo.h"
 #include "libpq-fe.h"
 
 #define EXIT_ERROR 1
@@ -27,6 +28,7 @@ extern void notice_processor(void *arg, const char *message);
 extern void print_error(const char *what, PGresult *res);
 extern PGresult *run(PGconn *conn, const char *sql, int nparams,
 					 const char *const *params, const char *what);
+extern void append_array_element(StringInfo buf, const char *value);
 
 /* outside.c */
 extern const char *first_outside(PGresult *steps);

@@ -64,8 +64,7 @@ apply_steps(PGconn *conn, PGresult *steps, int from, int to, bool record_only)
 	initStringInfo(&ids);
 	appendStringInfoChar(&ids, '{');
 	for (int i = from; i < to; i++)
-		appendStringInfo(&ids, "%s\"%s\"", i > from ? "," : "",
-						 PQgetvalue(steps, i, STEP_REVISION));
+		append_array_element(&ids, PQgetvalue(steps, i, STEP_REVISION));
 	appendStringInfoChar(&ids, '}');
 	params[0] = ids.data;
 	params[1] = PQgetvalue(steps, from, STEP_OPERATION);

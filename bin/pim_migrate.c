@@ -272,63 +272,138 @@ read_versions(int *n)
 }
 
 /* The file that declares id or label name, or -1. */
+/*
+ * Names (ids and branch labels) of the files, sorted, for lookups in
+ * O(log n): a deploy orders thousands of files each time.
+ */
+typedef struct FileName
+{
+	const char *name;
+	int			file;
+} FileName;
+
+static FileName *file_names = NULL;
+static int	nfile_names = 0;
+static RevFile *file_names_of = NULL;
+
+static int
+file_name_cmp(const void *a, const void *b)
+{
+	const FileName *x = a;
+	const FileName *y = b;
+	int			c = strcmp(x->name, y->name);
+
+	return c ? c : x->file - y->file;
+}
+
+static int
+file_name_key_cmp(const void *key, const void *elem)
+{
+	return strcmp((const char *) key, ((const FileName *) elem)->name);
+}
+
+/* The index of the file whose id or label is name, or -1. */
 static int
 find_file(RevFile *files, int n, const char *name)
 {
-	for (int i = 0; i < n; i++)
+	FileName   *hit;
+
+	if (file_names_of != files)
 	{
-		if (files[i].id && strcmp(files[i].id, name) == 0)
-			return i;
-		for (int j = 0; j < files[i].nlabels; j++)
-			if (strcmp(files[i].labels[j], name) == 0)
-				return i;
+		int			total = 0;
+
+		for (int i = 0; i < n; i++)
+			total += 1 + files[i].nlabels;
+		pg_free(file_names);
+		file_names = pg_malloc(sizeof(FileName) * (total + 1));
+		nfile_names = 0;
+		for (int i = 0; i < n; i++)
+		{
+			if (files[i].id)
+				file_names[nfile_names++] = (FileName) {files[i].id, i};
+			for (int j = 0; j < files[i].nlabels; j++)
+				file_names[nfile_names++] = (FileName) {files[i].labels[j], i};
+		}
+		qsort(file_names, nfile_names, sizeof(FileName), file_name_cmp);
+		file_names_of = files;
 	}
-	return -1;
+	hit = bsearch(name, file_names, nfile_names, sizeof(FileName), file_name_key_cmp);
+	if (hit == NULL)
+		return -1;
+	/* the first of equal names, as a scan in file order would find */
+	while (hit > file_names && strcmp((hit - 1)->name, name) == 0)
+		hit--;
+	return hit->file;
 }
 
-/* Is every parent and dependency that is a file already placed? */
-static bool
-ready(RevFile *files, int n, RevFile *f)
-{
-	for (int j = 0; j < f->nrevises + f->ndepends; j++)
-	{
-		const char *name = j < f->nrevises ? f->revises[j] : f->depends[j - f->nrevises];
-		int			k = find_file(files, n, name);
-
-		if (k >= 0 && !files[k].placed)
-			return false;
-	}
-	return true;
-}
-
-/* The files in an order the server accepts: parents first. */
+/*
+ * The files in an order the server accepts: each after the files it
+ * revises or depends on (Kahn's algorithm, in file order among the ready
+ * ones).  Files caught in a cycle come last, for the server to name.
+ */
 static RevFile **
 load_order(RevFile *files, int n)
 {
 	RevFile   **order = pg_malloc(sizeof(RevFile *) * (n + 1));
+	int		   *waiting = pg_malloc0(sizeof(int) * (n + 1));	/* unplaced deps */
+	int		   *first = pg_malloc(sizeof(int) * (n + 1));	/* waiter lists */
+	int			nedges = 0;
+	int			cap = 0;
+	int		   *next;
+	int		   *who;
+	int		   *queue = pg_malloc(sizeof(int) * (n + 1));
+	int			head = 0;
+	int			tail = 0;
 	int			placed = 0;
 
-	while (placed < n)
+	for (int i = 0; i < n; i++)
 	{
-		int			before = placed;
+		first[i] = -1;
+		cap += files[i].nrevises + files[i].ndepends;
+	}
+	next = pg_malloc(sizeof(int) * (cap + 1));
+	who = pg_malloc(sizeof(int) * (cap + 1));
+	for (int i = 0; i < n; i++)
+	{
+		RevFile    *f = &files[i];
 
-		for (int i = 0; i < n; i++)
-			if (!files[i].placed && ready(files, n, &files[i]))
-			{
-				files[i].placed = true;
-				order[placed++] = &files[i];
-			}
-		if (placed == before)
+		for (int j = 0; j < f->nrevises + f->ndepends; j++)
 		{
-			/* a cycle among files: load them anyway and let the server say */
-			for (int i = 0; i < n; i++)
-				if (!files[i].placed)
-				{
-					files[i].placed = true;
-					order[placed++] = &files[i];
-				}
+			const char *name = j < f->nrevises ? f->revises[j] : f->depends[j - f->nrevises];
+			int			k = find_file(files, n, name);
+
+			if (k < 0 || k == i)
+				continue;
+			who[nedges] = i;
+			next[nedges] = first[k];
+			first[k] = nedges++;
+			waiting[i]++;
 		}
 	}
+	for (int i = 0; i < n; i++)
+		if (waiting[i] == 0)
+			queue[tail++] = i;
+	while (head < tail)
+	{
+		int			i = queue[head++];
+
+		files[i].placed = true;
+		order[placed++] = &files[i];
+		for (int e = first[i]; e >= 0; e = next[e])
+			if (--waiting[who[e]] == 0)
+				queue[tail++] = who[e];
+	}
+	for (int i = 0; i < n; i++)
+		if (!files[i].placed)
+		{
+			files[i].placed = true;
+			order[placed++] = &files[i];
+		}
+	pg_free(waiting);
+	pg_free(first);
+	pg_free(next);
+	pg_free(who);
+	pg_free(queue);
 	return order;
 }
 
@@ -386,7 +461,13 @@ connect_db(bool need_extension)
 		source = "the PG* environment and libpq's defaults";
 		conninfo = "";
 	}
-	conn = PQconnectdb(conninfo);
+	{
+		/* as psql's -d: a connection string, a URI or a bare database name */
+		const char *keywords[] = {"dbname", "fallback_application_name", NULL};
+		const char *values[] = {conninfo, progname, NULL};
+
+		conn = PQconnectdbParams(keywords, values, true);
+	}
 	if (PQstatus(conn) != CONNECTION_OK)
 		fail("could not connect to the database (connection from %s): %s",
 			 source, PQerrorMessage(conn));
@@ -447,24 +528,58 @@ run(PGconn *conn, const char *sql, int nparams, const char *const *params,
 	return res;
 }
 
-/* Load every file, parents first, in the current transaction. */
+/* An element of a text[] literal: quoted, with quotes and backslashes escaped. */
+void
+append_array_element(StringInfo buf, const char *value)
+{
+	appendStringInfoString(buf, buf->len > 1 ? ",\"" : "\"");
+	for (const char *p = value; *p; p++)
+	{
+		if (*p == '"' || *p == '\\')
+			appendStringInfoChar(buf, '\\');
+		appendStringInfoChar(buf, *p);
+	}
+	appendStringInfoChar(buf, '"');
+}
+
+/*
+ * Load every file, parents first, in the current transaction: one call,
+ * however many files (a deploy loads them all every time).
+ */
 static void
 load_files(PGconn *conn)
 {
 	int			n;
 	RevFile    *files = read_versions(&n);
 	RevFile   **order = load_order(files, n);
+	StringInfoData scripts;
+	StringInfoData names;
+	const char *params[2];
+	PGresult   *res;
 
+	initStringInfo(&scripts);
+	initStringInfo(&names);
+	appendStringInfoChar(&scripts, '{');
+	appendStringInfoChar(&names, '{');
 	for (int i = 0; i < n; i++)
 	{
-		const char *params[1] = {order[i]->text};
-		char	   *what = psprintf("%s/%s", versions_dir, order[i]->name);
+		char	   *name = psprintf("%s/%s", versions_dir, order[i]->name);
 
-		PQclear(run(conn, "SELECT pg_catalog.pg_typeof(pim_migrate_load($1))", 1, params, what));
-		pg_free(what);
+		append_array_element(&scripts, order[i]->text);
+		append_array_element(&names, name);
+		pg_free(name);
 	}
+	appendStringInfoChar(&scripts, '}');
+	appendStringInfoChar(&names, '}');
+	params[0] = scripts.data;
+	params[1] = names.data;
+	res = run(conn, "SELECT pim_migrate_load_files($1::text[], $2::text[])", 2, params, NULL);
 	if (verbosity > 1)
-		printf("loaded %d revision files from %s\n", n, versions_dir);
+		printf("loaded %d revision files from %s, %s new or changed\n", n, versions_dir,
+			   PQgetvalue(res, 0, 0));
+	PQclear(res);
+	pfree(scripts.data);
+	pfree(names.data);
 }
 
 /*

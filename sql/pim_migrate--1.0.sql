@@ -78,6 +78,13 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION pim_migrate_load(text)
 	IS 'register a revision from the text of a revision file; the same content again is a no-op';
 
+CREATE FUNCTION pim_migrate_load_files(scripts text[], names text[] DEFAULT NULL)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'pim_migrate_load_files'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION pim_migrate_load_files(text[], text[])
+	IS 'pim_migrate_load for many files in order, parents first, named by names in errors; returns how many registered or replaced a revision';
+
 --
 -- Migrating
 --
@@ -304,6 +311,7 @@ COMMENT ON FUNCTION pim_migrate_adopt_alembic(regclass)
 -- The extension owner grants these to the roles that may migrate.
 REVOKE ALL ON FUNCTION pim_migrate_revision(text, text, text, text[], text, text[], text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION pim_migrate_load(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pim_migrate_load_files(text[], text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION pim_migrate_upgrade(text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION pim_migrate_downgrade(text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION pim_migrate_apply(text[], text, boolean) FROM PUBLIC;

@@ -54,6 +54,12 @@
 	" upgrade_sql, downgrade_sql, transactional, checksum, created_at" \
 	" FROM pim_migrate.revision WHERE revision OPERATOR(pg_catalog.=) $1"
 
+/* in strcmp order, for binary search */
+#define Q_ALL_DEFINITIONS \
+	"SELECT revision, message, down_revisions, branch_labels, depends_on," \
+	" transactional, checksum FROM pim_migrate.revision" \
+	" ORDER BY revision COLLATE pg_catalog.\"C\""
+
 #define Q_STORE_REVISION \
 	"INSERT INTO pim_migrate.revision AS r (revision, message," \
 	" down_revisions, branch_labels, depends_on, upgrade_sql, downgrade_sql," \
@@ -149,6 +155,7 @@ typedef struct PmQuery
 
 static PmQuery q_load_graph = {.sql = Q_LOAD_GRAPH};
 static PmQuery q_version_rows = {.sql = Q_VERSION_ROWS};
+static PmQuery q_all_definitions = {.sql = Q_ALL_DEFINITIONS};
 static PmQuery q_fetch_revision = {.sql = Q_FETCH_REVISION, .nargs = 1,
 .argtypes = {TEXTOID}};
 static PmQuery q_store_revision = {.sql = Q_STORE_REVISION, .nargs = 11,
@@ -516,6 +523,42 @@ pm_catalog_fetch_revision(const char *revision)
 	def->has_created_at = !isnull;
 	SPI_freetuptable(SPI_tuptable);
 	return def;
+}
+
+/*
+ * pm_catalog_all_definitions
+ *		Every registered revision without its scripts (upgrade_sql and
+ *		downgrade_sql are NULL), sorted by id in strcmp order; *n is set to
+ *		their number.  For comparing many files with what is stored in one
+ *		read.
+ */
+PmRevisionDef *
+pm_catalog_all_definitions(int *n)
+{
+	PmRevisionDef *defs;
+	bool		isnull;
+
+	run_query(&q_all_definitions, NULL, NULL, SPI_OK_SELECT);
+	*n = (int) SPI_processed;
+	defs = palloc0(sizeof(PmRevisionDef) * Max(*n, 1));
+	for (int i = 0; i < *n; i++)
+	{
+		PmRevisionDef *def = &defs[i];
+
+		def->revision = get_text(i, 1, NULL);
+		def->message = get_text(i, 2, &isnull);
+		if (isnull)
+			def->message = pstrdup("");
+		def->down_revisions = get_text_list(i, 3);
+		def->branch_labels = get_text_list(i, 4);
+		def->depends_on = get_text_list(i, 5);
+		def->transactional = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i],
+														SPI_tuptable->tupdesc,
+														6, &isnull));
+		strlcpy(def->checksum, get_text(i, 7, NULL), sizeof(def->checksum));
+	}
+	SPI_freetuptable(SPI_tuptable);
+	return defs;
 }
 
 /*

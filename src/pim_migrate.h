@@ -186,6 +186,7 @@ extern void pm_catalog_restore_user(const PmUserContext *save);
 extern PmGraph *pm_catalog_load_graph(List **problems);
 extern List *pm_catalog_version_rows(void);
 extern PmRevisionDef *pm_catalog_fetch_revision(const char *revision);
+extern PmRevisionDef *pm_catalog_all_definitions(int *n);
 extern void pm_catalog_store_revision(const PmRevisionDef *def, bool replace);
 extern List *pm_catalog_graph_heads(void);
 extern char *pm_catalog_label_owner(const char *label);
@@ -204,6 +205,7 @@ extern void pm_catalog_record_step(const char *revision, PmDirection direction,
 
 /* register.c */
 extern char *pm_register_revision(PmRevisionDef *def);
+extern int	pm_register_files(List *scripts, List *names);
 extern void pm_register_check_name(const char *name, const char *what);
 
 /* revision_file.c */

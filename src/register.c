@@ -24,6 +24,7 @@
 #include "postgres.h"
 
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 
 #include "pim_migrate.h"
 
@@ -232,13 +233,22 @@ pm_register_revision(PmRevisionDef *def)
 	check_names(def->down_revisions, "down_revision", def->revision);
 	check_names(def->depends_on, "dependency", def->revision);
 	check_names(def->branch_labels, "branch label", NULL);
+	pm_revfile_checksum(def);
+
+	/*
+	 * A deploy loads every file every time: the same content as stored
+	 * (parents given in full) passed every check when it was stored, so
+	 * it returns before the parser runs.
+	 */
+	existing = pm_catalog_fetch_revision(def->revision);
+	if (existing && same_content(existing, def))
+		return def->revision;
 
 	pm_exec_check_script(def->revision, PM_UPGRADE, def->upgrade_sql,
 						 def->transactional);
 	if (def->downgrade_sql)
 		pm_exec_check_script(def->revision, PM_DOWNGRADE, def->downgrade_sql,
 							 def->transactional);
-	pm_revfile_checksum(def);
 
 	def->down_revisions = resolve_existing(def->revision, def->down_revisions,
 										   false, "down_revision");
@@ -247,7 +257,6 @@ pm_register_revision(PmRevisionDef *def)
 	/* a prefix may have turned into a name given in full as well */
 	check_names(def->down_revisions, "down_revision", def->revision);
 	check_names(def->depends_on, "dependency", def->revision);
-	existing = pm_catalog_fetch_revision(def->revision);
 	if (existing && same_content(existing, def))
 		return def->revision;
 
@@ -297,4 +306,73 @@ pm_register_revision(PmRevisionDef *def)
 	}
 	pm_catalog_store_revision(def, existing != NULL);
 	return def->revision;
+}
+
+/* error context of pm_register_files: which file */
+static void
+file_error_callback(void *arg)
+{
+	const char *name = *(const char **) arg;
+
+	if (name)
+		errcontext("revision file \"%s\"", name);
+}
+
+static int
+def_id_cmp(const void *key, const void *elem)
+{
+	return strcmp((const char *) key, ((const PmRevisionDef *) elem)->revision);
+}
+
+/*
+ * pm_register_files
+ *		Register revision files in the given order (parents first), as
+ *		pim_migrate_load would one by one; names (or NIL) name them in
+ *		error context lines.  A deploy loads every file every time, so
+ *		what is stored is read once and an unchanged file costs a parse, a
+ *		checksum and a binary search.  Returns how many files registered or
+ *		replaced a revision.  Memory is reset per file.
+ */
+int
+pm_register_files(List *scripts, List *names)
+{
+	int			nstored;
+	PmRevisionDef *stored = pm_catalog_all_definitions(&nstored);
+	MemoryContext filecxt = AllocSetContextCreate(CurrentMemoryContext,
+												  "pim_migrate file",
+												  ALLOCSET_DEFAULT_SIZES);
+	ErrorContextCallback errcallback;
+	const char *name = NULL;
+	int			changed = 0;
+	ListCell   *lc;
+
+	errcallback.callback = file_error_callback;
+	errcallback.arg = &name;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+
+	foreach(lc, scripts)
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(filecxt);
+		PmRevisionDef *def;
+		PmRevisionDef *old;
+		int			i = foreach_current_index(lc);
+
+		name = i < list_length(names) ? list_nth(names, i) : NULL;
+		def = pm_revfile_parse(lfirst(lc));
+		pm_revfile_checksum(def);
+		old = bsearch(def->revision, stored, nstored, sizeof(PmRevisionDef),
+					  def_id_cmp);
+		if (old == NULL || !same_content(old, def))
+		{
+			pm_register_revision(def);
+			changed++;
+		}
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextReset(filecxt);
+	}
+
+	error_context_stack = errcallback.previous;
+	MemoryContextDelete(filecxt);
+	return changed;
 }

@@ -34,6 +34,7 @@
 
 PG_FUNCTION_INFO_V1(pim_migrate_revision);
 PG_FUNCTION_INFO_V1(pim_migrate_load);
+PG_FUNCTION_INFO_V1(pim_migrate_load_files);
 PG_FUNCTION_INFO_V1(pim_migrate_upgrade);
 PG_FUNCTION_INFO_V1(pim_migrate_downgrade);
 PG_FUNCTION_INFO_V1(pim_migrate_upgrade_each);
@@ -295,6 +296,34 @@ pim_migrate_load(PG_FUNCTION_ARGS)
 	id = MemoryContextStrdup(call.caller_cxt, pm_register_revision(def));
 	pm_catalog_disconnect(&call);
 	PG_RETURN_TEXT_P(cstring_to_text(id));
+}
+
+/*
+ * pim_migrate_load_files(scripts text[], names text[] DEFAULT NULL) -> int
+ *
+ * pim_migrate_load for each script in order (parents first), in one call:
+ * what a deploy does with a versions directory.  names, when given, name
+ * the files in error context lines.  Returns how many registered or
+ * replaced a revision (0 when every file was loaded before).
+ */
+Datum
+pim_migrate_load_files(PG_FUNCTION_ARGS)
+{
+	PmCall		call;
+	List	   *scripts = text_array_arg(fcinfo, 0, "scripts");
+	List	   *names = text_array_arg(fcinfo, 1, "names");
+	int			changed;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("argument \"scripts\" must not be null")));
+	check_not_migrating();
+	pm_catalog_connect(&call, false);
+	pm_lock_migration();
+	changed = pm_register_files(scripts, names);
+	pm_catalog_disconnect(&call);
+	PG_RETURN_INT32(changed);
 }
 
 /*
