@@ -180,7 +180,7 @@ open(my $fh, '>', 'versions/broken01_broken.sql') or die;
 print $fh "-- broken\n-- Revision ID: broken01\n-- Revises: join0001\nCREATE TABLE oops (id int);\n-- +upgrade\n";
 close $fh;
 my $before = $node->safe_psql('app', 'SELECT count(*) FROM pim_migrate.revision');
-cli_fails([ 'upgrade' ], 1, qr/versions\/broken01_broken\.sql: revision file has text before its "-- \+upgrade" line.*\nCONTEXT:  revision file, line 4/s,
+cli_fails([ 'upgrade' ], 1, qr/revision file has text before its "-- \+upgrade" line.*\nCONTEXT:  revision file, line 4\nrevision file "versions\/broken01_broken\.sql"/s,
 	'a broken file is named with its line');
 is($node->safe_psql('app', 'SELECT count(*) FROM pim_migrate.revision'), $before,
 	'and nothing was loaded');
