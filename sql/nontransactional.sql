@@ -64,15 +64,22 @@ SELECT pim_migrate_revision('drop', 'SELECT 1', 'DROP INDEX CONCURRENTLY ix', re
 -- what a transaction may hold passes
 SELECT pim_migrate_revision('fine', 'ANALYZE stocks; CREATE INDEX ix ON stocks (ticker); REINDEX TABLE stocks', 'DROP INDEX ix', revision => 'b1', down_revision => '{}');
 
--- the session lock: other sessions' migrations queue behind it (see the
--- isolation spec); taking it twice is a no-op, letting go says if it held
+-- the session lock: other sessions' migrations fail at once while it is
+-- held (see the isolation spec); taking it twice is a no-op, letting go
+-- says if it held
 SELECT pim_migrate_lock();
 SELECT pim_migrate_lock();
-SELECT mode, locktype FROM pg_locks WHERE relation = 'pim_migrate.version'::regclass AND pid = pg_backend_pid();
+SELECT locktype, mode, objsubid FROM pg_locks
+WHERE classid = 'pim_migrate.version'::regclass AND pid = pg_backend_pid();
 SELECT count(*) FROM pim_migrate_upgrade('a1');
+-- an error in the holder's transaction does not let it go
+SELECT 1 / 0;
+SELECT count(*) FROM pg_locks
+WHERE classid = 'pim_migrate.version'::regclass AND pid = pg_backend_pid();
 SELECT pim_migrate_unlock();
 SELECT pim_migrate_unlock();
-SELECT count(*) FROM pg_locks WHERE relation = 'pim_migrate.version'::regclass AND pid = pg_backend_pid();
+SELECT count(*) FROM pg_locks
+WHERE classid = 'pim_migrate.version'::regclass AND pid = pg_backend_pid();
 
 -- clean up
 SELECT revision FROM pim_migrate_downgrade('base');

@@ -32,10 +32,6 @@
 
 #include "pim_migrate.h"
 
-/* The session-level hold of pim_migrate_lock(), if any. */
-static LockRelId session_lock;
-static bool session_locked = false;
-
 static Oid
 version_table_oid(void)
 {
@@ -52,13 +48,50 @@ version_table_oid(void)
 }
 
 /*
+ * The hold of a client run (pim_migrate_lock): a session-level lock of the
+ * user lock method, as pg_advisory_lock's, because that one survives an
+ * error in the holder's transactions (a session lock on a relation does
+ * not).  Its tag is this database and the version table, with a kind
+ * (field4) that SQL's advisory functions never use, so no application key
+ * can meet it.
+ */
+#define PM_RUN_LOCK_KIND 3
+
+static void
+run_lock_tag(LOCKTAG *tag)
+{
+	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, version_table_oid(), 0,
+						 PM_RUN_LOCK_KIND);
+}
+
+/*
  * pm_lock_migration
  *		Take the migration lock for the rest of the transaction.
  */
 void
 pm_lock_migration(void)
 {
+	LOCKTAG		tag;
+
 	LockRelationOid(version_table_oid(), ExclusiveLock);
+
+	/*
+	 * While another session runs revisions from a client, between its
+	 * transactions, fail at once rather than wait: a migration waiting
+	 * here holds a snapshot, which that client's CREATE INDEX
+	 * CONCURRENTLY would wait for in turn, a deadlock.
+	 */
+	run_lock_tag(&tag);
+	if (!LockHeldByMe(&tag, ExclusiveLock))
+	{
+		if (LockAcquire(&tag, ShareLock, false, true) == LOCKACQUIRE_NOT_AVAIL)
+			ereport(ERROR,
+					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+					 errmsg("another session is running a migration from a client"),
+					 errdetail("It holds the migration lock across its transactions (pim_migrate_lock()), to run revisions outside a transaction."),
+					 errhint("Migrate again when that run has finished.")));
+		LockRelease(&tag, ShareLock, false);
+	}
 
 	/*
 	 * A snapshot older than the last change another transaction committed
@@ -77,25 +110,29 @@ pm_lock_migration(void)
  * pm_lock_session
  *		Take (acquire) or let go of the migration lock at session level, for
  *		a client that migrates in several transactions and must keep other
- *		migrators out between them: the same lock, so in-server calls of
- *		every other session queue behind it, while this session's own calls
- *		find it held already.  A lock manager session lock outlives
- *		commits and errors and goes with the connection.  Returns whether
+ *		migrators out between them.  Taking it waits, as any migration does,
+ *		for the migration in flight, then holds the run lock until it is let
+ *		go or the session ends, errors notwithstanding; other sessions'
+ *		migrations then fail at once (pm_lock_migration).  Returns whether
  *		anything changed.
  */
 bool
 pm_lock_session(bool acquire)
 {
-	if (acquire == session_locked)
+	LOCKTAG		tag;
+
+	run_lock_tag(&tag);
+	if (acquire == LockHeldByMe(&tag, ExclusiveLock))
 		return false;
-	if (acquire)
-	{
-		session_lock.relId = version_table_oid();
-		session_lock.dbId = MyDatabaseId;
-		LockRelationIdForSession(&session_lock, ExclusiveLock);
-	}
-	else
-		UnlockRelationIdForSession(&session_lock, ExclusiveLock);
-	session_locked = acquire;
+	if (!acquire)
+		return LockRelease(&tag, ExclusiveLock, true);
+
+	LockRelationOid(version_table_oid(), ExclusiveLock);
+	if (LockAcquire(&tag, ExclusiveLock, true, true) == LOCKACQUIRE_NOT_AVAIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+				 errmsg("another session is running a migration from a client"),
+				 errdetail("It holds the migration lock across its transactions (pim_migrate_lock())."),
+				 errhint("Migrate again when that run has finished.")));
 	return true;
 }
