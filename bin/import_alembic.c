@@ -22,8 +22,8 @@
 #include "cli.h"
 
 /*
- * The interpreter on the "#!" line of the alembic script on PATH, or NULL.
- * "#!/usr/bin/env python3" gives "python3".
+ * The Python on the "#!" line of the first alembic script on PATH, or
+ * NULL.  "#!/usr/bin/env python3" gives "python3".
  */
 static char *
 alembic_python(void)
@@ -52,8 +52,12 @@ alembic_python(void)
 		interp = strtok(line + 2, " \t\r\n");
 		if (interp && strcmp(interp, "/usr/bin/env") == 0)
 			interp = strtok(NULL, " \t\r\n");
-		if (interp)
+		/* a shell wrapper (pyenv's shims) says nothing of its Python */
+		if (interp && strncmp(last_dir_separator(interp) ?
+							  last_dir_separator(interp) + 1 : interp,
+							  "python", 6) == 0)
 			return pg_strdup(interp);
+		return NULL;
 	}
 	return NULL;
 }

@@ -116,13 +116,15 @@ statement_failed(PGconn *conn, PGresult *steps, int i, PGresult *err,
 
 	/* a failed CREATE INDEX CONCURRENTLY leaves its index, invalid */
 	res = PQexecParams(conn,
-					   "SELECT pg_catalog.string_agg(indexrelid::pg_catalog.regclass::text, ', ')"
+					   "SELECT pg_catalog.string_agg(indexrelid::pg_catalog.regclass::text, ', '),"
+					   " pg_catalog.string_agg('DROP INDEX CONCURRENTLY '"
+					   "  OPERATOR(pg_catalog.||) indexrelid::pg_catalog.regclass::text, '; ')"
 					   " FROM pg_catalog.pg_index WHERE NOT indisvalid"
 					   " AND indexrelid <> ALL ($1::pg_catalog.oid[])",
 					   1, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && !PQgetisnull(res, 0, 0))
-		fprintf(stderr, "  The failed statement left the invalid index %s: drop it (DROP INDEX CONCURRENTLY %s;) before running the migration again.",
-				PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 0));
+		fprintf(stderr, "  The failed statement left the invalid index %s: drop it (%s;) before running the migration again.",
+				PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
 	fputc('\n', stderr);
 	PQclear(res);
 	PQfinish(conn);
@@ -141,7 +143,9 @@ run_step_outside(PGconn *conn, PGresult *steps, int i)
 	bool		up = strcmp(params[1], "upgrade") == 0;
 	const char *parents = PQgetvalue(steps, i, STEP_PARENTS);
 	PGresult   *stmts;
+	PGresult   *res;
 	char	   *announce;
+	char	   *started;
 
 	/* as the server announces the steps it runs itself */
 	announce = psprintf("Running %s %s -> %s, %s (outside a transaction)\n",
@@ -153,14 +157,18 @@ run_step_outside(PGconn *conn, PGresult *steps, int i)
 
 	stmts = run(conn, "SELECT line, statement FROM pim_migrate_statements($1, $2)",
 				2, params, NULL);
-	PQclear(run(conn, "SELECT pg_catalog.set_config('pim_migrate_client.started',"
-				" pg_catalog.clock_timestamp()::text, false)", 0, NULL, NULL));
+	res = run(conn, "SELECT pg_catalog.date_part('epoch', pg_catalog.clock_timestamp())",
+			  0, NULL, NULL);
+	started = pg_strdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
 	for (int k = 0; k < PQntuples(stmts); k++)
 	{
 		const char *sql = PQgetvalue(stmts, k, 1);
 		char	   *invalid_before = invalid_indexes(conn);
-		PGresult   *res = PQexec(conn, sql);
-		ExecStatusType st = PQresultStatus(res);
+		ExecStatusType st;
+
+		res = PQexec(conn, sql);
+		st = PQresultStatus(res);
 
 		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
 		{
@@ -173,7 +181,19 @@ run_step_outside(PGconn *conn, PGresult *steps, int i)
 		pg_free(invalid_before);
 	}
 	PQclear(stmts);
+
+	/*
+	 * What the statements SET stays with them, as in the server, where a
+	 * script's settings end with it: the session comes back as it was
+	 * before the bookkeeping runs in it.
+	 */
+	PQclear(run(conn, "RESET SESSION AUTHORIZATION", 0, NULL, NULL));
+	PQclear(run(conn, "RESET ALL", 0, NULL, NULL));
+	PQclear(run(conn, "SET client_min_messages = notice", 0, NULL, NULL));
+	PQclear(run(conn, "SELECT pg_catalog.set_config('pim_migrate_client.started', $1, false)",
+				1, (const char *const *) &started, NULL));
 	apply_steps(conn, steps, i, i + 1, true);
+	pg_free(started);
 }
 
 /*

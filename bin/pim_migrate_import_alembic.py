@@ -75,6 +75,17 @@ class Unavailable(Exception):
     """The offline SQL of a revision could not be produced."""
 
 
+def tips(script, revisions):
+    """The revisions that are not below another one: Alembic refuses
+    starting revisions that overlap (a depends_on may name an ancestor of
+    a parent)."""
+    below = set()
+    for r in revisions:
+        below.update(a.revision for a in script.walk_revisions("base", r)
+                     if a.revision != r)
+    return tuple(dict.fromkeys(r for r in revisions if r not in below))
+
+
 def offline_sql(config, script, rev, direction):
     """(statements, used_autocommit) of one revision's upgrade or downgrade."""
     buf = Chunks()
@@ -82,7 +93,7 @@ def offline_sql(config, script, rev, direction):
     if direction == "upgrade":
         below = alembic_util.to_tuple(rev.down_revision, default=()) + \
             alembic_util.to_tuple(rev.dependencies, default=())
-        starting = tuple(script.get_revision(r).revision for r in below) or "base"
+        starting = tips(script, [script.get_revision(r).revision for r in below]) or "base"
         destination = rev.revision
 
         def fn(heads, context):
@@ -124,7 +135,7 @@ def offline_sql(config, script, rev, direction):
     statements = []
     autocommit = False
     started = False
-    for i, chunk in enumerate(buf.chunks):
+    for chunk in buf.chunks:
         text = chunk.strip()
         if text.startswith("-- Running "):
             started = True
@@ -132,9 +143,10 @@ def offline_sql(config, script, rev, direction):
         if not started or not text or bookkeeping.match(text):
             continue
         if text in ("BEGIN;", "COMMIT;"):
-            # only the run's own COMMIT is last: others end or resume the
-            # transaction around an autocommit_block()
-            if text == "BEGIN;" or any(c.strip() for c in buf.chunks[i + 1:]):
+            # after the revision began, only an autocommit_block() begins a
+            # transaction again (its COMMIT may also be the run's own, as
+            # with transaction_per_migration)
+            if text == "BEGIN;":
                 autocommit = True
             continue
         statements.append(text)

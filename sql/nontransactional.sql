@@ -35,6 +35,26 @@ SELECT * FROM pim_migrate_steps('base', 'downgrade');
 SELECT * FROM pim_migrate_steps('head', 'sideways');
 SELECT * FROM pim_migrate_statements('a2');
 SELECT * FROM pim_migrate_statements('a2', 'downgrade');
+-- each statement with the line of its first token: blank lines, comments
+-- (nested block comments too) and statements over several lines
+SELECT pim_migrate_load($file$-- Maintenance
+--
+-- Revision ID: a3
+-- Revises: a2
+-- Transactional: false
+
+-- +upgrade
+
+/* a /* nested */ comment */ CREATE INDEX CONCURRENTLY ix_a3
+    ON stocks (id, ticker);
+-- between
+VACUUM (ANALYZE)
+  stocks;   SELECT 1;
+
+REINDEX (CONCURRENTLY false) INDEX ix_a3;
+$file$);
+SELECT * FROM pim_migrate_statements('a3');
+
 -- a2 may not run in a transaction, a1 may not be recorded only
 SELECT * FROM pim_migrate_apply('{a2}');
 SELECT * FROM pim_migrate_apply('{a1}', record_only => true);
@@ -61,8 +81,10 @@ SELECT pim_migrate_revision('vacuum', 'VACUUM stocks', revision => 'b1', down_re
 SELECT pim_migrate_revision('reindex', 'REINDEX (CONCURRENTLY) TABLE stocks', revision => 'b1', down_revision => '{}');
 SELECT pim_migrate_revision('system', 'ALTER SYSTEM SET work_mem = 8192', revision => 'b1', down_revision => '{}');
 SELECT pim_migrate_revision('drop', 'SELECT 1', 'DROP INDEX CONCURRENTLY ix', revision => 'b1', down_revision => '{}');
+SELECT pim_migrate_revision('schema', 'REINDEX SCHEMA public', revision => 'b1', down_revision => '{}');
+SELECT pim_migrate_revision('move', 'ALTER DATABASE postgres SET TABLESPACE pg_default', revision => 'b1', down_revision => '{}');
 -- what a transaction may hold passes
-SELECT pim_migrate_revision('fine', 'ANALYZE stocks; CREATE INDEX ix ON stocks (ticker); REINDEX TABLE stocks', 'DROP INDEX ix', revision => 'b1', down_revision => '{}');
+SELECT pim_migrate_revision('fine', 'ANALYZE stocks; CREATE INDEX ix ON stocks (ticker); REINDEX (CONCURRENTLY false) TABLE stocks', 'DROP INDEX ix', revision => 'b1', down_revision => '{}');
 
 -- the session lock: other sessions' migrations fail at once while it is
 -- held (see the isolation spec); taking it twice is a no-op, letting go

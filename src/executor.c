@@ -27,6 +27,7 @@
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "commands/defrem.h"
 #include "executor/executor.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
@@ -96,9 +97,18 @@ skip_to_token(const char *sql, int location)
 			p += strcspn(p, "\n");
 		else if (p[0] == '/' && p[1] == '*')
 		{
-			const char *end = strstr(p + 2, "*/");
+			/* block comments nest in PostgreSQL's SQL */
+			int			depth = 0;
 
-			p = end ? end + 2 : p + strlen(p);
+			do
+			{
+				if (p[0] == '/' && p[1] == '*')
+					depth++, p += 2;
+				else if (p[0] == '*' && p[1] == '/')
+					depth--, p += 2;
+				else
+					p++;
+			} while (*p && depth > 0);
 		}
 		else
 			break;
@@ -175,12 +185,26 @@ pm_exec_needs_own_transaction(Node *stmt)
 		case T_DropStmt:
 			return ((DropStmt *) stmt)->concurrent ? "DROP INDEX CONCURRENTLY" : NULL;
 		case T_ReindexStmt:
-			if (((ReindexStmt *) stmt)->kind == REINDEX_OBJECT_SYSTEM ||
-				((ReindexStmt *) stmt)->kind == REINDEX_OBJECT_DATABASE)
-				return "REINDEX DATABASE";
+			switch (((ReindexStmt *) stmt)->kind)
+			{
+				case REINDEX_OBJECT_SCHEMA:
+					return "REINDEX SCHEMA";
+				case REINDEX_OBJECT_SYSTEM:
+					return "REINDEX SYSTEM";
+				case REINDEX_OBJECT_DATABASE:
+					return "REINDEX DATABASE";
+				default:
+					break;
+			}
 			foreach(lc, ((ReindexStmt *) stmt)->params)
-				if (strcmp(lfirst_node(DefElem, lc)->defname, "concurrently") == 0)
+				if (strcmp(lfirst_node(DefElem, lc)->defname, "concurrently") == 0 &&
+					defGetBoolean(lfirst_node(DefElem, lc)))
 					return "REINDEX CONCURRENTLY";
+			return NULL;
+		case T_AlterDatabaseStmt:
+			foreach(lc, ((AlterDatabaseStmt *) stmt)->options)
+				if (strcmp(lfirst_node(DefElem, lc)->defname, "tablespace") == 0)
+					return "ALTER DATABASE SET TABLESPACE";
 			return NULL;
 		case T_VacuumStmt:
 			return ((VacuumStmt *) stmt)->is_vacuumcmd ? "VACUUM" : NULL;

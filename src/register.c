@@ -68,7 +68,7 @@ pm_register_check_name(const char *name, const char *what)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid %s \"%s\"", what, name),
 				 errdetail("%s", why),
-				 errhint("Revision ids and branch labels are made of letters, digits and underscores.")));
+				 errhint("Use letters, digits and underscores, as generated revision ids do.")));
 }
 
 static void

@@ -1541,13 +1541,20 @@ static TimestampTz
 client_started(void)
 {
 	const char *value = GetConfigOption("pim_migrate_client.started", true, false);
+	char	   *end;
+	double		epoch;
 
 	if (value == NULL || *value == '\0')
 		return GetCurrentStatementStartTimestamp();
-	return DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in,
-												   CStringGetDatum(value),
-												   ObjectIdGetDatum(InvalidOid),
-												   Int32GetDatum(-1)));
+	/* seconds since 1970, whatever the session's DateStyle */
+	epoch = strtod(value, &end);
+	if (*end != '\0' || end == value)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for pim_migrate_client.started: \"%s\"", value),
+				 errhint("Set it to the step's start in seconds since 1970, as extract(epoch FROM clock_timestamp()) gives it.")));
+	return DatumGetTimestampTz(DirectFunctionCall1(float8_timestamptz,
+												   Float8GetDatum(epoch)));
 }
 
 /*
@@ -1560,7 +1567,7 @@ client_started(void)
  * steps are revisions marked Transactional: false whose statements the
  * caller ran itself; only their bookkeeping (version rows and log) is
  * done, as pim_migrate_upgrade would have done it, with the log's start
- * taken from pim_migrate_client.started when set.
+ * taken from pim_migrate_client.started (seconds since 1970) when set.
  */
 Datum
 pim_migrate_apply(PG_FUNCTION_ARGS)

@@ -110,6 +110,24 @@ unlike($all, qr/alembic_version|^BEGIN;|^COMMIT;/mi, "Alembic's bookkeeping is l
 $out = pim_ok('app', 'import-alembic');
 is(scalar(() = $out =~ /\.\.\. unchanged/g), 7, 'importing again: every file unchanged');
 
+# an env.py that commits per migration (as Alembic advises next to
+# autocommit_block) gives the same files
+my $env = slurp_file('alembic/env.py');
+(my $per_migration = $env) =~ s/literal_binds=True,/literal_binds=True, transaction_per_migration=True,/
+  or die 'env.py: no literal_binds';
+open(my $efh, '>', 'alembic/env.py') or die;
+print $efh $per_migration;
+close $efh;
+pim_ok('app', '--dir', 'per_migration', 'import-alembic');
+foreach my $file (glob('versions/*.sql'))
+{
+	(my $twin = $file) =~ s/^versions/per_migration/;
+	is(slurp_file($twin), slurp_file($file), "transaction_per_migration: the same $file");
+}
+open($efh, '>', 'alembic/env.py') or die;
+print $efh $env;
+close $efh;
+
 $out = pim_ok('app', 'adopt');
 like($out, qr/^1975ea83b712$/m, 'adopt: the version row Alembic left');
 is($node->safe_psql('app', 'SELECT version_num FROM alembic_version'), '1975ea83b712',

@@ -142,6 +142,27 @@ $node->safe_psql('app', 'DELETE FROM events WHERE v = -2');
 is($rc, 0, 'after the clean-up the revision runs') or diag($err);
 is($node->safe_psql('app', 'SELECT * FROM pim_migrate_current()'), 'u1', 'current is u1');
 
+# What a client-run revision SETs ends with it, as in the server: a
+# search_path without the extension's schema no longer breaks the
+# bookkeeping.  Ids with quotes and backslashes reach the server intact.
+revision_file('s1', 'u1', 'false',
+	"SET search_path = pg_catalog;\nSET maintenance_work_mem = '64MB';\n"
+	  . "CREATE INDEX CONCURRENTLY ix_events_v2 ON public.events (v);",
+	"DROP INDEX CONCURRENTLY public.ix_events_v2;");
+open(my $fh, '>', 'versions/q_r.sql') or die;
+print $fh qq{-- odd\n--\n-- Revision ID: q"x\\y\n-- Revises: s1\n\n-- +upgrade\nSELECT 1;\n-- +downgrade\nSELECT 1;\n};
+close $fh;
+($rc, $out, $err) = cli('upgrade', 'head');
+is($rc, 0, 'a client-run revision that sets search_path is recorded') or diag($err);
+is($node->safe_psql('app', 'SELECT * FROM pim_migrate_current()'), 'q"x\\y',
+	'an id with a quote and a backslash is applied as written');
+unlink 'versions/q_r.sql';
+($rc, $out, $err) = cli('downgrade', 's1');
+is($rc, 0, 'and taken back') or diag($err);
+($rc, $out, $err) = cli('downgrade', 'u1');
+is($rc, 0, 'the client-run one too') or diag($err);
+unlink 'versions/s1_r.sql';
+
 # and back down to base, each concurrent revision outside a transaction
 ($rc, $out, $err) = cli('downgrade', 'base');
 is($rc, 0, 'downgrade to base') or diag($err);

@@ -9,7 +9,9 @@ from alembic import op
 revision = 'c3d4e5f60718'
 down_revision = '1975ea83b712'
 branch_labels = None
-depends_on = None
+# needs nothing newer than the table itself: a dependency on an ancestor,
+# which Alembic allows
+depends_on = '4e55a8b046a1'
 
 
 def upgrade() -> None:
