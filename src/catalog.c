@@ -33,6 +33,7 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
@@ -145,6 +146,21 @@
 	" VALUES ($3, $4, $5, $6," \
 	"  pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) $5, $7)"
 
+/* the log rows of many steps (see PmRun) */
+#define Q_LOG_STEPS \
+	"INSERT INTO pim_migrate.log (revision, operation, applied_at," \
+	" applied_by, duration, checksum)" \
+	" SELECT r, o, a, $4, d, c" \
+	" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)," \
+	"  pg_catalog.unnest($3), pg_catalog.unnest($5), pg_catalog.unnest($6))" \
+	"  AS u(r, o, a, d, c)"
+
+#define Q_CHANGE_VERSION \
+	"WITH d AS (DELETE FROM pim_migrate.version" \
+	"  WHERE revision OPERATOR(pg_catalog.=) ANY ($1))" \
+	" INSERT INTO pim_migrate.version (revision)" \
+	" SELECT pg_catalog.unnest($2)"
+
 typedef struct PmQuery
 {
 	const char *sql;
@@ -171,6 +187,11 @@ static PmQuery q_label_owner = {.sql = Q_LABEL_OWNER, .nargs = 1,
 .argtypes = {TEXTOID}};
 static PmQuery q_scan_scripts = {.sql = Q_SCAN_SCRIPTS};
 static PmQuery q_changed_scripts = {.sql = Q_CHANGED_SCRIPTS};
+static PmQuery q_log_steps = {.sql = Q_LOG_STEPS, .nargs = 6,
+	.argtypes = {TEXTARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID, TEXTOID,
+	INTERVALARRAYOID, TEXTARRAYOID}};
+static PmQuery q_change_version = {.sql = Q_CHANGE_VERSION, .nargs = 2,
+	.argtypes = {TEXTARRAYOID, TEXTARRAYOID}};
 static PmQuery q_record_step = {.sql = Q_RECORD_STEP, .nargs = 7,
 	.argtypes = {TEXTARRAYOID, TEXTARRAYOID, TEXTOID, TEXTOID,
 	TIMESTAMPTZOID, TEXTOID, TEXTOID}};
@@ -341,6 +362,28 @@ run_query(PmQuery *q, Datum *values, const char *nulls, int expected)
 	if (rc != expected)
 		elog(ERROR, "SPI_execute_plan failed for \"%s\": %s",
 			 q->sql, SPI_result_code_string(rc));
+}
+
+/*
+ * A statement that deletes version rows, planned and run with the primary
+ * key in use.  The table is tiny, so the planner would scan it, and a
+ * migration of many steps in one transaction leaves a dead row per step
+ * there that such a scan visits at every later step: quadratic.  Its index
+ * finds the one row.
+ */
+static void
+run_version_query(PmQuery *q, Datum *values, const char *nulls)
+{
+	int			level = NewGUCNestLevel();
+
+	(void) set_config_option("enable_seqscan", "off", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	/* and planned once: a custom plan per step would cost more than it */
+	(void) set_config_option("plan_cache_mode", "force_generic_plan",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
+	run_query(q, values, nulls, SPI_OK_INSERT);
+	AtEOXact_GUC(true, level);
 }
 
 /*
@@ -739,7 +782,51 @@ pm_catalog_record_step(const char *revision, PmDirection direction,
 	else
 		nulls[6] = 'n';
 
-	run_query(&q_record_step, values, nulls, SPI_OK_INSERT);
+	run_version_query(&q_record_step, values, nulls);
+}
+
+/*
+ * pm_catalog_log_steps
+ *		The log rows of n steps, in one statement.
+ */
+void
+pm_catalog_log_steps(int n, Datum *revisions, Datum *operations,
+					 Datum *applied_at, Datum *durations, Datum *checksums,
+					 bool *checksum_nulls, const char *applied_by)
+{
+	Datum		values[6];
+	int			dims[1] = {n};
+	int			lbs[1] = {1};
+
+	values[0] = PointerGetDatum(construct_array(revisions, n, TEXTOID, -1,
+												false, TYPALIGN_INT));
+	values[1] = PointerGetDatum(construct_array(operations, n, TEXTOID, -1,
+												false, TYPALIGN_INT));
+	values[2] = PointerGetDatum(construct_array(applied_at, n, TIMESTAMPTZOID,
+												sizeof(TimestampTz),
+												FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	values[3] = CStringGetTextDatum(applied_by);
+	values[4] = PointerGetDatum(construct_array(durations, n, INTERVALOID,
+												sizeof(Interval), false,
+												TYPALIGN_DOUBLE));
+	values[5] = PointerGetDatum(construct_md_array(checksums, checksum_nulls,
+												   1, dims, lbs, TEXTOID, -1,
+												   false, TYPALIGN_INT));
+	run_query(&q_log_steps, values, NULL, SPI_OK_INSERT);
+}
+
+/*
+ * pm_catalog_change_version
+ *		Remove and add version rows (Lists of ids).
+ */
+void
+pm_catalog_change_version(List *deletes, List *inserts)
+{
+	Datum		values[2];
+
+	values[0] = list_to_text_array(deletes);
+	values[1] = list_to_text_array(inserts);
+	run_version_query(&q_change_version, values, NULL);
 }
 
 /*

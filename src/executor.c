@@ -606,13 +606,118 @@ pm_exec_check_plan(PmGraph *graph, List *plan, bool online)
 }
 
 /*
+ * A run of steps in one transaction writes its log rows in bulk, every
+ * PM_LOG_BATCH steps and at its end: a row per step, each its own
+ * statement, cost more than the scripts of small revisions (an executor
+ * start each, the CHECK constraint parsed each time).  Nobody else sees the
+ * transaction, and an error takes everything back, so nothing is lost by
+ * waiting.  The version rows are written at each step, so that a script
+ * that looks at the migration it is part of sees where it stands.
+ */
+#define PM_LOG_BATCH 1000
+
+struct PmRun
+{
+	MemoryContext cxt;			/* the batch lives here */
+	const char *applied_by;
+	int			n;				/* log rows buffered */
+	Datum		revisions[PM_LOG_BATCH];
+	Datum		operations[PM_LOG_BATCH];
+	Datum		applied_at[PM_LOG_BATCH];
+	Datum		durations[PM_LOG_BATCH];
+	Datum		checksums[PM_LOG_BATCH];
+	bool		checksum_nulls[PM_LOG_BATCH];
+};
+
+/*
+ * pm_exec_run_begin
+ *		Start a run of steps in the current transaction.
+ */
+PmRun *
+pm_exec_run_begin(const char *applied_by)
+{
+	PmRun	   *run = palloc0(sizeof(PmRun));
+
+	run->cxt = AllocSetContextCreate(CurrentMemoryContext, "pim_migrate log batch",
+									 ALLOCSET_DEFAULT_SIZES);
+	run->applied_by = applied_by;
+	return run;
+}
+
+static void
+flush_log(PmRun *run)
+{
+	if (run->n == 0)
+		return;
+	pm_catalog_log_steps(run->n, run->revisions, run->operations,
+						 run->applied_at, run->durations, run->checksums,
+						 run->checksum_nulls, run->applied_by);
+	MemoryContextReset(run->cxt);
+	run->n = 0;
+}
+
+static void
+buffer_log(PmRun *run, const char *revision, PmDirection direction,
+		   TimestampTz started, const char *checksum)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(run->cxt);
+	int			k = run->n++;
+
+	run->revisions[k] = CStringGetTextDatum(revision);
+	run->operations[k] = CStringGetTextDatum(pm_direction_name(direction));
+	run->applied_at[k] = TimestampTzGetDatum(started);
+	/* the interval "clock_timestamp() - started" would give */
+	run->durations[k] = DirectFunctionCall2(timestamp_mi,
+											TimestampTzGetDatum(GetCurrentTimestamp()),
+											TimestampTzGetDatum(started));
+	run->checksum_nulls[k] = (checksum == NULL);
+	run->checksums[k] = checksum ? CStringGetTextDatum(checksum) : (Datum) 0;
+	MemoryContextSwitchTo(oldcxt);
+	if (run->n == PM_LOG_BATCH)
+		flush_log(run);
+}
+
+/*
+ * pm_exec_run_end
+ *		Write the log rows the run still buffers.
+ */
+void
+pm_exec_run_end(PmRun *run)
+{
+	flush_log(run);
+	MemoryContextDelete(run->cxt);
+	pfree(run);
+}
+
+/*
+ * pm_exec_record_only
+ *		The bookkeeping of a step whose statements a client ran itself.
+ */
+void
+pm_exec_record_only(PmGraph *graph, const PmStep *step, PmRun *run,
+					TimestampTz started)
+{
+	List	   *deletes = NIL;
+	List	   *inserts = NIL;
+
+	pm_graph_apply_step(graph, step, &deletes, &inserts);
+	pm_catalog_change_version(deletes, inserts);
+	buffer_log(run, graph->revs[step->rev].id, step->direction, started,
+			   pm_catalog_fetch_revision(graph->revs[step->rev].id)->checksum);
+}
+
+/*
  * pm_exec_step
  *		Run one step: its script, then its bookkeeping, and update the
  *		graph's applied state.  Allocates in the current context, which the
- *		caller resets between steps.  applied_by names the caller.
+ *		caller resets between steps.  applied_by names the caller.  With a
+ *		run (pm_exec_run_begin), the bookkeeping is buffered for
+ *		pm_exec_run_end; without, it is written now (a step that commits on
+ *		its own).
  */
 void
-pm_exec_step(PmGraph *graph, const PmStep *step, const char *applied_by)
+pm_exec_step(PmGraph *graph, const PmStep *step, const char *applied_by,
+			 PmRun *run)
 {
 	PmNode	   *node = &graph->revs[step->rev];
 	PmRevisionDef *def;
@@ -646,8 +751,14 @@ pm_exec_step(PmGraph *graph, const PmStep *step, const char *applied_by)
 			   def->downgrade_sql);
 
 	pm_graph_apply_step(graph, step, &deletes, &inserts);
-	pm_catalog_record_step(node->id, step->direction, deletes, inserts,
-						   started, applied_by, def->checksum);
+	if (run)
+	{
+		pm_catalog_change_version(deletes, inserts);
+		buffer_log(run, node->id, step->direction, started, def->checksum);
+	}
+	else
+		pm_catalog_record_step(node->id, step->direction, deletes, inserts,
+							   started, applied_by, def->checksum);
 }
 
 /*
@@ -685,6 +796,8 @@ pm_exec_plan(PmGraph *graph, List *plan, Tuplestorestate *tupstore,
 	ListCell   *lc;
 	int			nstep = 0;
 
+	PmRun	   *run = pm_exec_run_begin(applied_by);
+
 	pm_exec_check_plan(graph, plan, true);
 	stepcxt = AllocSetContextCreate(CurrentMemoryContext, "pim_migrate step",
 									ALLOCSET_DEFAULT_SIZES);
@@ -694,12 +807,13 @@ pm_exec_plan(PmGraph *graph, List *plan, Tuplestorestate *tupstore,
 		PmNode	   *node = &graph->revs[step->rev];
 		MemoryContext oldcxt = MemoryContextSwitchTo(stepcxt);
 
-		pm_exec_step(graph, step, applied_by);
+		pm_exec_step(graph, step, applied_by, run);
 		pm_exec_put_step(tupstore, tupdesc, ++nstep, node, step->direction);
 
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextReset(stepcxt);
 	}
 	MemoryContextDelete(stepcxt);
+	pm_exec_run_end(run);
 	return nstep;
 }

@@ -196,6 +196,11 @@ typedef void (*PmScriptVisitor) (void *arg, const char *revision,
 								 PmRevisionDef *scripts,
 								 const char *applied_checksum);
 extern void pm_catalog_scan_scripts(PmScriptVisitor visit, void *arg);
+extern void pm_catalog_log_steps(int n, Datum *revisions, Datum *operations,
+								 Datum *applied_at, Datum *durations,
+								 Datum *checksums, bool *checksum_nulls,
+								 const char *applied_by);
+extern void pm_catalog_change_version(List *deletes, List *inserts);
 extern void pm_catalog_record_step(const char *revision, PmDirection direction,
 								   List *version_deletes,
 								   List *version_inserts,
@@ -262,8 +267,13 @@ extern void pm_exec_check_plan(PmGraph *graph, List *plan, bool online);
 extern void pm_exec_abort_subxact(MemoryContext cxt, ResourceOwner owner)
 			pg_attribute_noreturn();
 extern void pm_exec_run_desired(const char *sql, void (*check) (Node *stmt));
+typedef struct PmRun PmRun;
+extern PmRun *pm_exec_run_begin(const char *applied_by);
+extern void pm_exec_run_end(PmRun *run);
 extern void pm_exec_step(PmGraph *graph, const PmStep *step,
-						 const char *applied_by);
+						 const char *applied_by, PmRun *run);
+extern void pm_exec_record_only(PmGraph *graph, const PmStep *step, PmRun *run,
+								TimestampTz started);
 extern void pm_exec_put_step(Tuplestorestate *tupstore, TupleDesc tupdesc,
 							 int nstep, const PmNode *node,
 							 PmDirection direction);

@@ -551,7 +551,7 @@ migrate_each(FunctionCallInfo fcinfo, PmDirection direction)
 				break;
 
 			oldcxt = MemoryContextSwitchTo(stepcxt);
-			pm_exec_step(graph, step, applied_by);
+			pm_exec_step(graph, step, applied_by, NULL);
 			MemoryContextSwitchTo(oldcxt);
 			MemoryContextReset(stepcxt);
 			next++;
@@ -1582,6 +1582,7 @@ pim_migrate_apply(PG_FUNCTION_ARGS)
 	List	   *plan = NIL;
 	ListCell   *lc;
 	MemoryContext stepcxt;
+	PmRun	   *run;
 	int			nstep = 0;
 
 	check_not_migrating();
@@ -1607,6 +1608,7 @@ pim_migrate_apply(PG_FUNCTION_ARGS)
 	}
 	if (!record_only)
 		pm_exec_check_plan(graph, plan, true);
+	run = pm_exec_run_begin(applied_by);
 
 	stepcxt = AllocSetContextCreate(CurrentMemoryContext, "pim_migrate step",
 									ALLOCSET_DEFAULT_SIZES);
@@ -1622,27 +1624,21 @@ pim_migrate_apply(PG_FUNCTION_ARGS)
 			check_next_step(graph, step);
 			if (record_only)
 			{
-				List	   *deletes = NIL;
-				List	   *inserts = NIL;
-
 				if (direction == PM_DOWNGRADE && node->irreversible)
 					ereport(ERROR,
 							(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 							 errmsg("revision \"%s\" has no downgrade script", node->id)));
-				pm_graph_apply_step(graph, step, &deletes, &inserts);
-				pm_catalog_record_step(node->id, direction, deletes, inserts,
-									   client_started(),
-									   applied_by,
-									   pm_catalog_fetch_revision(node->id)->checksum);
+				pm_exec_record_only(graph, step, run, client_started());
 			}
 			else
-				pm_exec_step(graph, step, applied_by);
+				pm_exec_step(graph, step, applied_by, run);
 
 			pm_exec_put_step(rsinfo->setResult, rsinfo->setDesc, ++nstep, node,
 							 direction);
 			MemoryContextSwitchTo(oldcxt);
 			MemoryContextReset(stepcxt);
 		}
+		pm_exec_run_end(run);
 	}
 	PG_FINALLY();
 	{
