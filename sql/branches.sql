@@ -572,6 +572,27 @@ SELECT revision, down_revisions, branch_labels, depends_on, message,
        is_head, is_branch_point, is_merge
 FROM pim_migrate_history();
 
+-- Labels are worked out for the revisions shown: one revision alone
+-- gets the labels the whole history gives it.  y2's label also goes down
+-- its single line to y1 (Alembic's rule); x3's stops at the fork of x2.
+SELECT count(*) FROM pim_migrate_revision('y1', '', '', revision => 'y1', down_revision => '{}');
+SELECT count(*) FROM pim_migrate_revision('y2', '', '', revision => 'y2', down_revision => '{y1}', branch_labels => '{yline}');
+SELECT count(*) FROM pim_migrate_revision('y3', '', '', revision => 'y3', down_revision => '{y2}');
+SELECT count(*) FROM pim_migrate_revision('x1', '', '', revision => 'x1', down_revision => '{}');
+SELECT count(*) FROM pim_migrate_revision('x2', '', '', revision => 'x2', down_revision => '{x1}');
+SELECT count(*) FROM pim_migrate_revision('x3', '', '', revision => 'x3', down_revision => '{x2}', branch_labels => '{xtip}');
+SELECT count(*) FROM pim_migrate_revision('x4', '', '', revision => 'x4', down_revision => '{x2}');
+SELECT revision, branch_labels FROM pim_migrate_history()
+WHERE revision ~ '^[xy]' ORDER BY revision;
+SELECT h.revision, h.branch_labels AS whole, o.branch_labels AS alone
+FROM pim_migrate_history() h,
+     LATERAL pim_migrate_history(h.revision || ':' || h.revision) o
+WHERE o.revision = h.revision
+  AND h.branch_labels IS DISTINCT FROM o.branch_labels;
+SELECT count(*) AS compared FROM pim_migrate_history() h,
+     LATERAL pim_migrate_history(h.revision || ':' || h.revision) o
+WHERE o.revision = h.revision;
+
 -- clean up
 DROP TABLE ip_account, dns, ip_number, shopping_cart, account;
 DROP EXTENSION pim_migrate;

@@ -297,13 +297,10 @@ build_topo(PmGraph *graph)
 	pfree(indegree);
 }
 
-/* Give node a branch label unless it has it already. */
+/* Give node a branch label; callers never give one label twice. */
 static void
 add_label(PmNode *node, char *label)
 {
-	for (int i = 0; i < node->neff_labels; i++)
-		if (strcmp(node->eff_labels[i], label) == 0)
-			return;
 	if (node->neff_labels == 0)
 		node->eff_labels = palloc(sizeof(char *) * 2);
 	else if ((node->neff_labels & (node->neff_labels - 1)) == 0)
@@ -312,25 +309,20 @@ add_label(PmNode *node, char *label)
 	node->eff_labels[node->neff_labels++] = label;
 }
 
-/*
- * pm_graph_inherit_labels
- *		Fill eff_labels: branch labels as Alembic applies them.  A label
- *		belongs to the revision that declares it and to all its descendants
- *		(down_revisions only) and, when the descendants form a single line,
- *		to the ancestors below it down to the first branch point (counting
- *		dependents) or merge.  This costs a walk per label, so it is done
- *		only for what shows or filters by inherited labels (heads, history,
- *		LABEL@-N), never to plan or run a migration.
- */
-void
-pm_graph_inherit_labels(PmGraph *graph)
+/* May a label pass through node on its way down from the tip of a line? */
+static inline bool
+on_single_line(const PmNode *node)
 {
-	int		   *one;
+	return node->nchildren + node->ndependents <= 1 && node->nparents <= 1;
+}
 
-	if (graph->labels_inherited)
-		return;
-	graph->labels_inherited = true;
-	one = palloc(sizeof(int));
+/*
+ * Every node's labels: a walk per label, so O(labels x revisions); used
+ * when most of the graph is shown.
+ */
+static void
+inherit_labels_everywhere(PmGraph *graph)
+{
 	for (int l = 0; l < graph->nlabels; l++)
 	{
 		PmLabel    *label = &graph->labels[l];
@@ -338,8 +330,7 @@ pm_graph_inherit_labels(PmGraph *graph)
 		int			cur;
 		int			steps;
 
-		one[0] = label->rev;
-		pm_graph_mark(graph, one, 1, mark, false, false, false);
+		pm_graph_mark(graph, &label->rev, 1, mark, false, false, false);
 		for (int i = 0; i < graph->n; i++)
 			if (graph->revs[i].mark == mark)
 				add_label(&graph->revs[i], label->label);
@@ -354,20 +345,97 @@ pm_graph_inherit_labels(PmGraph *graph)
 			cur = graph->revs[cur].children[0];
 		if (graph->revs[cur].nchildren != 0)
 			continue;
-		/* walk back down from its tip */
+		/* walk back down from its tip; the descendants have it already */
 		for (steps = 0; steps < graph->n; steps++)
 		{
 			PmNode	   *node = &graph->revs[cur];
 
-			if (node->nchildren + node->ndependents > 1 || node->nparents > 1)
+			if (!on_single_line(node))
 				break;
-			add_label(node, label->label);
+			if (node->mark != mark)
+				add_label(node, label->label);
 			if (node->nparents == 0)
 				break;
 			cur = node->parents[0];
 		}
 	}
-	pfree(one);
+	for (int i = 0; i < graph->n; i++)
+		graph->revs[i].labels_known = true;
+}
+
+/*
+ * One node's labels, the same rules read from its side: those declared on
+ * it and its ancestors, and, when the line above it runs to a tip without
+ * forking or merging, those declared on that line.  O(ancestors + labels).
+ */
+static void
+inherit_labels_of(PmGraph *graph, int rev)
+{
+	int			mark;
+	int			cur;
+	int			steps;
+
+	if (graph->revs[rev].labels_known)
+		return;
+	graph->revs[rev].labels_known = true;
+	if (graph->nlabels == 0)
+		return;
+	mark = pm_graph_new_mark(graph);
+	pm_graph_mark(graph, &rev, 1, mark, true, false, false);
+	for (cur = rev, steps = 0; steps < graph->n; steps++)
+	{
+		if (!on_single_line(&graph->revs[cur]))
+			break;
+		if (graph->revs[cur].nchildren == 0)
+		{
+			/* reached the tip: the whole line gives its labels */
+			for (cur = rev; graph->revs[cur].nchildren == 1;)
+			{
+				cur = graph->revs[cur].children[0];
+				graph->revs[cur].mark = mark;
+			}
+			break;
+		}
+		cur = graph->revs[cur].children[0];
+	}
+	/* in label order, as inherit_labels_everywhere gives them */
+	for (int l = 0; l < graph->nlabels; l++)
+		if (graph->revs[graph->labels[l].rev].mark == mark)
+			add_label(&graph->revs[rev], graph->labels[l].label);
+}
+
+/*
+ * pm_graph_inherit_labels
+ *		Fill eff_labels of the nrevs nodes of revs (all nodes if revs is
+ *		NULL): branch labels as Alembic applies them.  A label belongs to
+ *		the revision that declares it and to all its descendants
+ *		(down_revisions only) and, when the descendants form a single line,
+ *		to the ancestors below it down to the first branch point (counting
+ *		dependents) or merge.  Only what is shown or filtered by inherited
+ *		labels needs them (heads, history, LABEL@-N), never a plan; a few
+ *		nodes are worked out one by one, many by a walk per label, so that
+ *		a long history with many labels costs what is shown.  Uses the
+ *		marks.
+ */
+void
+pm_graph_inherit_labels(PmGraph *graph, const int *revs, int nrevs)
+{
+	if (revs == NULL ||
+		(double) nrevs * (graph->n + graph->nlabels) >
+		(double) graph->nlabels * graph->n)
+	{
+		if (!graph->labels_inherited)
+		{
+			for (int i = 0; i < graph->n; i++)
+				if (graph->revs[i].labels_known)
+					graph->revs[i].neff_labels = 0;
+			inherit_labels_everywhere(graph);
+			graph->labels_inherited = true;
+		}
+		return;
+	}
+	for (int i = 0; i < nrevs; i++)
+		inherit_labels_of(graph, revs[i]);
 }
 
 /*

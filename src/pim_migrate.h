@@ -89,6 +89,7 @@ typedef struct PmNode
 	char	  **eff_labels;		/* declared or inherited (Alembic's view);
 								 * see pm_graph_inherit_labels */
 	int			neff_labels;
+	bool		labels_known;	/* eff_labels filled */
 	char	  **parent_names;	/* as stored, for display */
 	int			nparent_names;
 	char	  **dep_names;
@@ -121,7 +122,7 @@ typedef struct PmGraph
 	int			nversion;
 	int			mark_epoch;
 	List	  **problems;		/* while verifying: where problems go */
-	bool		labels_inherited;	/* eff_labels filled */
+	bool		labels_inherited;	/* every node's eff_labels filled */
 } PmGraph;
 
 /* A problem pim_migrate_verify() reports. */
@@ -232,7 +233,7 @@ extern List *pm_graph_real_heads(const PmGraph *graph);
 extern List *pm_graph_bases(const PmGraph *graph);
 extern List *pm_graph_current(const PmGraph *graph);
 extern int	pm_graph_new_mark(PmGraph *graph);
-extern void pm_graph_inherit_labels(PmGraph *graph);
+extern void pm_graph_inherit_labels(PmGraph *graph, const int *revs, int nrevs);
 extern void pm_graph_mark(PmGraph *graph, const int *start, int nstart,
 						  int mark, bool upward, bool with_deps,
 						  bool stop_at_applied);

@@ -707,13 +707,16 @@ pim_migrate_heads(PG_FUNCTION_ARGS)
 	PmCall		call;
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	PmGraph    *graph;
+	List	   *heads;
 	ListCell   *lc;
 
 	InitMaterializedSRF(fcinfo, 0);
 	pm_catalog_connect(&call, true);
 	graph = pm_catalog_load_graph(NULL);
-	pm_graph_inherit_labels(graph);
-	foreach(lc, pm_graph_heads(graph))
+	heads = pm_graph_heads(graph);
+	foreach(lc, heads)
+		pm_graph_inherit_labels(graph, &lfirst_int(lc), 1);
+	foreach(lc, heads)
 	{
 		PmNode	   *node = &graph->revs[lfirst_int(lc)];
 		Datum		values[3];
@@ -744,31 +747,37 @@ pim_migrate_history(PG_FUNCTION_ARGS)
 	PmCall		call;
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	PmGraph    *graph;
-	int			mark;
+	int		   *shown;
+	int			nshown = 0;
 
 	InitMaterializedSRF(fcinfo, 0);
 	pm_catalog_connect(&call, true);
 	graph = pm_catalog_load_graph(NULL);
-
-	/* labels first: working them out uses the marks */
-	pm_graph_inherit_labels(graph);
+	shown = palloc(sizeof(int) * (graph->n + 1));
 	if (PG_ARGISNULL(0))
 	{
-		mark = pm_graph_new_mark(graph);
-		for (int i = 0; i < graph->n; i++)
-			graph->revs[i].mark = mark;
+		for (int i = graph->n - 1; i >= 0; i--)
+			shown[nshown++] = graph->topo[i];
+		pm_graph_inherit_labels(graph, NULL, 0);
 	}
 	else
-		mark = pm_target_history(graph, text_to_cstring(PG_GETARG_TEXT_PP(0)));
-
-	for (int i = graph->n - 1; i >= 0; i--)
 	{
-		PmNode	   *node = &graph->revs[graph->topo[i]];
+		int			mark = pm_target_history(graph,
+											 text_to_cstring(PG_GETARG_TEXT_PP(0)));
+
+		for (int i = graph->n - 1; i >= 0; i--)
+			if (graph->revs[graph->topo[i]].mark == mark)
+				shown[nshown++] = graph->topo[i];
+		/* the range is taken first: working out labels uses the marks */
+		pm_graph_inherit_labels(graph, shown, nshown);
+	}
+
+	for (int i = 0; i < nshown; i++)
+	{
+		PmNode	   *node = &graph->revs[shown[i]];
 		Datum		values[9];
 		bool		nulls[9] = {0};
 
-		if (node->mark != mark)
-			continue;
 		values[0] = CStringGetTextDatum(node->id);
 		values[1] = names_array(node->parent_names, node->nparent_names);
 		values[2] = names_array(node->eff_labels, node->neff_labels);

@@ -416,11 +416,12 @@ pm_target_resolve(PmGraph *graph, const char *text)
 			List	   *result = NIL;
 			ListCell   *lc;
 
-			pm_graph_inherit_labels(graph);
 			foreach(lc, pm_graph_real_heads(graph))
 			{
 				PmNode	   *head = &graph->revs[lfirst_int(lc)];
 				bool		on_branch = spec.label == NULL;
+
+				pm_graph_inherit_labels(graph, &lfirst_int(lc), 1);
 
 				for (int i = 0; !on_branch && i < head->neff_labels; i++)
 					on_branch = strcmp(head->eff_labels[i], spec.label) == 0;
@@ -819,12 +820,15 @@ pm_target_history(PmGraph *graph, const char *range)
 		int			rev = pm_graph_find(graph, label);
 		List	   *kept = NIL;
 
-		pm_graph_inherit_labels(graph);
+		if (rev >= 0)
+			pm_graph_inherit_labels(graph, &rev, 1);
 		if (rev >= 0 && graph->revs[rev].neff_labels == 1)
 			label = graph->revs[rev].eff_labels[0];
 		foreach(lc, upper)
 		{
 			PmNode	   *node = &graph->revs[lfirst_int(lc)];
+
+			pm_graph_inherit_labels(graph, &lfirst_int(lc), 1);
 
 			for (int i = 0; i < node->neff_labels; i++)
 				if (strcmp(node->eff_labels[i], label) == 0)
