@@ -135,23 +135,43 @@ command_usage(const char *command)
 /*
  * Files
  */
+/*
+ * A deploy reads every file every time: open, one read, close for a file
+ * that fits the buffer (stdio would add an fstat and a read to see the
+ * end).  The buffer is kept; each text is copied at its own size.
+ */
 static char *
 read_file(const char *path)
 {
-	FILE	   *f = fopen(path, "rb");
-	StringInfoData buf;
-	char		chunk[8192];
-	size_t		n;
+	static StringInfoData buf;
+	int			fd = open(path, O_RDONLY | PG_BINARY, 0);
+	char	   *text;
 
-	if (f == NULL)
+	if (fd < 0)
 		fail("could not open \"%s\": %m", path);
-	initStringInfo(&buf);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		appendBinaryStringInfo(&buf, chunk, n);
-	if (ferror(f))
-		fail("could not read \"%s\": %m", path);
-	fclose(f);
-	return buf.data;
+	if (buf.data == NULL)
+		initStringInfo(&buf);
+	resetStringInfo(&buf);
+	for (;;)
+	{
+		int			room;
+		ssize_t		n;
+
+		enlargeStringInfo(&buf, 65536);
+		room = buf.maxlen - buf.len - 1;
+		n = read(fd, buf.data + buf.len, room);
+		if (n < 0)
+			fail("could not read \"%s\": %m", path);
+		buf.len += n;
+		/* a regular file reads short only at its end */
+		if (n < room)
+			break;
+	}
+	close(fd);
+	text = palloc(buf.len + 1);
+	memcpy(text, buf.data, buf.len);
+	text[buf.len] = '\0';
+	return text;
 }
 
 /* Split "a, b" into trimmed names. */
@@ -593,13 +613,16 @@ load_files(PGconn *conn)
  */
 static bool
 run_outside_if_needed(PGconn *conn, const char *command, const char *target,
-					  bool each, bool dry_run)
+					  bool each, bool dry_run, int *nsteps)
 {
 	const char *params[2] = {target, command};
 	PGresult   *steps = run(conn, "SELECT revision, operation, message,"
 							" pg_catalog.array_to_string(down_revisions, ', '), transactional"
 							" FROM pim_migrate_steps($1, $2)", 2, params, NULL);
 	bool		outside = plan_runs_outside(steps);
+
+	if (nsteps)
+		*nsteps = PQntuples(steps);
 
 	if (outside && dry_run)
 		fail("a dry run cannot hold revision \"%s\": it is marked \"Transactional: false\", and a dry run is one transaction, rolled back at the end",
@@ -642,7 +665,7 @@ cmd_migrate(PGconn *conn, const char *command, const char *target,
 
 		PQclear(run(conn, "BEGIN", 0, NULL, NULL));
 		load_files(conn);
-		if (run_outside_if_needed(conn, command, target, true, dry_run))
+		if (run_outside_if_needed(conn, command, target, true, dry_run, NULL))
 			return 0;
 		PQclear(run(conn, "COMMIT", 0, NULL, NULL));
 		PQclear(run(conn, call, 1, params, NULL));
@@ -680,13 +703,24 @@ cmd_migrate(PGconn *conn, const char *command, const char *target,
 	{
 		char	   *query = psprintf("SELECT count(*) FROM pim_migrate_%s($1, $2::boolean)",
 									 command);
+		int			nsteps;
 
-		if (run_outside_if_needed(conn, command, target, false, dry_run))
+		if (run_outside_if_needed(conn, command, target, false, dry_run, &nsteps))
 			return 0;
-		res = run(conn, query, 2, params, NULL);
-		if (verbosity > 0 && strcmp(PQgetvalue(res, 0, 0), "0") == 0)
+
+		/*
+		 * The plan was made under the migration lock that loading the files
+		 * took, with every check a migration makes: when it is empty there
+		 * is nothing to run, and a no-op deploy pays for one plan, not two.
+		 */
+		if (nsteps > 0)
+		{
+			res = run(conn, query, 2, params, NULL);
+			nsteps = atoi(PQgetvalue(res, 0, 0));
+			PQclear(res);
+		}
+		if (verbosity > 0 && nsteps == 0)
 			printf("nothing to %s\n", command);
-		PQclear(res);
 	}
 	if (dry_run && strcmp(command, "stamp") == 0)
 		PQclear(run(conn, "ROLLBACK", 0, NULL, NULL));
