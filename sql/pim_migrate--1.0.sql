@@ -48,6 +48,30 @@ CREATE TABLE pim_migrate.log (
 );
 COMMENT ON TABLE pim_migrate.log IS 'every step ever run, with who ran it, how long it took and the checksum of the scripts it ran';
 
+-- The heads of the graph (revisions no other names as a down_revision),
+-- kept as pim_migrate registers revisions, so that a migration or a status
+-- with nothing to do reads a few rows instead of the whole history.  A
+-- change to pim_migrate.revision made by anything else (a script, a
+-- restore, a hand-written UPDATE) clears heads_known, and the next
+-- migration works the heads out again.  Derived data: not dumped.
+CREATE TABLE pim_migrate.head (
+	revision text COLLATE "C" PRIMARY KEY
+);
+COMMENT ON TABLE pim_migrate.head IS 'the heads of the revision graph, when graph_state.heads_known';
+
+CREATE TABLE pim_migrate.graph_state (
+	heads_known boolean NOT NULL
+);
+INSERT INTO pim_migrate.graph_state VALUES (true);
+COMMENT ON TABLE pim_migrate.graph_state IS 'one row: whether pim_migrate.head is up to date';
+
+CREATE FUNCTION pim_migrate.revision_changed() RETURNS trigger
+AS 'MODULE_PATHNAME', 'pim_migrate_revision_changed'
+LANGUAGE C;
+CREATE TRIGGER revision_changed
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pim_migrate.revision
+	FOR EACH STATEMENT EXECUTE FUNCTION pim_migrate.revision_changed();
+
 -- pg_dump carries the history
 SELECT pg_catalog.pg_extension_config_dump('pim_migrate.revision', '');
 SELECT pg_catalog.pg_extension_config_dump('pim_migrate.version', '');

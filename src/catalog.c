@@ -61,8 +61,19 @@
 	" transactional, checksum FROM pim_migrate.revision" \
 	" ORDER BY revision COLLATE pg_catalog.\"C\""
 
+/*
+ * A new revision is a head, and its parents no longer are; replacing one
+ * may change its parents, so the kept heads are then forgotten (see
+ * pim_migrate.head).
+ */
 #define Q_STORE_REVISION \
-	"INSERT INTO pim_migrate.revision AS r (revision, message," \
+	"WITH d AS (DELETE FROM pim_migrate.head WHERE NOT $11" \
+	"  AND revision OPERATOR(pg_catalog.=) ANY ($3))," \
+	" h AS (INSERT INTO pim_migrate.head SELECT $1 WHERE NOT $11" \
+	"  ON CONFLICT DO NOTHING)," \
+	" f AS (UPDATE pim_migrate.graph_state SET heads_known = false" \
+	"  WHERE $11 AND heads_known)" \
+	" INSERT INTO pim_migrate.revision AS r (revision, message," \
 	" down_revisions, branch_labels, depends_on, upgrade_sql, downgrade_sql," \
 	" transactional, checksum, created_at)" \
 	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9," \
@@ -81,6 +92,23 @@
 	"SELECT revision FROM pim_migrate.revision" \
 	" EXCEPT SELECT pg_catalog.unnest(down_revisions)" \
 	" FROM pim_migrate.revision ORDER BY 1"
+
+/* the kept heads, whether they are up to date, and the version rows */
+#define Q_KEPT_HEADS \
+	"SELECT s.heads_known," \
+	" ARRAY(SELECT revision FROM pim_migrate.head ORDER BY revision)," \
+	" ARRAY(SELECT revision FROM pim_migrate.version ORDER BY revision)" \
+	" FROM pim_migrate.graph_state s"
+
+#define Q_FORGET_HEADS \
+	"UPDATE pim_migrate.graph_state SET heads_known = false WHERE heads_known"
+
+#define Q_CLEAR_HEADS \
+	"DELETE FROM pim_migrate.head"
+
+#define Q_SET_HEADS \
+	"WITH i AS (INSERT INTO pim_migrate.head SELECT pg_catalog.unnest($1))" \
+	" UPDATE pim_migrate.graph_state SET heads_known = true"
 
 /* indexed (GIN on depends_on), for the same reason */
 #define Q_LABEL_USER \
@@ -166,27 +194,49 @@ typedef struct PmQuery
 	const char *sql;
 	int			nargs;
 	Oid			argtypes[11];
+	bool		whole_table;	/* reads a whole table; see no_jit */
 	SPIPlanPtr	plan;
 } PmQuery;
 
-static PmQuery q_load_graph = {.sql = Q_LOAD_GRAPH};
+/*
+ * Turn JIT off until AtEOXact_GUC(true, the level returned).  A statement
+ * that reads a long history costs more than jit_above_cost, and so does
+ * one planned with enable_seqscan off, but compiling it would take longer
+ * than running it, at every call.
+ */
+static int
+no_jit(void)
+{
+	int			level = NewGUCNestLevel();
+
+	(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	return level;
+}
+
+static PmQuery q_load_graph = {.sql = Q_LOAD_GRAPH, .whole_table = true};
 static PmQuery q_version_rows = {.sql = Q_VERSION_ROWS};
-static PmQuery q_all_definitions = {.sql = Q_ALL_DEFINITIONS};
+static PmQuery q_all_definitions = {.sql = Q_ALL_DEFINITIONS, .whole_table = true};
 static PmQuery q_fetch_revision = {.sql = Q_FETCH_REVISION, .nargs = 1,
 .argtypes = {TEXTOID}};
 static PmQuery q_store_revision = {.sql = Q_STORE_REVISION, .nargs = 11,
 	.argtypes = {TEXTOID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
 	TEXTOID, TEXTOID, BOOLOID, TEXTOID, TIMESTAMPTZOID, BOOLOID}};
-static PmQuery q_graph_heads = {.sql = Q_GRAPH_HEADS};
+static PmQuery q_graph_heads = {.sql = Q_GRAPH_HEADS, .whole_table = true};
+static PmQuery q_kept_heads = {.sql = Q_KEPT_HEADS};
+static PmQuery q_forget_heads = {.sql = Q_FORGET_HEADS};
+static PmQuery q_clear_heads = {.sql = Q_CLEAR_HEADS};
+static PmQuery q_set_heads = {.sql = Q_SET_HEADS, .nargs = 1,
+.argtypes = {TEXTARRAYOID}};
 static PmQuery q_label_user = {.sql = Q_LABEL_USER, .nargs = 1,
 .argtypes = {TEXTOID}};
-static PmQuery q_fingerprint = {.sql = Q_FINGERPRINT};
-static PmQuery q_find_prefix = {.sql = Q_FIND_PREFIX, .nargs = 1,
+static PmQuery q_fingerprint = {.sql = Q_FINGERPRINT, .whole_table = true};
+static PmQuery q_find_prefix = {.sql = Q_FIND_PREFIX, .whole_table = true, .nargs = 1,
 .argtypes = {TEXTOID}};
 static PmQuery q_label_owner = {.sql = Q_LABEL_OWNER, .nargs = 1,
 .argtypes = {TEXTOID}};
 static PmQuery q_scan_scripts = {.sql = Q_SCAN_SCRIPTS};
-static PmQuery q_changed_scripts = {.sql = Q_CHANGED_SCRIPTS};
+static PmQuery q_changed_scripts = {.sql = Q_CHANGED_SCRIPTS, .whole_table = true};
 static PmQuery q_log_steps = {.sql = Q_LOG_STEPS, .nargs = 6,
 	.argtypes = {TEXTARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID, TEXTOID,
 	INTERVALARRAYOID, TEXTARRAYOID}};
@@ -212,6 +262,9 @@ static struct
 }			read_only_stack[MAX_NESTING];
 static int	read_only_depth = 0;
 static bool catalog_read_only = false;
+
+/* one of our statements is running: its writes keep the kept heads right */
+static bool catalog_writing = false;
 
 static void
 push_read_only(bool read_only)
@@ -247,6 +300,7 @@ pop_read_only(void)
 void
 pm_catalog_at_abort(SubTransactionId subid)
 {
+	catalog_writing = false;
 	if (subid == InvalidSubTransactionId)
 	{
 		read_only_depth = 0;
@@ -340,6 +394,7 @@ run_query(PmQuery *q, Datum *values, const char *nulls, int expected)
 {
 	MemoryContext caller_cxt = CurrentMemoryContext;
 	PmUserContext save;
+	int			level = q->whole_table ? no_jit() : 0;
 	int			rc;
 
 	/* prepared as the owner too: parse analysis checks schema usage */
@@ -355,9 +410,13 @@ run_query(PmQuery *q, Datum *values, const char *nulls, int expected)
 			elog(ERROR, "SPI_keepplan failed");
 		q->plan = plan;
 	}
+	catalog_writing = true;
 	rc = SPI_execute_plan(q->plan, values, nulls, catalog_read_only, 0);
+	catalog_writing = false;
 	pm_catalog_restore_user(&save);
 	MemoryContextSwitchTo(caller_cxt);
+	if (level)
+		AtEOXact_GUC(true, level);
 
 	if (rc != expected)
 		elog(ERROR, "SPI_execute_plan failed for \"%s\": %s",
@@ -374,7 +433,7 @@ run_query(PmQuery *q, Datum *values, const char *nulls, int expected)
 static void
 run_version_query(PmQuery *q, Datum *values, const char *nulls)
 {
-	int			level = NewGUCNestLevel();
+	int			level = no_jit();
 
 	(void) set_config_option("enable_seqscan", "off", PGC_USERSET,
 							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
@@ -634,20 +693,84 @@ pm_catalog_store_revision(const PmRevisionDef *def, bool replace)
 		nulls[9] = 'n';
 	values[10] = BoolGetDatum(replace);
 
-	run_query(&q_store_revision, values, nulls, SPI_OK_INSERT);
+	/* the kept heads grow dead rows as a long history is registered */
+	run_version_query(&q_store_revision, values, nulls);
 	if (SPI_processed != 1)
 		elog(ERROR, "revision \"%s\" was not stored", def->revision);
 }
 
 /*
  * pm_catalog_graph_heads
- *		The heads of the registered graph, without building it: a hash
- *		anti-join in the server, linear in the number of revisions.
+ *		The heads of the registered graph, without building it: the kept
+ *		heads, or else a hash anti-join in the server, linear in the number
+ *		of revisions.
  */
 List *
 pm_catalog_graph_heads(void)
 {
+	List	   *heads;
+
+	if (pm_catalog_kept_heads(&heads, NULL))
+		return heads;
 	return first_column(&q_graph_heads);
+}
+
+/*
+ * pm_catalog_kept_heads
+ *		Whether the kept heads are up to date; if so *heads gets them, and
+ *		*version (if not NULL) the version rows, both in id order.
+ */
+bool
+pm_catalog_kept_heads(List **heads, List **version)
+{
+	bool		known = false;
+
+	run_query(&q_kept_heads, NULL, NULL, SPI_OK_SELECT);
+	if (SPI_processed == 1)
+	{
+		bool		isnull;
+
+		known = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+										   SPI_tuptable->tupdesc, 1, &isnull));
+		if (known)
+		{
+			*heads = get_text_list(0, 2);
+			if (version)
+				*version = get_text_list(0, 3);
+		}
+	}
+	SPI_freetuptable(SPI_tuptable);
+	return known;
+}
+
+/*
+ * pm_catalog_keep_heads
+ *		Make the kept heads these (the graph's), up to date.
+ */
+void
+pm_catalog_keep_heads(List *heads)
+{
+	Datum		arg = list_to_text_array(heads);
+
+	run_query(&q_clear_heads, NULL, NULL, SPI_OK_DELETE);
+	run_query(&q_set_heads, &arg, NULL, SPI_OK_UPDATE);
+}
+
+/*
+ * pm_catalog_revision_changed
+ *		pim_migrate.revision was written: unless by one of our statements,
+ *		the kept heads can no longer be trusted.
+ */
+void
+pm_catalog_revision_changed(void)
+{
+	PmCall		call;
+
+	if (catalog_writing)
+		return;
+	pm_catalog_connect(&call, false);
+	run_query(&q_forget_heads, NULL, NULL, SPI_OK_UPDATE);
+	pm_catalog_disconnect(&call);
 }
 
 /*
@@ -846,6 +969,7 @@ pm_catalog_scan_scripts(PmScriptVisitor visit, void *arg)
 													ALLOCSET_DEFAULT_SIZES);
 	PmUserContext save;
 	Portal		portal;
+	int			level;
 
 	pm_catalog_become_owner(&save);
 	if (q_scan_scripts.plan == NULL)
@@ -857,8 +981,10 @@ pm_catalog_scan_scripts(PmScriptVisitor visit, void *arg)
 				 q_scan_scripts.sql, SPI_result_code_string(SPI_result));
 		q_scan_scripts.plan = plan;
 	}
+	level = no_jit();
 	portal = SPI_cursor_open(NULL, q_scan_scripts.plan, NULL, NULL,
 							 catalog_read_only);
+	AtEOXact_GUC(true, level);
 	pm_catalog_restore_user(&save);
 
 	for (;;)

@@ -428,8 +428,6 @@ add(Script *s, int phase, const char *fmt,...)
 
 #define Q(x) quote_identifier(x)
 
-static bool str_in_list(List *strings, const char *s);
-
 /*
  * Drop and make again the objects of kind in "from" that do not change
  * but stand on one of tables: triggers on them, or (by_reference) foreign
@@ -455,7 +453,7 @@ remake_unchanged(Script *s, DiffSet *from, DiffSet *to, const char *kind,
 		if (b == NULL || !obj_equal(a, b))
 			continue;			/* dropped or made by the main pass */
 		if (!by_reference)
-			hit = str_in_list(tables, a->parent);
+			hit = pm_name_in_list(tables, a->parent);
 		else
 			foreach(lc, tables)
 				hit |= strstr(a->def, psprintf(" REFERENCES %s(", Q(lfirst(lc)))) != NULL;
@@ -601,17 +599,6 @@ split_literals(const char *s)
 	return out;
 }
 
-static bool
-str_in_list(List *strings, const char *s)
-{
-	ListCell   *lc;
-
-	foreach(lc, strings)
-		if (strcmp(lfirst(lc), s) == 0)
-			return true;
-	return false;
-}
-
 /* An enum's new labels, when the old ones keep their order among them. */
 static void
 diff_enum(Script *s, DiffObj *from, DiffObj *to)
@@ -629,7 +616,7 @@ diff_enum(Script *s, DiffObj *from, DiffObj *to)
 
 		if (next_old && strcmp(lfirst(next_old), label) == 0)
 			next_old = lnext(old_labels, next_old);
-		else if (str_in_list(old_labels, label))
+		else if (pm_name_in_list(old_labels, label))
 			;					/* moved: the warning below says so */
 		else if (prev)
 			add(s, PH_TYPES, "ALTER TYPE %s ADD VALUE %s AFTER %s;\n", Q(to->name), label, prev);

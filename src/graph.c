@@ -48,6 +48,33 @@ pm_join_list(List *cstrings)
 	return buf.data;
 }
 
+/* Whether a List of C strings holds name. */
+bool
+pm_name_in_list(List *names, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+		if (strcmp(lfirst(lc), name) == 0)
+			return true;
+	return false;
+}
+
+/* Whether two Lists of C strings hold the same strings in the same order. */
+bool
+pm_names_equal(List *a, List *b)
+{
+	ListCell   *la;
+	ListCell   *lb;
+
+	if (list_length(a) != list_length(b))
+		return false;
+	forboth(la, a, lb, b)
+		if (strcmp(lfirst(la), lfirst(lb)) != 0)
+			return false;
+	return true;
+}
+
 static int
 node_cmp(const void *a, const void *b)
 {

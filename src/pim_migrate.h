@@ -190,6 +190,9 @@ extern PmRevisionDef *pm_catalog_fetch_revision(const char *revision);
 extern PmRevisionDef *pm_catalog_all_definitions(int *n);
 extern void pm_catalog_store_revision(const PmRevisionDef *def, bool replace);
 extern List *pm_catalog_graph_heads(void);
+extern bool pm_catalog_kept_heads(List **heads, List **version);
+extern void pm_catalog_keep_heads(List *heads);
+extern void pm_catalog_revision_changed(void);
 extern char *pm_catalog_label_owner(const char *label);
 extern List *pm_catalog_find_prefix(const char *prefix);
 extern char *pm_catalog_label_user(const char *label);
@@ -222,6 +225,8 @@ extern const char *pm_revfile_header_key(const char *text, int len);
 /* graph.c */
 extern int	pm_cstring_cmp(const ListCell *a, const ListCell *b);
 extern char *pm_join_list(List *cstrings);
+extern bool pm_name_in_list(List *names, const char *name);
+extern bool pm_names_equal(List *a, List *b);
 extern PmGraph *pm_graph_build(PmNode *nodes, int n, List *version_rows,
 							  List **problems);
 extern int	pm_graph_find(const PmGraph *graph, const char *id);

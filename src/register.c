@@ -95,39 +95,14 @@ check_names(List *names, const char *what, const char *self)
 }
 
 static bool
-name_in_list(List *names, const char *name)
-{
-	ListCell   *lc;
-
-	foreach(lc, names)
-		if (strcmp(lfirst(lc), name) == 0)
-		return true;
-	return false;
-}
-
-static bool
-lists_equal(List *a, List *b)
-{
-	ListCell   *la,
-			   *lb;
-
-	if (list_length(a) != list_length(b))
-		return false;
-	forboth(la, a, lb, b)
-		if (strcmp(lfirst(la), lfirst(lb)) != 0)
-		return false;
-	return true;
-}
-
-static bool
 same_content(const PmRevisionDef *a, const PmRevisionDef *b)
 {
 	return strcmp(a->checksum, b->checksum) == 0 &&
 		strcmp(a->message, b->message) == 0 &&
 		a->transactional == b->transactional &&
-		lists_equal(a->down_revisions, b->down_revisions) &&
-		lists_equal(a->branch_labels, b->branch_labels) &&
-		lists_equal(a->depends_on, b->depends_on);
+		pm_names_equal(a->down_revisions, b->down_revisions) &&
+		pm_names_equal(a->branch_labels, b->branch_labels) &&
+		pm_names_equal(a->depends_on, b->depends_on);
 }
 
 /*
@@ -293,7 +268,7 @@ pm_register_revision(PmRevisionDef *def)
 			char	   *label = lfirst(lc);
 			char	   *user;
 
-			if (name_in_list(def->branch_labels, label))
+			if (pm_name_in_list(def->branch_labels, label))
 				continue;
 			user = pm_catalog_label_user(label);
 			if (user != NULL)

@@ -59,6 +59,7 @@ PG_FUNCTION_INFO_V1(pim_migrate_statements);
 PG_FUNCTION_INFO_V1(pim_migrate_apply);
 PG_FUNCTION_INFO_V1(pim_migrate_lock);
 PG_FUNCTION_INFO_V1(pim_migrate_unlock);
+PG_FUNCTION_INFO_V1(pim_migrate_revision_changed);
 
 /*
  * True while this backend runs revision scripts.  A script that called a
@@ -327,6 +328,47 @@ pim_migrate_load_files(PG_FUNCTION_ARGS)
 }
 
 /*
+ * Whether an upgrade to target_text is known to have nothing to do without
+ * reading the history: "head" or "heads", and the version rows are the
+ * kept heads (so every revision is applied: each is an ancestor of a
+ * head).  Anything else, or kept heads not up to date, takes the whole
+ * graph.  *kept (if not NULL) gets the kept heads, NIL when they are not
+ * up to date.
+ */
+static bool
+known_up_to_date(const char *target_text, List **kept)
+{
+	List	   *heads = NIL;
+	List	   *version = NIL;
+	bool		all_heads = strcmp(target_text, "heads") == 0;
+	bool		known = pm_catalog_kept_heads(&heads, &version);
+
+	if (kept)
+		*kept = known ? heads : NIL;
+	if (!known || heads == NIL || !pm_names_equal(heads, version))
+		return false;
+	/* "head" with several heads is an error the whole graph explains */
+	return all_heads || (strcmp(target_text, "head") == 0 &&
+						 list_length(heads) == 1);
+}
+
+/*
+ * After a migration read the whole graph: make the kept heads its heads
+ * when they are not (not up to date, or damaged by hand).
+ */
+static void
+keep_heads(PmGraph *graph, List *kept)
+{
+	List	   *heads = NIL;
+	ListCell   *lc;
+
+	foreach(lc, pm_graph_heads(graph))
+		heads = lappend(heads, graph->revs[lfirst_int(lc)].id);
+	if (kept == NIL || !pm_names_equal(kept, heads))
+		pm_catalog_keep_heads(heads);
+}
+
+/*
  * The plan for an upgrade or a downgrade to target_text, after the checks
  * that must pass before anything runs.  The caller holds the lock.
  */
@@ -421,14 +463,26 @@ migrate(FunctionCallInfo fcinfo, PmDirection direction)
 	MemoryContext cxt;
 	ResourceOwner owner = CurrentResourceOwner;
 
+	List	   *kept;
+
 	check_not_migrating();
 	InitMaterializedSRF(fcinfo, 0);
 	pm_catalog_connect(&call, false);
 	pm_lock_migration();
 
+	if (known_up_to_date(target_text, &kept) && direction == PM_UPGRADE)
+	{
+		if (dry_run)
+			ereport(NOTICE,
+					(errmsg("dry run: %d %s ran and %s rolled back", 0, "steps", "were")));
+		pm_catalog_disconnect(&call);
+		return (Datum) 0;
+	}
 	graph = pm_catalog_load_graph(NULL);
 	plan = plan_migration(graph, target_text, direction);
 	pm_exec_check_plan(graph, plan, true);
+	if (!dry_run)
+		keep_heads(graph, kept);
 
 	cxt = CurrentMemoryContext;
 	if (dry_run)
@@ -855,8 +909,21 @@ pim_migrate_status(PG_FUNCTION_ARGS)
 	Datum		values[4];
 	bool		nulls[4] = {0};
 
+	List	   *heads;
+
 	InitMaterializedSRF(fcinfo, 0);
 	pm_catalog_connect(&call, true);
+
+	/* up to date: the version rows are the heads, and nothing is pending */
+	if (known_up_to_date("heads", &heads))
+	{
+		values[0] = values[1] = list_array(heads);
+		values[2] = Int32GetDatum(0);
+		values[3] = BoolGetDatum(true);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		pm_catalog_disconnect(&call);
+		return (Datum) 0;
+	}
 	graph = pm_catalog_load_graph(NULL);
 
 	values[0] = ids_array(graph, pm_graph_current(graph));
@@ -1167,6 +1234,18 @@ typedef struct VerifyState
 } VerifyState;
 
 static void
+add_problem(VerifyState *state, const char *revision, const char *problem)
+{
+	MemoryContext old = MemoryContextSwitchTo(state->cxt);
+	PmProblem  *p = palloc(sizeof(PmProblem));
+
+	p->revision = pstrdup(revision);
+	p->problem = pstrdup(problem);
+	state->problems = lappend(state->problems, p);
+	MemoryContextSwitchTo(old);
+}
+
+static void
 verify_scripts(void *arg, const char *revision, PmRevisionDef *scripts,
 			   const char *applied_checksum)
 {
@@ -1184,15 +1263,7 @@ verify_scripts(void *arg, const char *revision, PmRevisionDef *scripts,
 			 strcmp(applied_checksum, stored) != 0)
 		problem = "its scripts changed since it was applied";
 	if (problem)
-	{
-		MemoryContext old = MemoryContextSwitchTo(state->cxt);
-		PmProblem  *p = palloc(sizeof(PmProblem));
-
-		p->revision = pstrdup(revision);
-		p->problem = pstrdup(problem);
-		state->problems = lappend(state->problems, p);
-		MemoryContextSwitchTo(old);
-	}
+		add_problem(state, revision, problem);
 }
 
 static int
@@ -1214,6 +1285,32 @@ problem_cmp(const ListCell *a, const ListCell *b)
  * standing below another version row, and revisions whose scripts no
  * longer match their checksum or changed since they were applied.
  */
+/*
+ * The kept heads (pim_migrate.head), when they claim to be up to date,
+ * must be the heads of the graph: a migration with nothing to do trusts
+ * them.
+ */
+static void
+verify_kept_heads(VerifyState *state)
+{
+	List	   *kept;
+	List	   *heads = NIL;
+	ListCell   *lc;
+
+	if (!pm_catalog_kept_heads(&kept, NULL))
+		return;
+	foreach(lc, pm_graph_heads(state->graph))
+		heads = lappend(heads, state->graph->revs[lfirst_int(lc)].id);
+	if (pm_names_equal(kept, heads))
+		return;
+	foreach(lc, heads)
+		if (!pm_name_in_list(kept, lfirst(lc)))
+			add_problem(state, lfirst(lc), "a head is missing from pim_migrate.head");
+	foreach(lc, kept)
+		if (!pm_name_in_list(heads, lfirst(lc)))
+			add_problem(state, lfirst(lc), "pim_migrate.head names a revision that is not a head");
+}
+
 Datum
 pim_migrate_verify(PG_FUNCTION_ARGS)
 {
@@ -1235,16 +1332,12 @@ pim_migrate_verify(PG_FUNCTION_ARGS)
 		PmNode	   *node = &state.graph->revs[lfirst_int(lc)];
 
 		if (node->napplied_children > 0)
-		{
-			PmProblem  *p = palloc(sizeof(PmProblem));
-
-			p->revision = node->id;
-			p->problem = psprintf("version row \"%s\" stands below another applied revision",
-								  node->id);
-			state.problems = lappend(state.problems, p);
-		}
+			add_problem(&state, node->id,
+						psprintf("version row \"%s\" stands below another applied revision",
+								 node->id));
 	}
 	pm_catalog_scan_scripts(verify_scripts, &state);
+	verify_kept_heads(&state);
 
 	list_sort(state.problems, problem_cmp);
 	foreach(lc, state.problems)
@@ -1438,6 +1531,11 @@ pim_migrate_steps(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	pm_catalog_connect(&call, true);
+	if (direction == PM_UPGRADE && known_up_to_date(target_text, NULL))
+	{
+		pm_catalog_disconnect(&call);
+		return (Datum) 0;
+	}
 	graph = pm_catalog_load_graph(NULL);
 	plan = plan_migration(graph, target_text, direction);
 	pm_exec_check_plan(graph, plan, false);
@@ -1683,4 +1781,23 @@ Datum
 pim_migrate_unlock(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BOOL(pm_lock_session(false));
+}
+
+/*
+ * pim_migrate.revision_changed() -> trigger
+ *
+ * After each statement that writes pim_migrate.revision: pim_migrate keeps
+ * the heads of the graph as it registers revisions; a change made by
+ * anything else (a revision script, a restore, a hand-written UPDATE) makes
+ * them unknown until the next migration works them out again.
+ */
+Datum
+pim_migrate_revision_changed(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("pim_migrate.revision_changed() must be called as a trigger")));
+	pm_catalog_revision_changed();
+	return PointerGetDatum(NULL);
 }
