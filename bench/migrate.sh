@@ -294,7 +294,7 @@ SQL
 
 if has_section w3; then
 	echo "== W3: a graph with a branch, a merge and a label every 10 revisions"
-	sizes="200 1000 10000 100000"
+	sizes=${W3_SIZES:-"200 1000 10000 100000"}
 	for n in $sizes; do
 		make_graph tpl_w3_$n "$n"
 		# the registered graph, at head, 10 revisions short of it

@@ -8,10 +8,12 @@ SET client_min_messages = notice;
 
 SELECT count(*) FROM pim_migrate_revision('a', 'CREATE TABLE kh_a (id int)', 'DROP TABLE kh_a', revision => 'kh01');
 SELECT count(*) FROM pim_migrate_revision('b', 'SELECT 1', 'SELECT 1', revision => 'kh02');
--- registration keeps them: the new revision replaces its parent
-SELECT * FROM pim_migrate.head;
+-- registering makes them unknown; the migration that reads the graph
+-- keeps its heads
 SELECT heads_known FROM pim_migrate.graph_state;
 SELECT step, revision FROM pim_migrate_upgrade('head');
+SELECT * FROM pim_migrate.head;
+SELECT heads_known FROM pim_migrate.graph_state;
 -- at head: nothing to do, from the kept heads alone
 SELECT step, revision FROM pim_migrate_upgrade('head');
 SELECT step, revision FROM pim_migrate_upgrade('heads');
@@ -19,8 +21,8 @@ SELECT step, revision FROM pim_migrate_upgrade('head', dry_run => true);
 SELECT * FROM pim_migrate_status();
 SELECT * FROM pim_migrate_steps('head');
 
--- a revision written into the catalog by hand is not a kept head; the
--- trigger makes the kept heads unknown, and the upgrade runs it
+-- a revision written into the catalog by hand: the trigger makes the kept
+-- heads unknown, and the upgrade runs it
 INSERT INTO pim_migrate.revision (revision, down_revisions, message, upgrade_sql, downgrade_sql, checksum)
 SELECT 'kh03', '{kh02}', 'by hand', upgrade_sql, downgrade_sql, checksum
 FROM pim_migrate.revision WHERE revision = 'kh02';
@@ -50,8 +52,8 @@ SELECT heads_known FROM pim_migrate.graph_state;
 SELECT step, revision FROM pim_migrate_upgrade('head');
 SELECT * FROM pim_migrate.head;
 
--- replacing a revision that is not applied may change its parents: the
--- kept heads are forgotten until the next migration
+-- replacing a revision that is not applied (here: its parent) forgets them
+-- too
 SELECT count(*) FROM pim_migrate_revision('e', 'SELECT 1', NULL, revision => 'kh06', down_revision => '{kh05}');
 SELECT count(*) FROM pim_migrate_revision('e', 'SELECT 1', NULL, revision => 'kh06', down_revision => '{kh04}');
 SELECT heads_known FROM pim_migrate.graph_state;

@@ -49,11 +49,11 @@ CREATE TABLE pim_migrate.log (
 COMMENT ON TABLE pim_migrate.log IS 'every step ever run, with who ran it, how long it took and the checksum of the scripts it ran';
 
 -- The heads of the graph (revisions no other names as a down_revision),
--- kept as pim_migrate registers revisions, so that a migration or a status
--- with nothing to do reads a few rows instead of the whole history.  A
--- change to pim_migrate.revision made by anything else (a script, a
--- restore, a hand-written UPDATE) clears heads_known, and the next
--- migration works the heads out again.  Derived data: not dumped.
+-- kept by the last migration that read the whole graph, so that a
+-- migration or a status with nothing to do reads a few rows instead of the
+-- whole history.  Any change to pim_migrate.revision (a registration, a
+-- script, a restore, a hand-written UPDATE) clears heads_known, and the
+-- next migration works the heads out again.  Derived data: not dumped.
 CREATE TABLE pim_migrate.head (
 	revision text COLLATE "C" PRIMARY KEY
 );

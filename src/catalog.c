@@ -62,30 +62,31 @@
 	" ORDER BY revision COLLATE pg_catalog.\"C\""
 
 /*
- * A new revision is a head, and its parents no longer are; replacing one
- * may change its parents, so the kept heads are then forgotten (see
- * pim_migrate.head).
+ * Registering forgets the kept heads (see pim_migrate.head): the next
+ * migration reads the whole graph anyway, since something is pending, and
+ * works them out again.  Once per transaction the UPDATE finds its row.
  */
-#define Q_STORE_REVISION \
-	"WITH d AS (DELETE FROM pim_migrate.head WHERE NOT $11" \
-	"  AND revision OPERATOR(pg_catalog.=) ANY ($3))," \
-	" h AS (INSERT INTO pim_migrate.head SELECT $1 WHERE NOT $11" \
-	"  ON CONFLICT DO NOTHING)," \
-	" f AS (UPDATE pim_migrate.graph_state SET heads_known = false" \
-	"  WHERE $11 AND heads_known)" \
-	" INSERT INTO pim_migrate.revision AS r (revision, message," \
+#define Q_INSERT_REVISION \
+	"WITH f AS (UPDATE pim_migrate.graph_state SET heads_known = false" \
+	"  WHERE heads_known)" \
+	" INSERT INTO pim_migrate.revision (revision, message," \
 	" down_revisions, branch_labels, depends_on, upgrade_sql, downgrade_sql," \
 	" transactional, checksum, created_at)" \
 	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9," \
-	"  COALESCE($10, pg_catalog.now()))" \
-	" ON CONFLICT (revision) DO UPDATE SET message = excluded.message," \
-	" down_revisions = excluded.down_revisions," \
-	" branch_labels = excluded.branch_labels," \
-	" depends_on = excluded.depends_on, upgrade_sql = excluded.upgrade_sql," \
-	" downgrade_sql = excluded.downgrade_sql," \
-	" transactional = excluded.transactional, checksum = excluded.checksum," \
-	" created_at = excluded.created_at" \
-	" WHERE $11"
+	"  COALESCE($10, pg_catalog.now()))"
+
+#define Q_REPLACE_REVISION \
+	"WITH f AS (UPDATE pim_migrate.graph_state SET heads_known = false" \
+	"  WHERE heads_known)" \
+	" UPDATE pim_migrate.revision SET message = $2, down_revisions = $3," \
+	" branch_labels = $4, depends_on = $5, upgrade_sql = $6," \
+	" downgrade_sql = $7, transactional = $8, checksum = $9," \
+	" created_at = COALESCE($10, pg_catalog.now())" \
+	" WHERE revision OPERATOR(pg_catalog.=) $1"
+
+#define Q_REVISION_EXISTS \
+	"SELECT 1 FROM pim_migrate.revision" \
+	" WHERE revision OPERATOR(pg_catalog.=) $1"
 
 /* A head is a revision that is nobody's down_revision (Alembic's rule). */
 #define Q_GRAPH_HEADS \
@@ -219,9 +220,14 @@ static PmQuery q_version_rows = {.sql = Q_VERSION_ROWS};
 static PmQuery q_all_definitions = {.sql = Q_ALL_DEFINITIONS, .whole_table = true};
 static PmQuery q_fetch_revision = {.sql = Q_FETCH_REVISION, .nargs = 1,
 .argtypes = {TEXTOID}};
-static PmQuery q_store_revision = {.sql = Q_STORE_REVISION, .nargs = 11,
+static PmQuery q_insert_revision = {.sql = Q_INSERT_REVISION, .nargs = 10,
 	.argtypes = {TEXTOID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
-	TEXTOID, TEXTOID, BOOLOID, TEXTOID, TIMESTAMPTZOID, BOOLOID}};
+	TEXTOID, TEXTOID, BOOLOID, TEXTOID, TIMESTAMPTZOID}};
+static PmQuery q_replace_revision = {.sql = Q_REPLACE_REVISION, .nargs = 10,
+	.argtypes = {TEXTOID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+	TEXTOID, TEXTOID, BOOLOID, TEXTOID, TIMESTAMPTZOID}};
+static PmQuery q_revision_exists = {.sql = Q_REVISION_EXISTS, .nargs = 1,
+.argtypes = {TEXTOID}};
 static PmQuery q_graph_heads = {.sql = Q_GRAPH_HEADS, .whole_table = true};
 static PmQuery q_kept_heads = {.sql = Q_KEPT_HEADS};
 static PmQuery q_forget_heads = {.sql = Q_FORGET_HEADS};
@@ -671,8 +677,8 @@ pm_catalog_all_definitions(int *n)
 void
 pm_catalog_store_revision(const PmRevisionDef *def, bool replace)
 {
-	Datum		values[11];
-	char		nulls[11];
+	Datum		values[10];
+	char		nulls[10];
 
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = CStringGetTextDatum(def->revision);
@@ -691,12 +697,28 @@ pm_catalog_store_revision(const PmRevisionDef *def, bool replace)
 		values[9] = TimestampTzGetDatum(def->created_at);
 	else
 		nulls[9] = 'n';
-	values[10] = BoolGetDatum(replace);
 
-	/* the kept heads grow dead rows as a long history is registered */
-	run_version_query(&q_store_revision, values, nulls);
+	run_query(replace ? &q_replace_revision : &q_insert_revision, values,
+			  nulls, replace ? SPI_OK_UPDATE : SPI_OK_INSERT);
 	if (SPI_processed != 1)
 		elog(ERROR, "revision \"%s\" was not stored", def->revision);
+}
+
+/*
+ * pm_catalog_revision_exists
+ *		Whether a revision of this id is registered (an index probe; its
+ *		row is not read).
+ */
+bool
+pm_catalog_revision_exists(const char *revision)
+{
+	Datum		arg = CStringGetTextDatum(revision);
+	bool		found;
+
+	run_query(&q_revision_exists, &arg, NULL, SPI_OK_SELECT);
+	found = SPI_processed > 0;
+	SPI_freetuptable(SPI_tuptable);
+	return found;
 }
 
 /*

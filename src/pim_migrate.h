@@ -190,6 +190,7 @@ extern PmRevisionDef *pm_catalog_fetch_revision(const char *revision);
 extern PmRevisionDef *pm_catalog_all_definitions(int *n);
 extern void pm_catalog_store_revision(const PmRevisionDef *def, bool replace);
 extern List *pm_catalog_graph_heads(void);
+extern bool pm_catalog_revision_exists(const char *revision);
 extern bool pm_catalog_kept_heads(List **heads, List **version);
 extern void pm_catalog_keep_heads(List *heads);
 extern void pm_catalog_revision_changed(void);

@@ -123,7 +123,7 @@ resolve_existing(const char *revision, List *names, bool allow_label,
 		char	   *name = lfirst(lc);
 		List	   *candidates;
 
-		if (pm_catalog_fetch_revision(name) != NULL ||
+		if (pm_catalog_revision_exists(name) ||
 			(allow_label && pm_catalog_label_owner(name) != NULL))
 		{
 			result = lappend(result, name);
