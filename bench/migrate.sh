@@ -270,7 +270,8 @@ FROM generate_series(1, :n) i;
 UPDATE g SET parents = ARRAY['g' || (i - 1)] WHERE i % 10 = 1 AND i > 1;
 UPDATE g SET parents = ARRAY['g' || (i - 4), 'g' || (i - 1)] WHERE i % 10 = 9;
 UPDATE g SET parents = ARRAY['g' || (i - 1)] WHERE i % 10 = 0;
-CREATE TABLE plain (LIKE pim_migrate.revision);
+-- the same table, with the same indexes: the floor of storing the rows
+CREATE TABLE plain (LIKE pim_migrate.revision INCLUDING ALL);
 CREATE FUNCTION register_all() RETURNS void LANGUAGE plpgsql AS $f$
 DECLARE r record;
 BEGIN

@@ -196,6 +196,7 @@ typedef struct PmQuery
 	int			nargs;
 	Oid			argtypes[11];
 	bool		whole_table;	/* reads a whole table; see no_jit */
+	bool		indexed;		/* see run_query */
 	SPIPlanPtr	plan;
 } PmQuery;
 
@@ -247,10 +248,10 @@ static PmQuery q_log_steps = {.sql = Q_LOG_STEPS, .nargs = 6,
 	.argtypes = {TEXTARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID, TEXTOID,
 	INTERVALARRAYOID, TEXTARRAYOID}};
 static PmQuery q_change_version = {.sql = Q_CHANGE_VERSION, .nargs = 2,
-	.argtypes = {TEXTARRAYOID, TEXTARRAYOID}};
+	.argtypes = {TEXTARRAYOID, TEXTARRAYOID}, .indexed = true};
 static PmQuery q_record_step = {.sql = Q_RECORD_STEP, .nargs = 7,
 	.argtypes = {TEXTARRAYOID, TEXTARRAYOID, TEXTOID, TEXTOID,
-	TIMESTAMPTZOID, TEXTOID, TEXTOID}};
+	TIMESTAMPTZOID, TEXTOID, TEXTOID}, .indexed = true};
 
 /*
  * Whether the innermost entry point only reads; see run_query.  Entry
@@ -400,14 +401,28 @@ run_query(PmQuery *q, Datum *values, const char *nulls, int expected)
 {
 	MemoryContext caller_cxt = CurrentMemoryContext;
 	PmUserContext save;
-	int			level = q->whole_table ? no_jit() : 0;
+	int			level = q->whole_table || q->indexed ? no_jit() : 0;
 	int			rc;
+
+	/*
+	 * An indexed statement finds a few rows by key in a table that a long
+	 * migration or registration, in one transaction, fills with rows or
+	 * dead rows: the version rows are tiny and leave a dead row per step,
+	 * and the planner, seeing a small table, would scan it at every step
+	 * (quadratic).  So it is planned once (a custom plan per call would
+	 * cost more than running it) with its indexes in use.
+	 */
+	if (q->indexed)
+		(void) set_config_option("enable_seqscan", "off", PGC_USERSET,
+								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+								 false);
 
 	/* prepared as the owner too: parse analysis checks schema usage */
 	pm_catalog_become_owner(&save);
 	if (q->plan == NULL)
 	{
-		SPIPlanPtr	plan = SPI_prepare(q->sql, q->nargs, q->argtypes);
+		SPIPlanPtr	plan = SPI_prepare_cursor(q->sql, q->nargs, q->argtypes,
+											  q->indexed ? CURSOR_OPT_GENERIC_PLAN : 0);
 
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed for \"%s\": %s",
@@ -427,28 +442,6 @@ run_query(PmQuery *q, Datum *values, const char *nulls, int expected)
 	if (rc != expected)
 		elog(ERROR, "SPI_execute_plan failed for \"%s\": %s",
 			 q->sql, SPI_result_code_string(rc));
-}
-
-/*
- * A statement that deletes version rows, planned and run with the primary
- * key in use.  The table is tiny, so the planner would scan it, and a
- * migration of many steps in one transaction leaves a dead row per step
- * there that such a scan visits at every later step: quadratic.  Its index
- * finds the one row.
- */
-static void
-run_version_query(PmQuery *q, Datum *values, const char *nulls)
-{
-	int			level = no_jit();
-
-	(void) set_config_option("enable_seqscan", "off", PGC_USERSET,
-							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	/* and planned once: a custom plan per step would cost more than it */
-	(void) set_config_option("plan_cache_mode", "force_generic_plan",
-							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-							 true, 0, false);
-	run_query(q, values, nulls, SPI_OK_INSERT);
-	AtEOXact_GUC(true, level);
 }
 
 /*
@@ -927,7 +920,7 @@ pm_catalog_record_step(const char *revision, PmDirection direction,
 	else
 		nulls[6] = 'n';
 
-	run_version_query(&q_record_step, values, nulls);
+	run_query(&q_record_step, values, nulls, SPI_OK_INSERT);
 }
 
 /*
@@ -971,7 +964,7 @@ pm_catalog_change_version(List *deletes, List *inserts)
 
 	values[0] = list_to_text_array(deletes);
 	values[1] = list_to_text_array(inserts);
-	run_version_query(&q_change_version, values, NULL);
+	run_query(&q_change_version, values, NULL, SPI_OK_INSERT);
 }
 
 /*
