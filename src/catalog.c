@@ -525,50 +525,182 @@ list_to_text_array(List *items)
 }
 
 /*
+ * A cursor over a query without arguments that reads a whole table, for
+ * reading it in batches (fetch_batch): memory stays flat however long the
+ * history.  Opened as the catalog owner.
+ */
+static Portal
+open_scan(PmQuery *q)
+{
+	PmUserContext save;
+	Portal		portal;
+	int			level;
+
+	pm_catalog_become_owner(&save);
+	if (q->plan == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(q->sql, 0, NULL);
+
+		if (plan == NULL || SPI_keepplan(plan) != 0)
+			elog(ERROR, "SPI_prepare failed for \"%s\": %s",
+				 q->sql, SPI_result_code_string(SPI_result));
+		q->plan = plan;
+	}
+	level = no_jit();
+	portal = SPI_cursor_open(NULL, q->plan, NULL, NULL, catalog_read_only);
+	AtEOXact_GUC(true, level);
+	pm_catalog_restore_user(&save);
+	return portal;
+}
+
+/*
+ * The next rows of portal into SPI_tuptable (the previous batch freed);
+ * how many.  After the last, the portal is closed.
+ */
+static uint64
+fetch_batch(Portal portal)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	PmUserContext save;
+
+	SPI_freetuptable(SPI_tuptable);
+	pm_catalog_become_owner(&save);
+	SPI_cursor_fetch(portal, true, 1000);
+	pm_catalog_restore_user(&save);
+	MemoryContextSwitchTo(cxt);
+	if (SPI_processed == 0)
+	{
+		SPI_freetuptable(SPI_tuptable);
+		SPI_cursor_close(portal);
+	}
+	return SPI_processed;
+}
+
+/* Column col of row row of SPI_tuptable as a string in arena. */
+static char *
+arena_text(PmArena *arena, int row, int col, bool *isnull)
+{
+	bool		null;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
+								  col, &null);
+	text	   *t;
+	char	   *result;
+
+	if (isnull)
+		*isnull = null;
+	if (null)
+		return NULL;
+	t = DatumGetTextPP(d);
+	result = pm_arena_alloc(arena, VARSIZE_ANY_EXHDR(t) + 1);
+	memcpy(result, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+	result[VARSIZE_ANY_EXHDR(t)] = '\0';
+	if ((Pointer) t != DatumGetPointer(d))
+		pfree(t);
+	return result;
+}
+
+/* The same for a text[] column: NULL for an empty one, *n its length. */
+static char **
+arena_text_array(PmArena *arena, int row, int col, int *n)
+{
+	bool		null;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
+								  col, &null);
+	ArrayType  *arr;
+	Datum	   *elems;
+	bool	   *elemnulls;
+	char	  **result;
+
+	*n = 0;
+	if (null)
+		return NULL;
+	arr = DatumGetArrayTypeP(d);
+	if (ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr)) == 0)
+		return NULL;
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT,
+					  &elems, &elemnulls, n);
+	result = pm_arena_alloc(arena, sizeof(char *) * *n);
+	for (int i = 0; i < *n; i++)
+	{
+		text	   *t = elemnulls[i] ? NULL : DatumGetTextPP(elems[i]);
+		int			len = t ? VARSIZE_ANY_EXHDR(t) : 0;
+
+		result[i] = pm_arena_alloc(arena, len + 1);
+		if (len > 0)
+			memcpy(result[i], VARDATA_ANY(t), len);
+		result[i][len] = '\0';
+	}
+	pfree(elems);
+	pfree(elemnulls);
+	if ((Pointer) arr != DatumGetPointer(d))
+		pfree(arr);
+	return result;
+}
+
+/*
  * pm_catalog_load_graph
  *		Read every registered revision and the version rows, and build the
- *		graph.  One scan of each table; the scripts are not read.  problems:
- *		see pm_graph_build.
+ *		graph.  One scan of each table; the scripts are not read.  The rows
+ *		come 1,000 at a time and what is kept of them is carved from an
+ *		arena, so a long history costs little more than its ids, names and
+ *		messages (PmArena).  problems: see pm_graph_build.
  */
 PmGraph *
 pm_catalog_load_graph(List **problems)
 {
+	MemoryContext caller_cxt = CurrentMemoryContext;
+	PmArena		arena = {0};
 	PmNode	   *nodes;
-	uint64		n;
+	int			cap = 1024;
+	int			n = 0;
 	List	   *version;
+	Portal		portal;
 
-	run_query(&q_load_graph, NULL, NULL, SPI_OK_SELECT);
-	n = SPI_processed;
-	if (n > INT_MAX / 2)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many revisions")));
-	nodes = palloc0(sizeof(PmNode) * (n + 1));
-	for (uint64 i = 0; i < n; i++)
+	nodes = palloc0(sizeof(PmNode) * cap);
+	portal = open_scan(&q_load_graph);
+	while (fetch_batch(portal) > 0)
 	{
-		PmNode	   *node = &nodes[i];
-		bool		isnull;
+		MemoryContextSwitchTo(caller_cxt);
+		if ((uint64) n + SPI_processed >= INT_MAX / 2)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many revisions")));
+		while (n + (int) SPI_processed + 1 > cap)
+		{
+			nodes = repalloc(nodes, sizeof(PmNode) * cap * 2);
+			memset(nodes + cap, 0, sizeof(PmNode) * cap);
+			cap *= 2;
+		}
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			PmNode	   *node = &nodes[n++];
+			bool		isnull;
 
-		node->id = get_text(i, 1, NULL);
-		node->parent_names = get_text_array(i, 2, &node->nparent_names);
-		node->dep_names = get_text_array(i, 3, &node->ndep_names);
-		node->nparents = node->nparent_names;
-		node->ndeps = node->ndep_names;
-		node->labels = get_text_array(i, 4, &node->nlabels);
-		node->message = get_text(i, 5, &isnull);
-		if (isnull)
-			node->message = pstrdup("");
-		node->irreversible = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i],
-														SPI_tuptable->tupdesc,
-														6, &isnull));
-		node->transactional = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i],
-														 SPI_tuptable->tupdesc,
-														 7, &isnull));
+			CHECK_FOR_INTERRUPTS();
+			node->id = arena_text(&arena, i, 1, NULL);
+			node->parent_names = arena_text_array(&arena, i, 2,
+												  &node->nparent_names);
+			node->dep_names = arena_text_array(&arena, i, 3, &node->ndep_names);
+			node->nparents = node->nparent_names;
+			node->ndeps = node->ndep_names;
+			node->labels = arena_text_array(&arena, i, 4, &node->nlabels);
+			node->message = arena_text(&arena, i, 5, &isnull);
+			if (isnull)
+				node->message = "";
+			node->irreversible = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i],
+															SPI_tuptable->tupdesc,
+															6, &isnull));
+			node->transactional = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i],
+															 SPI_tuptable->tupdesc,
+															 7, &isnull));
+		}
 	}
-	SPI_freetuptable(SPI_tuptable);
+	MemoryContextSwitchTo(caller_cxt);
+	/* the array doubled as it grew: give back what is left over */
+	nodes = repalloc(nodes, sizeof(PmNode) * (n + 1));
 
 	version = pm_catalog_version_rows();
-	return pm_graph_build(nodes, (int) n, version, problems);
+	return pm_graph_build(nodes, n, &arena, version, problems);
 }
 
 /*
@@ -982,33 +1114,10 @@ pm_catalog_scan_scripts(PmScriptVisitor visit, void *arg)
 	MemoryContext batch_cxt = AllocSetContextCreate(caller_cxt,
 													"pim_migrate scan",
 													ALLOCSET_DEFAULT_SIZES);
-	PmUserContext save;
-	Portal		portal;
-	int			level;
+	Portal		portal = open_scan(&q_scan_scripts);
 
-	pm_catalog_become_owner(&save);
-	if (q_scan_scripts.plan == NULL)
+	while (fetch_batch(portal) > 0)
 	{
-		SPIPlanPtr	plan = SPI_prepare(q_scan_scripts.sql, 0, NULL);
-
-		if (plan == NULL || SPI_keepplan(plan) != 0)
-			elog(ERROR, "SPI_prepare failed for \"%s\": %s",
-				 q_scan_scripts.sql, SPI_result_code_string(SPI_result));
-		q_scan_scripts.plan = plan;
-	}
-	level = no_jit();
-	portal = SPI_cursor_open(NULL, q_scan_scripts.plan, NULL, NULL,
-							 catalog_read_only);
-	AtEOXact_GUC(true, level);
-	pm_catalog_restore_user(&save);
-
-	for (;;)
-	{
-		pm_catalog_become_owner(&save);
-		SPI_cursor_fetch(portal, true, 1000);
-		pm_catalog_restore_user(&save);
-		if (SPI_processed == 0)
-			break;
 		MemoryContextSwitchTo(batch_cxt);
 		for (uint64 i = 0; i < SPI_processed; i++)
 		{
@@ -1023,12 +1132,9 @@ pm_catalog_scan_scripts(PmScriptVisitor visit, void *arg)
 			strlcpy(def.checksum, stored, sizeof(def.checksum));
 			visit(arg, revision, &def, get_text(i, 5, NULL));
 		}
-		SPI_freetuptable(SPI_tuptable);
 		MemoryContextSwitchTo(caller_cxt);
 		MemoryContextReset(batch_cxt);
 	}
-	SPI_freetuptable(SPI_tuptable);
-	SPI_cursor_close(portal);
 	MemoryContextSwitchTo(caller_cxt);
 	MemoryContextDelete(batch_cxt);
 }

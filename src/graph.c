@@ -48,6 +48,31 @@ pm_join_list(List *cstrings)
 	return buf.data;
 }
 
+/*
+ * pm_arena_alloc
+ *		size bytes, MAXALIGNed, carved from a block of the current memory
+ *		context (see PmArena).
+ */
+void *
+pm_arena_alloc(PmArena *arena, Size size)
+{
+	void	   *result;
+
+	size = MAXALIGN(size);
+	if (size > arena->left)
+	{
+		/* a piece too big for a block gets one of its own */
+		Size		block = Max(size, 64 * 1024);
+
+		arena->next = palloc(block);
+		arena->left = block;
+	}
+	result = arena->next;
+	arena->next += size;
+	arena->left -= size;
+	return result;
+}
+
 /* Whether a List of C strings holds name. */
 bool
 pm_name_in_list(List *names, const char *name)
@@ -216,7 +241,7 @@ resolve_edges(PmGraph *graph, PmNode *node, char **names, int *n,
 
 	if (*n == 0)
 		return NULL;
-	result = palloc(sizeof(int) * *n);
+	result = pm_arena_alloc(&graph->arena, sizeof(int) * *n);
 	for (int i = 0; i < *n; i++)
 	{
 		int			idx = pm_graph_find(graph, names[i]);
@@ -256,9 +281,11 @@ build_inverse(PmGraph *graph)
 		PmNode	   *node = &graph->revs[i];
 
 		if (node->nchildren > 0)
-			node->children = palloc(sizeof(int) * node->nchildren);
+			node->children = pm_arena_alloc(&graph->arena,
+											sizeof(int) * node->nchildren);
 		if (node->ndependents > 0)
-			node->dependents = palloc(sizeof(int) * node->ndependents);
+			node->dependents = pm_arena_alloc(&graph->arena,
+											  sizeof(int) * node->ndependents);
 		node->nchildren = node->ndependents = 0;
 	}
 	for (int i = 0; i < graph->n; i++)
@@ -474,7 +501,8 @@ pm_graph_inherit_labels(PmGraph *graph, const int *revs, int nrevs)
  *		them there (PmProblem) and builds what is sound.
  */
 PmGraph *
-pm_graph_build(PmNode *nodes, int n, List *version_rows, List **problems)
+pm_graph_build(PmNode *nodes, int n, PmArena *arena, List *version_rows,
+			   List **problems)
 {
 	PmGraph    *graph = palloc0(sizeof(PmGraph));
 	int			nlabels = 0;
@@ -483,6 +511,7 @@ pm_graph_build(PmNode *nodes, int n, List *version_rows, List **problems)
 	int			nstart = 0;
 	int			mark;
 
+	graph->arena = *arena;
 	graph->n = n;
 	graph->revs = nodes;
 	graph->problems = problems;

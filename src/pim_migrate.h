@@ -111,6 +111,20 @@ typedef struct PmNode
 	int			mark_below;		/* a second scratch mark */
 } PmNode;
 
+/*
+ * Small pieces carved from large blocks: a graph holds a few short strings
+ * and arrays per revision, and a long history is held whole while it
+ * migrates; each piece then costs its size, not a chunk header and a
+ * power-of-two rounding.  Freed with the memory context of the blocks.
+ */
+typedef struct PmArena
+{
+	char	   *next;
+	Size		left;
+} PmArena;
+
+extern void *pm_arena_alloc(PmArena *arena, Size size);
+
 typedef struct PmGraph
 {
 	int			n;
@@ -123,6 +137,7 @@ typedef struct PmGraph
 	int			mark_epoch;
 	List	  **problems;		/* while verifying: where problems go */
 	bool		labels_inherited;	/* every node's eff_labels filled */
+	PmArena		arena;			/* the nodes' strings and edge arrays */
 } PmGraph;
 
 /* A problem pim_migrate_verify() reports. */
@@ -228,7 +243,7 @@ extern int	pm_cstring_cmp(const ListCell *a, const ListCell *b);
 extern char *pm_join_list(List *cstrings);
 extern bool pm_name_in_list(List *names, const char *name);
 extern bool pm_names_equal(List *a, List *b);
-extern PmGraph *pm_graph_build(PmNode *nodes, int n, List *version_rows,
+extern PmGraph *pm_graph_build(PmNode *nodes, int n, PmArena *arena, List *version_rows,
 							  List **problems);
 extern int	pm_graph_find(const PmGraph *graph, const char *id);
 extern int	pm_graph_find_label(const PmGraph *graph, const char *label);
