@@ -44,3 +44,13 @@ print_medians() {
 		declare -g "med_$k=$m"
 	done
 }
+
+# paired_ratio LABEL A B: the median over the repetitions of A's time over
+# B's in the same repetition.  On a noisy machine this is steadier than the
+# ratio of the medians: both of a pair ran a moment apart, on the same copy.
+paired_ratio() {
+	local a=(${runs[$2]}) b=(${runs[$3]}) i
+	for ((i = 0; i < ${#a[@]}; i++)); do echo "${a[i]} ${b[i]}"; done |
+		awk '{ print $1 / $2 }' | median |
+		awk -v l="$1" '{ printf "  %-34s %6.2f\n", l, $1 }'
+}

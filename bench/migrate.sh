@@ -201,11 +201,10 @@ if has_section w1; then
 	print_medians w1_100_up_pim w1_100_up_B2 w1_100_up_B1 w1_100_down_pim w1_100_down_B2 w1_100_down_B1 \
 		w1_1000_up_pim w1_1000_up_B2 w1_1000_up_B1 w1_1000_down_pim w1_1000_down_B2 w1_1000_down_B1 \
 		w1_2000_up_pim w1_2000_up_B2 w1_2000_up_B1 w1_2000_down_pim w1_2000_down_B2 w1_2000_down_B1
-	echo "ratios (target: pim/B2 <= 1.05, and below B1):"
+	echo "ratios, median of each repetition's (target: pim/B2 <= 1.05, and below B1):"
 	for k in w1_100_up w1_100_down w1_1000_up w1_1000_down w1_2000_up w1_2000_down; do
-		a=med_${k}_pim b=med_${k}_B2 c=med_${k}_B1
-		ratio_line "$k pim / B2" "${!a}" "${!b}"
-		ratio_line "$k B1 / B2" "${!c}" "${!b}"
+		paired_ratio "$k pim / B2" "${k}_pim" "${k}_B2"
+		paired_ratio "$k B1 / B2" "${k}_B1" "${k}_B2"
 	done
 fi
 
@@ -233,11 +232,10 @@ if has_section w2; then
 		done
 	done
 	print_medians w2_10000_up_pim w2_10000_up_B2 w2_10000_up_B1 w2_10000_down_pim w2_10000_down_B2 w2_10000_down_B1
-	echo "ratios (target: pim/B2 <= 1.05, and below B1):"
+	echo "ratios, median of each repetition's (target: pim/B2 <= 1.05, and below B1):"
 	for k in w2_10000_up w2_10000_down; do
-		a=med_${k}_pim b=med_${k}_B2 c=med_${k}_B1
-		ratio_line "$k pim / B2" "${!a}" "${!b}"
-		ratio_line "$k B1 / B2" "${!c}" "${!b}"
+		paired_ratio "$k pim / B2" "${k}_pim" "${k}_B2"
+		paired_ratio "$k B1 / B2" "${k}_B1" "${k}_B2"
 	done
 	echo "backend peak memory (VmHWM, kB; target: 10,000 steps within a few MB of 100):"
 	print_medians w2_100_hwm_pim w2_10000_hwm_pim w2_100_hwm_B2 w2_10000_hwm_B2
@@ -418,14 +416,13 @@ if has_section e2e; then
 		[ -n "${runs[$k]:-}" ] && keys+=" $k"
 	done
 	print_medians $keys
-	echo "ratios (targets: pim/B2 <= 1.15 at 1,000; Alembic/pim >= 2.5 at 100, >= 1.7 at 1,000; Sqitch/pim >= 25):"
+	echo "ratios, median of each repetition's (targets: pim/B2 <= 1.15 at 1,000; Alembic/pim >= 2.5 at 100, >= 1.7 at 1,000; Sqitch/pim >= 25):"
 	for n in 100 1000; do
-		a=med_e2e_${n}_pim b=med_e2e_${n}_B2 c=med_e2e_${n}_B1
-		ratio_line "e2e $n pim (wall) / B2 (server)" "${!a}" "${!b}"
-		ratio_line "e2e $n B1 (wall) / B2 (server)" "${!c}" "${!b}"
+		paired_ratio "e2e $n pim (wall) / B2 (server)" "e2e_${n}_pim" "e2e_${n}_B2"
+		paired_ratio "e2e $n B1 (wall) / B2 (server)" "e2e_${n}_B1" "e2e_${n}_B2"
 		for who in alembic sqitch; do
-			c=med_e2e_${n}_$who
-			[ -n "${!c:-}" ] && ratio_line "e2e $n $who / pim" "${!c}" "${!a}"
+			[ -n "${runs[e2e_${n}_$who]:-}" ] &&
+				paired_ratio "e2e $n $who / pim" "e2e_${n}_$who" "e2e_${n}_pim"
 		done
 	done
 	echo "fixed costs (targets: <= 50 ms at 1,000 files, <= 2x that at 10,000):"
