@@ -12,7 +12,7 @@ WHERE n.nspname = 'pim_migrate'
 ORDER BY c.relname;
 
 -- pg_dump carries the history and the log's sequence; the kept heads
--- (head, graph_state) are derived, and worked out again after a restore
+-- (graph_state) are derived, and worked out again after a restore
 SELECT unnest(extconfig)::regclass::text AS dumped
 FROM pg_extension WHERE extname = 'pim_migrate'
 ORDER BY 1;

@@ -1,5 +1,5 @@
 --
--- The kept heads (pim_migrate.head): a migration or a status with nothing
+-- The kept heads (pim_migrate.graph_state): a migration or a status with nothing
 -- to do reads them instead of the whole history.  They must never say
 -- "nothing to do" when there is something to do, whatever changed the
 -- catalog.
@@ -12,7 +12,7 @@ SELECT count(*) FROM pim_migrate_revision('b', 'SELECT 1', 'SELECT 1', revision 
 -- keeps its heads
 SELECT heads_known FROM pim_migrate.graph_state;
 SELECT step, revision FROM pim_migrate_upgrade('head');
-SELECT * FROM pim_migrate.head;
+SELECT heads FROM pim_migrate.graph_state;
 SELECT heads_known FROM pim_migrate.graph_state;
 -- at head: nothing to do, from the kept heads alone
 SELECT step, revision FROM pim_migrate_upgrade('head');
@@ -30,7 +30,7 @@ SELECT heads_known FROM pim_migrate.graph_state;
 SELECT current, heads, pending, up_to_date FROM pim_migrate_status();
 SELECT step, revision FROM pim_migrate_upgrade('head');
 -- the migration worked them out again
-SELECT * FROM pim_migrate.head;
+SELECT heads FROM pim_migrate.graph_state;
 SELECT heads_known FROM pim_migrate.graph_state;
 SELECT * FROM pim_migrate_status();
 
@@ -50,7 +50,7 @@ SELECT count(*) FROM pim_migrate_revision('d',
 SELECT step, revision FROM pim_migrate_upgrade('head');
 SELECT heads_known FROM pim_migrate.graph_state;
 SELECT step, revision FROM pim_migrate_upgrade('head');
-SELECT * FROM pim_migrate.head;
+SELECT heads FROM pim_migrate.graph_state;
 
 -- replacing a revision that is not applied (here: its parent) forgets them
 -- too
@@ -59,15 +59,15 @@ SELECT count(*) FROM pim_migrate_revision('e', 'SELECT 1', NULL, revision => 'kh
 SELECT heads_known FROM pim_migrate.graph_state;
 SELECT current, heads, pending FROM pim_migrate_status();
 SELECT step, revision FROM pim_migrate_upgrade('heads');
-SELECT * FROM pim_migrate.head ORDER BY 1;
+SELECT heads FROM pim_migrate.graph_state;
 
 -- kept heads damaged by hand: verify says so, and the next migration that
 -- reads the graph mends them
-INSERT INTO pim_migrate.head VALUES ('kh01');
+UPDATE pim_migrate.graph_state SET heads = '{kh01,kh05,kh06}';
 SELECT * FROM pim_migrate_verify();
 SELECT step, revision FROM pim_migrate_upgrade('heads');
 SELECT * FROM pim_migrate_verify();
-SELECT * FROM pim_migrate.head ORDER BY 1;
+SELECT heads FROM pim_migrate.graph_state;
 
 -- a restore: the revision rows come back after CREATE EXTENSION made an
 -- empty graph, so its kept heads are unknown

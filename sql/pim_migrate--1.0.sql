@@ -50,20 +50,16 @@ COMMENT ON TABLE pim_migrate.log IS 'every step ever run, with who ran it, how l
 
 -- The heads of the graph (revisions no other names as a down_revision),
 -- kept by the last migration that read the whole graph, so that a
--- migration or a status with nothing to do reads a few rows instead of the
+-- migration or a status with nothing to do reads one row instead of the
 -- whole history.  Any change to pim_migrate.revision (a registration, a
 -- script, a restore, a hand-written UPDATE) clears heads_known, and the
 -- next migration works the heads out again.  Derived data: not dumped.
-CREATE TABLE pim_migrate.head (
-	revision text COLLATE "C" PRIMARY KEY
-);
-COMMENT ON TABLE pim_migrate.head IS 'the heads of the revision graph, when graph_state.heads_known';
-
 CREATE TABLE pim_migrate.graph_state (
-	heads_known boolean NOT NULL
+	heads_known boolean NOT NULL,
+	heads text[] COLLATE "C" NOT NULL
 );
-INSERT INTO pim_migrate.graph_state VALUES (true);
-COMMENT ON TABLE pim_migrate.graph_state IS 'one row: whether pim_migrate.head is up to date';
+INSERT INTO pim_migrate.graph_state VALUES (true, '{}');
+COMMENT ON TABLE pim_migrate.graph_state IS 'one row: the heads of the revision graph (in id order), and whether they are up to date';
 
 CREATE FUNCTION pim_migrate.revision_changed() RETURNS trigger
 AS 'MODULE_PATHNAME', 'pim_migrate_revision_changed'

@@ -62,7 +62,7 @@
 	" ORDER BY revision COLLATE pg_catalog.\"C\""
 
 /*
- * Registering forgets the kept heads (see pim_migrate.head): the next
+ * Registering forgets the kept heads (pim_migrate.graph_state): the next
  * migration reads the whole graph anyway, since something is pending, and
  * works them out again.  Once per transaction the UPDATE finds its row.
  */
@@ -96,20 +96,15 @@
 
 /* the kept heads, whether they are up to date, and the version rows */
 #define Q_KEPT_HEADS \
-	"SELECT s.heads_known," \
-	" ARRAY(SELECT revision FROM pim_migrate.head ORDER BY revision)," \
+	"SELECT s.heads_known, s.heads," \
 	" ARRAY(SELECT revision FROM pim_migrate.version ORDER BY revision)" \
 	" FROM pim_migrate.graph_state s"
 
 #define Q_FORGET_HEADS \
 	"UPDATE pim_migrate.graph_state SET heads_known = false WHERE heads_known"
 
-#define Q_CLEAR_HEADS \
-	"DELETE FROM pim_migrate.head"
-
 #define Q_SET_HEADS \
-	"WITH i AS (INSERT INTO pim_migrate.head SELECT pg_catalog.unnest($1))" \
-	" UPDATE pim_migrate.graph_state SET heads_known = true"
+	"UPDATE pim_migrate.graph_state SET heads_known = true, heads = $1"
 
 /* indexed (GIN on depends_on), for the same reason */
 #define Q_LABEL_USER \
@@ -232,7 +227,6 @@ static PmQuery q_revision_exists = {.sql = Q_REVISION_EXISTS, .nargs = 1,
 static PmQuery q_graph_heads = {.sql = Q_GRAPH_HEADS, .whole_table = true};
 static PmQuery q_kept_heads = {.sql = Q_KEPT_HEADS};
 static PmQuery q_forget_heads = {.sql = Q_FORGET_HEADS};
-static PmQuery q_clear_heads = {.sql = Q_CLEAR_HEADS};
 static PmQuery q_set_heads = {.sql = Q_SET_HEADS, .nargs = 1,
 .argtypes = {TEXTARRAYOID}};
 static PmQuery q_label_user = {.sql = Q_LABEL_USER, .nargs = 1,
@@ -899,7 +893,6 @@ pm_catalog_keep_heads(List *heads)
 {
 	Datum		arg = list_to_text_array(heads);
 
-	run_query(&q_clear_heads, NULL, NULL, SPI_OK_DELETE);
 	run_query(&q_set_heads, &arg, NULL, SPI_OK_UPDATE);
 }
 

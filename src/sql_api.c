@@ -1286,7 +1286,7 @@ problem_cmp(const ListCell *a, const ListCell *b)
  * longer match their checksum or changed since they were applied.
  */
 /*
- * The kept heads (pim_migrate.head), when they claim to be up to date,
+ * The kept heads (pim_migrate.graph_state), when they claim to be up to date,
  * must be the heads of the graph: a migration with nothing to do trusts
  * them.
  */
@@ -1305,10 +1305,10 @@ verify_kept_heads(VerifyState *state)
 		return;
 	foreach(lc, heads)
 		if (!pm_name_in_list(kept, lfirst(lc)))
-			add_problem(state, lfirst(lc), "a head is missing from pim_migrate.head");
+			add_problem(state, lfirst(lc), "a head is missing from the kept heads (pim_migrate.graph_state)");
 	foreach(lc, kept)
 		if (!pm_name_in_list(heads, lfirst(lc)))
-			add_problem(state, lfirst(lc), "pim_migrate.head names a revision that is not a head");
+			add_problem(state, lfirst(lc), "the kept heads (pim_migrate.graph_state) name a revision that is not a head");
 }
 
 Datum
