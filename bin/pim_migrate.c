@@ -767,15 +767,19 @@ cmd_history(PGconn *conn, const char *range)
 						  "SELECT revision, pg_catalog.array_to_string(down_revisions, ', '),"
 						  " pg_catalog.array_to_string(branch_labels, ', '), is_head,"
 						  " is_branch_point, is_merge, message,"
-						  " revision = ANY (SELECT pim_migrate_current())"
+						  " revision = ANY (SELECT pim_migrate_current()),"
+						  " pg_catalog.array_to_string(depends_on, ', ')"
 						  " FROM pim_migrate_history($1)", 1, params, NULL);
 
 	for (int i = 0; i < PQntuples(res); i++)
 	{
 		const char *down = PQgetvalue(res, i, 1);
+		const char *deps = PQgetvalue(res, i, 8);
 
-		printf("%s -> %s%s%s%s%s%s%s, %s\n",
-			   *down ? down : "<base>", PQgetvalue(res, i, 0),
+		/* Alembic's history: "parents (dependencies) -> revision" */
+		printf("%s%s%s%s -> %s%s%s%s%s%s%s, %s\n",
+			   *down ? down : "<base>", *deps ? " (" : "", deps, *deps ? ")" : "",
+			   PQgetvalue(res, i, 0),
 			   *PQgetvalue(res, i, 2) ? " (" : "", PQgetvalue(res, i, 2),
 			   *PQgetvalue(res, i, 2) ? ")" : "",
 			   strcmp(PQgetvalue(res, i, 3), "t") == 0 ? " (head)" : "",

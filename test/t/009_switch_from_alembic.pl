@@ -148,6 +148,16 @@ is($node->safe_psql('app', 'SELECT * FROM pim_migrate_current()'), 'f1e2d3c4b5a6
 	'current is head');
 is(pim_ok('app', 'upgrade', 'head'), "nothing to upgrade\n", 'a second upgrade has nothing to do');
 
+# history reads as Alembic's, dependencies in parentheses (the order of
+# lines on parallel branches may differ: both are newest first)
+{
+	my ($rc, $alembic_history) = command('twin', $python, '-m', 'alembic', 'history');
+	(my $pim_history = pim_ok('app', 'history')) =~ s/ \(current\)//g;
+	is(join("\n", sort split /\n/, $pim_history),
+		join("\n", sort split /\n/, $alembic_history),
+		'history: the lines of alembic history');
+}
+
 # all the way down, each tool on its database
 pim_ok('app', 'downgrade', 'base');
 alembic_ok('twin', 'downgrade', 'base');
