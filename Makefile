@@ -12,7 +12,7 @@ PG_CPPFLAGS = -Isrc
 REGRESS = extension revision_file register upgrade target execution branches stamp verify reliability security stock autogenerate adopt nontransactional kept_heads
 REGRESS_OPTS = --load-extension=pim_migrate --temp-instance=./tmp_check_regress
 
-ISOLATION = concurrent_upgrade lock_guard races session_lock
+ISOLATION = concurrent_upgrade lock_guard races session_lock kept_heads
 ISOLATION_OPTS = --inputdir=test --outputdir=output_iso --load-extension=pim_migrate --temp-instance=./tmp_check_iso
 
 TAP_TESTS = 1

@@ -11,6 +11,14 @@ FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = 'pim_migrate'
 ORDER BY c.relname;
 
+-- every catalog table has a primary key, so that logical replication can
+-- publish what pim_migrate writes; the trigger that marks the kept heads
+-- unknown fires in a subscriber's apply worker too
+SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = 'pim_migrate' AND c.relkind = 'r'
+  AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary);
+SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'pim_migrate.revision'::regclass;
+
 -- pg_dump carries the history and the log's sequence; the kept heads
 -- (graph_state) are derived, and worked out again after a restore
 SELECT unnest(extconfig)::regclass::text AS dumped

@@ -54,11 +54,13 @@ COMMENT ON TABLE pim_migrate.log IS 'every step ever run, with who ran it, how l
 -- whole history.  Any change to pim_migrate.revision (a registration, a
 -- script, a restore, a hand-written UPDATE) clears heads_known, and the
 -- next migration works the heads out again.  Derived data: not dumped.
+-- (one row, with a key so that logical replication can publish its updates)
 CREATE TABLE pim_migrate.graph_state (
+	one boolean PRIMARY KEY DEFAULT true CHECK (one),
 	heads_known boolean NOT NULL,
 	heads text[] COLLATE "C" NOT NULL
 );
-INSERT INTO pim_migrate.graph_state VALUES (true, '{}');
+INSERT INTO pim_migrate.graph_state (heads_known, heads) VALUES (true, '{}');
 COMMENT ON TABLE pim_migrate.graph_state IS 'one row: the heads of the revision graph (in id order), and whether they are up to date';
 
 CREATE FUNCTION pim_migrate.revision_changed() RETURNS trigger
@@ -67,6 +69,8 @@ LANGUAGE C;
 CREATE TRIGGER revision_changed
 	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pim_migrate.revision
 	FOR EACH STATEMENT EXECUTE FUNCTION pim_migrate.revision_changed();
+-- also for a logical replication subscriber's apply worker
+ALTER TABLE pim_migrate.revision ENABLE ALWAYS TRIGGER revision_changed;
 
 -- pg_dump carries the history
 SELECT pg_catalog.pg_extension_config_dump('pim_migrate.revision', '');

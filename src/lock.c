@@ -33,18 +33,45 @@
 #include "pim_migrate.h"
 
 static Oid
-version_table_oid(void)
+catalog_table_oid(const char *name)
 {
 	Oid			nspid = get_namespace_oid(PM_SCHEMA_NAME, false);
-	Oid			relid = get_relname_relid(PM_VERSION_TABLE, nspid);
+	Oid			relid = get_relname_relid(name, nspid);
 
 	if (!OidIsValid(relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("table \"%s.%s\" does not exist",
-						PM_SCHEMA_NAME, PM_VERSION_TABLE),
+						PM_SCHEMA_NAME, name),
 				 errhint("Recreate the extension pim_migrate.")));
 	return relid;
+}
+
+static Oid
+version_table_oid(void)
+{
+	return catalog_table_oid(PM_VERSION_TABLE);
+}
+
+/*
+ * pm_lock_revisions_for_keeping
+ *		Whether the graph about to be read may be kept as the heads
+ *		(pim_migrate.graph_state).  Registering waits for the migration
+ *		lock, but a write by hand, a script of another session or a
+ *		restore does not: such a write, not yet committed while the graph
+ *		is read, would clear heads_known before we set it, and be lost.
+ *		So the revision table is locked against writers (SHARE, till the
+ *		end of the transaction) if that can be had at once; if not, or if
+ *		the transaction's snapshot is older than the lock (REPEATABLE
+ *		READ), nothing is kept and the next migration tries again.
+ */
+bool
+pm_lock_revisions_for_keeping(void)
+{
+	if (IsolationUsesXactSnapshot())
+		return false;
+	return ConditionalLockRelationOid(catalog_table_oid(PM_REVISION_TABLE),
+									  ShareLock);
 }
 
 /*

@@ -34,6 +34,7 @@
 #define PM_EXTENSION_NAME	"pim_migrate"
 #define PM_SCHEMA_NAME		"pim_migrate"
 #define PM_VERSION_TABLE	"version"
+#define PM_REVISION_TABLE	"revision"
 
 /*
  * Revision ids and branch labels are bounded so that error messages,
@@ -316,6 +317,7 @@ extern int	pm_statement_timeout;
 
 /* lock.c */
 extern void pm_lock_migration(void);
+extern bool pm_lock_revisions_for_keeping(void);
 extern bool pm_lock_session(bool acquire);
 
 #endif							/* PIM_MIGRATE_H */

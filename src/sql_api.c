@@ -464,6 +464,7 @@ migrate(FunctionCallInfo fcinfo, PmDirection direction)
 	ResourceOwner owner = CurrentResourceOwner;
 
 	List	   *kept;
+	bool		keep;
 
 	check_not_migrating();
 	InitMaterializedSRF(fcinfo, 0);
@@ -478,10 +479,12 @@ migrate(FunctionCallInfo fcinfo, PmDirection direction)
 		pm_catalog_disconnect(&call);
 		return (Datum) 0;
 	}
+	/* a dry run leaves everything as it was */
+	keep = !dry_run && pm_lock_revisions_for_keeping();
 	graph = pm_catalog_load_graph(NULL);
 	plan = plan_migration(graph, target_text, direction);
 	pm_exec_check_plan(graph, plan, true);
-	if (!dry_run)
+	if (keep)
 		keep_heads(graph, kept);
 
 	cxt = CurrentMemoryContext;
