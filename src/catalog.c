@@ -66,9 +66,11 @@
  * migration reads the whole graph anyway, since something is pending, and
  * works them out again.  Once per transaction the UPDATE finds its row.
  */
+#define Q_FORGET_HEADS \
+	"UPDATE pim_migrate.graph_state SET heads_known = false WHERE heads_known"
+
 #define Q_INSERT_REVISION \
-	"WITH f AS (UPDATE pim_migrate.graph_state SET heads_known = false" \
-	"  WHERE heads_known)" \
+	"WITH f AS (" Q_FORGET_HEADS ")" \
 	" INSERT INTO pim_migrate.revision (revision, message," \
 	" down_revisions, branch_labels, depends_on, upgrade_sql, downgrade_sql," \
 	" transactional, checksum, created_at)" \
@@ -76,8 +78,7 @@
 	"  COALESCE($10, pg_catalog.now()))"
 
 #define Q_REPLACE_REVISION \
-	"WITH f AS (UPDATE pim_migrate.graph_state SET heads_known = false" \
-	"  WHERE heads_known)" \
+	"WITH f AS (" Q_FORGET_HEADS ")" \
 	" UPDATE pim_migrate.revision SET message = $2, down_revisions = $3," \
 	" branch_labels = $4, depends_on = $5, upgrade_sql = $6," \
 	" downgrade_sql = $7, transactional = $8, checksum = $9," \
@@ -99,9 +100,6 @@
 	"SELECT s.heads_known, s.heads," \
 	" ARRAY(SELECT revision FROM pim_migrate.version ORDER BY revision)" \
 	" FROM pim_migrate.graph_state s"
-
-#define Q_FORGET_HEADS \
-	"UPDATE pim_migrate.graph_state SET heads_known = false WHERE heads_known"
 
 #define Q_SET_HEADS \
 	"UPDATE pim_migrate.graph_state SET heads_known = true, heads = $1"
@@ -380,6 +378,27 @@ pm_catalog_restore_user(const PmUserContext *save)
 }
 
 /*
+ * Prepare q once per backend (the caller is the catalog owner).  An
+ * indexed one always gets the generic plan: see run_query.
+ */
+static void
+prepare_query(PmQuery *q)
+{
+	SPIPlanPtr	plan;
+
+	if (q->plan != NULL)
+		return;
+	plan = SPI_prepare_cursor(q->sql, q->nargs, q->argtypes,
+							  q->indexed ? CURSOR_OPT_GENERIC_PLAN : 0);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for \"%s\": %s",
+			 q->sql, SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed");
+	q->plan = plan;
+}
+
+/*
  * run_query
  *		Execute one of the statements above as the catalog owner and leave
  *		its result in SPI_tuptable.  The memory context current on entry is
@@ -413,18 +432,7 @@ run_query(PmQuery *q, Datum *values, const char *nulls, int expected)
 
 	/* prepared as the owner too: parse analysis checks schema usage */
 	pm_catalog_become_owner(&save);
-	if (q->plan == NULL)
-	{
-		SPIPlanPtr	plan = SPI_prepare_cursor(q->sql, q->nargs, q->argtypes,
-											  q->indexed ? CURSOR_OPT_GENERIC_PLAN : 0);
-
-		if (plan == NULL)
-			elog(ERROR, "SPI_prepare failed for \"%s\": %s",
-				 q->sql, SPI_result_code_string(SPI_result));
-		if (SPI_keepplan(plan) != 0)
-			elog(ERROR, "SPI_keepplan failed");
-		q->plan = plan;
-	}
+	prepare_query(q);
 	catalog_writing = true;
 	rc = SPI_execute_plan(q->plan, values, nulls, catalog_read_only, 0);
 	catalog_writing = false;
@@ -440,10 +448,30 @@ run_query(PmQuery *q, Datum *values, const char *nulls, int expected)
 
 /*
  * Column accessors for the current SPI_tuptable.  Strings are copied into
- * the caller's current context.
+ * arena, or (NULL) palloc'd in the caller's current context.
  */
+static void *
+alloc_in(PmArena *arena, Size size)
+{
+	return arena ? pm_arena_alloc(arena, size) : palloc(size);
+}
+
 static char *
-get_text(int row, int col, bool *isnull)
+text_copy(PmArena *arena, Datum d)
+{
+	text	   *t = DatumGetTextPP(d);
+	int			len = VARSIZE_ANY_EXHDR(t);
+	char	   *result = alloc_in(arena, len + 1);
+
+	memcpy(result, VARDATA_ANY(t), len);
+	result[len] = '\0';
+	if ((Pointer) t != DatumGetPointer(d))
+		pfree(t);
+	return result;
+}
+
+static char *
+column_text(PmArena *arena, int row, int col, bool *isnull)
 {
 	bool		null;
 	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
@@ -451,15 +479,17 @@ get_text(int row, int col, bool *isnull)
 
 	if (isnull)
 		*isnull = null;
-	return null ? NULL : TextDatumGetCString(d);
+	return null ? NULL : text_copy(arena, d);
 }
 
+/* A text[] column: NULL for an empty one, *n its length. */
 static char **
-get_text_array(int row, int col, int *n)
+column_text_array(PmArena *arena, int row, int col, int *n)
 {
 	bool		null;
 	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
 								  col, &null);
+	ArrayType  *arr;
 	Datum	   *elems;
 	bool	   *elemnulls;
 	char	  **result;
@@ -467,16 +497,37 @@ get_text_array(int row, int col, int *n)
 	*n = 0;
 	if (null)
 		return NULL;
-	deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false,
-					  TYPALIGN_INT, &elems, &elemnulls, n);
-	if (*n == 0)
-		return NULL;
-	result = palloc(sizeof(char *) * *n);
+	arr = DatumGetArrayTypeP(d);
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT,
+					  &elems, &elemnulls, n);
+	result = *n == 0 ? NULL : alloc_in(arena, sizeof(char *) * *n);
 	for (int i = 0; i < *n; i++)
-		result[i] = elemnulls[i] ? pstrdup("") : TextDatumGetCString(elems[i]);
+	{
+		if (elemnulls[i])
+		{
+			result[i] = alloc_in(arena, 1);
+			result[i][0] = '\0';
+		}
+		else
+			result[i] = text_copy(arena, elems[i]);
+	}
 	pfree(elems);
 	pfree(elemnulls);
+	if ((Pointer) arr != DatumGetPointer(d))
+		pfree(arr);
 	return result;
+}
+
+static char *
+get_text(int row, int col, bool *isnull)
+{
+	return column_text(NULL, row, col, isnull);
+}
+
+static char **
+get_text_array(int row, int col, int *n)
+{
+	return column_text_array(NULL, row, col, n);
 }
 
 static List *
@@ -531,15 +582,7 @@ open_scan(PmQuery *q)
 	int			level;
 
 	pm_catalog_become_owner(&save);
-	if (q->plan == NULL)
-	{
-		SPIPlanPtr	plan = SPI_prepare(q->sql, 0, NULL);
-
-		if (plan == NULL || SPI_keepplan(plan) != 0)
-			elog(ERROR, "SPI_prepare failed for \"%s\": %s",
-				 q->sql, SPI_result_code_string(SPI_result));
-		q->plan = plan;
-	}
+	prepare_query(q);
 	level = no_jit();
 	portal = SPI_cursor_open(NULL, q->plan, NULL, NULL, catalog_read_only);
 	AtEOXact_GUC(true, level);
@@ -568,67 +611,6 @@ fetch_batch(Portal portal)
 		SPI_cursor_close(portal);
 	}
 	return SPI_processed;
-}
-
-/* Column col of row row of SPI_tuptable as a string in arena. */
-static char *
-arena_text(PmArena *arena, int row, int col, bool *isnull)
-{
-	bool		null;
-	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
-								  col, &null);
-	text	   *t;
-	char	   *result;
-
-	if (isnull)
-		*isnull = null;
-	if (null)
-		return NULL;
-	t = DatumGetTextPP(d);
-	result = pm_arena_alloc(arena, VARSIZE_ANY_EXHDR(t) + 1);
-	memcpy(result, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
-	result[VARSIZE_ANY_EXHDR(t)] = '\0';
-	if ((Pointer) t != DatumGetPointer(d))
-		pfree(t);
-	return result;
-}
-
-/* The same for a text[] column: NULL for an empty one, *n its length. */
-static char **
-arena_text_array(PmArena *arena, int row, int col, int *n)
-{
-	bool		null;
-	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
-								  col, &null);
-	ArrayType  *arr;
-	Datum	   *elems;
-	bool	   *elemnulls;
-	char	  **result;
-
-	*n = 0;
-	if (null)
-		return NULL;
-	arr = DatumGetArrayTypeP(d);
-	if (ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr)) == 0)
-		return NULL;
-	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT,
-					  &elems, &elemnulls, n);
-	result = pm_arena_alloc(arena, sizeof(char *) * *n);
-	for (int i = 0; i < *n; i++)
-	{
-		text	   *t = elemnulls[i] ? NULL : DatumGetTextPP(elems[i]);
-		int			len = t ? VARSIZE_ANY_EXHDR(t) : 0;
-
-		result[i] = pm_arena_alloc(arena, len + 1);
-		if (len > 0)
-			memcpy(result[i], VARDATA_ANY(t), len);
-		result[i][len] = '\0';
-	}
-	pfree(elems);
-	pfree(elemnulls);
-	if ((Pointer) arr != DatumGetPointer(d))
-		pfree(arr);
-	return result;
 }
 
 /*
@@ -671,14 +653,14 @@ pm_catalog_load_graph(List **problems)
 			bool		isnull;
 
 			CHECK_FOR_INTERRUPTS();
-			node->id = arena_text(&arena, i, 1, NULL);
-			node->parent_names = arena_text_array(&arena, i, 2,
+			node->id = column_text(&arena, i, 1, NULL);
+			node->parent_names = column_text_array(&arena, i, 2,
 												  &node->nparent_names);
-			node->dep_names = arena_text_array(&arena, i, 3, &node->ndep_names);
+			node->dep_names = column_text_array(&arena, i, 3, &node->ndep_names);
 			node->nparents = node->nparent_names;
 			node->ndeps = node->ndep_names;
-			node->labels = arena_text_array(&arena, i, 4, &node->nlabels);
-			node->message = arena_text(&arena, i, 5, &isnull);
+			node->labels = column_text_array(&arena, i, 4, &node->nlabels);
+			node->message = column_text(&arena, i, 5, &isnull);
 			if (isnull)
 				node->message = "";
 			node->irreversible = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i],

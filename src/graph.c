@@ -370,10 +370,7 @@ on_single_line(const PmNode *node)
 	return node->nchildren + node->ndependents <= 1 && node->nparents <= 1;
 }
 
-/*
- * Every node's labels: a walk per label, so O(labels x revisions); used
- * when most of the graph is shown.
- */
+/* Every node's labels: a walk per label. */
 static void
 inherit_labels_everywhere(PmGraph *graph)
 {
@@ -432,8 +429,6 @@ inherit_labels_of(PmGraph *graph, int rev)
 	if (graph->revs[rev].labels_known)
 		return;
 	graph->revs[rev].labels_known = true;
-	if (graph->nlabels == 0)
-		return;
 	mark = pm_graph_new_mark(graph);
 	pm_graph_mark(graph, &rev, 1, mark, true, false, false);
 	for (cur = rev, steps = 0; steps < graph->n; steps++)
@@ -460,36 +455,63 @@ inherit_labels_of(PmGraph *graph, int rev)
 
 /*
  * pm_graph_inherit_labels
- *		Fill eff_labels of the nrevs nodes of revs (all nodes if revs is
- *		NULL): branch labels as Alembic applies them.  A label belongs to
- *		the revision that declares it and to all its descendants
- *		(down_revisions only) and, when the descendants form a single line,
- *		to the ancestors below it down to the first branch point (counting
- *		dependents) or merge.  Only what is shown or filtered by inherited
- *		labels needs them (heads, history, LABEL@-N), never a plan; a few
- *		nodes are worked out one by one, many by a walk per label, so that
- *		a long history with many labels costs what is shown.  Uses the
- *		marks.
+ *		Fill eff_labels of the nodes of revs (an int List): branch labels as
+ *		Alembic applies them.  A label belongs to the revision that declares
+ *		it and to all its descendants (down_revisions only) and, when the
+ *		descendants form a single line, to the ancestors below it down to
+ *		the first branch point (counting dependents) or merge.  Only what is
+ *		shown or filtered by inherited labels needs them (heads, history,
+ *		LABEL@-N), never a plan; a few nodes are worked out one by one, many
+ *		by a walk per label, so that a long history with many labels costs
+ *		what is shown.  Uses the marks.
  */
 void
-pm_graph_inherit_labels(PmGraph *graph, const int *revs, int nrevs)
+pm_graph_inherit_labels(PmGraph *graph, List *revs)
 {
-	if (revs == NULL ||
-		(double) nrevs * (graph->n + graph->nlabels) >
+	ListCell   *lc;
+
+	if (graph->nlabels == 0 || graph->labels_inherited)
+		return;
+	if ((double) list_length(revs) * (graph->n + graph->nlabels) >
 		(double) graph->nlabels * graph->n)
 	{
-		if (!graph->labels_inherited)
-		{
-			for (int i = 0; i < graph->n; i++)
-				if (graph->revs[i].labels_known)
-					graph->revs[i].neff_labels = 0;
-			inherit_labels_everywhere(graph);
-			graph->labels_inherited = true;
-		}
+		pm_graph_inherit_all_labels(graph);
 		return;
 	}
-	for (int i = 0; i < nrevs; i++)
-		inherit_labels_of(graph, revs[i]);
+	foreach(lc, revs)
+		inherit_labels_of(graph, lfirst_int(lc));
+}
+
+/*
+ * pm_graph_inherit_all_labels
+ *		The same for every node: a walk per label, O(labels x revisions).
+ */
+void
+pm_graph_inherit_all_labels(PmGraph *graph)
+{
+	if (graph->nlabels == 0 || graph->labels_inherited)
+		return;
+	/* nodes worked out one by one start again */
+	for (int i = 0; i < graph->n; i++)
+		if (graph->revs[i].labels_known)
+			graph->revs[i].neff_labels = 0;
+	inherit_labels_everywhere(graph);
+	graph->labels_inherited = true;
+}
+
+/*
+ * pm_graph_head_ids
+ *		The ids of the heads (pm_graph_heads), in id order.
+ */
+List *
+pm_graph_head_ids(const PmGraph *graph)
+{
+	List	   *ids = NIL;
+	ListCell   *lc;
+
+	foreach(lc, pm_graph_heads(graph))
+		ids = lappend(ids, graph->revs[lfirst_int(lc)].id);
+	return ids;
 }
 
 /*

@@ -244,8 +244,8 @@ extern int	pm_cstring_cmp(const ListCell *a, const ListCell *b);
 extern char *pm_join_list(List *cstrings);
 extern bool pm_name_in_list(List *names, const char *name);
 extern bool pm_names_equal(List *a, List *b);
-extern PmGraph *pm_graph_build(PmNode *nodes, int n, PmArena *arena, List *version_rows,
-							  List **problems);
+extern PmGraph *pm_graph_build(PmNode *nodes, int n, PmArena *arena,
+							  List *version_rows, List **problems);
 extern int	pm_graph_find(const PmGraph *graph, const char *id);
 extern int	pm_graph_find_label(const PmGraph *graph, const char *label);
 extern List *pm_graph_find_prefix(const PmGraph *graph, const char *prefix);
@@ -255,7 +255,9 @@ extern List *pm_graph_real_heads(const PmGraph *graph);
 extern List *pm_graph_bases(const PmGraph *graph);
 extern List *pm_graph_current(const PmGraph *graph);
 extern int	pm_graph_new_mark(PmGraph *graph);
-extern void pm_graph_inherit_labels(PmGraph *graph, const int *revs, int nrevs);
+extern void pm_graph_inherit_labels(PmGraph *graph, List *revs);
+extern void pm_graph_inherit_all_labels(PmGraph *graph);
+extern List *pm_graph_head_ids(const PmGraph *graph);
 extern void pm_graph_mark(PmGraph *graph, const int *start, int nstart,
 						  int mark, bool upward, bool with_deps,
 						  bool stop_at_applied);

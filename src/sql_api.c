@@ -359,13 +359,20 @@ known_up_to_date(const char *target_text, List **kept)
 static void
 keep_heads(PmGraph *graph, List *kept)
 {
-	List	   *heads = NIL;
-	ListCell   *lc;
+	List	   *heads = pm_graph_head_ids(graph);
 
-	foreach(lc, pm_graph_heads(graph))
-		heads = lappend(heads, graph->revs[lfirst_int(lc)].id);
 	if (kept == NIL || !pm_names_equal(kept, heads))
 		pm_catalog_keep_heads(heads);
+}
+
+/* What a dry run says when it ends. */
+static void
+dry_run_notice(int nsteps)
+{
+	ereport(NOTICE,
+			(errmsg("dry run: %d %s ran and %s rolled back", nsteps,
+					nsteps == 1 ? "step" : "steps",
+					nsteps == 1 ? "was" : "were")));
 }
 
 /*
@@ -462,8 +469,8 @@ migrate(FunctionCallInfo fcinfo, PmDirection direction)
 	List	   *plan;
 	MemoryContext cxt;
 	ResourceOwner owner = CurrentResourceOwner;
-
 	List	   *kept;
+	bool		up_to_date;
 	bool		keep;
 
 	check_not_migrating();
@@ -471,11 +478,11 @@ migrate(FunctionCallInfo fcinfo, PmDirection direction)
 	pm_catalog_connect(&call, false);
 	pm_lock_migration();
 
-	if (known_up_to_date(target_text, &kept) && direction == PM_UPGRADE)
+	up_to_date = known_up_to_date(target_text, &kept);
+	if (up_to_date && direction == PM_UPGRADE)
 	{
 		if (dry_run)
-			ereport(NOTICE,
-					(errmsg("dry run: %d %s ran and %s rolled back", 0, "steps", "were")));
+			dry_run_notice(0);
 		pm_catalog_disconnect(&call);
 		return (Datum) 0;
 	}
@@ -504,9 +511,7 @@ migrate(FunctionCallInfo fcinfo, PmDirection direction)
 			RollbackAndReleaseCurrentSubTransaction();
 			MemoryContextSwitchTo(cxt);
 			CurrentResourceOwner = owner;
-			ereport(NOTICE,
-					(errmsg("dry run: %d %s ran and %s rolled back", n,
-							n == 1 ? "step" : "steps", n == 1 ? "was" : "were")));
+			dry_run_notice(n);
 		}
 	}
 	PG_CATCH();
@@ -771,8 +776,7 @@ pim_migrate_heads(PG_FUNCTION_ARGS)
 	pm_catalog_connect(&call, true);
 	graph = pm_catalog_load_graph(NULL);
 	heads = pm_graph_heads(graph);
-	foreach(lc, heads)
-		pm_graph_inherit_labels(graph, &lfirst_int(lc), 1);
+	pm_graph_inherit_labels(graph, heads);
 	foreach(lc, heads)
 	{
 		PmNode	   *node = &graph->revs[lfirst_int(lc)];
@@ -804,18 +808,17 @@ pim_migrate_history(PG_FUNCTION_ARGS)
 	PmCall		call;
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	PmGraph    *graph;
-	int		   *shown;
-	int			nshown = 0;
+	List	   *shown = NIL;
+	ListCell   *lc;
 
 	InitMaterializedSRF(fcinfo, 0);
 	pm_catalog_connect(&call, true);
 	graph = pm_catalog_load_graph(NULL);
-	shown = palloc(sizeof(int) * (graph->n + 1));
 	if (PG_ARGISNULL(0))
 	{
 		for (int i = graph->n - 1; i >= 0; i--)
-			shown[nshown++] = graph->topo[i];
-		pm_graph_inherit_labels(graph, NULL, 0);
+			shown = lappend_int(shown, graph->topo[i]);
+		pm_graph_inherit_all_labels(graph);
 	}
 	else
 	{
@@ -824,14 +827,14 @@ pim_migrate_history(PG_FUNCTION_ARGS)
 
 		for (int i = graph->n - 1; i >= 0; i--)
 			if (graph->revs[graph->topo[i]].mark == mark)
-				shown[nshown++] = graph->topo[i];
+				shown = lappend_int(shown, graph->topo[i]);
 		/* the range is taken first: working out labels uses the marks */
-		pm_graph_inherit_labels(graph, shown, nshown);
+		pm_graph_inherit_labels(graph, shown);
 	}
 
-	for (int i = 0; i < nshown; i++)
+	foreach(lc, shown)
 	{
-		PmNode	   *node = &graph->revs[shown[i]];
+		PmNode	   *node = &graph->revs[lfirst_int(lc)];
 		Datum		values[9];
 		bool		nulls[9] = {0};
 
@@ -911,7 +914,6 @@ pim_migrate_status(PG_FUNCTION_ARGS)
 	PmGraph    *graph;
 	Datum		values[4];
 	bool		nulls[4] = {0};
-
 	List	   *heads;
 
 	InitMaterializedSRF(fcinfo, 0);
@@ -1269,6 +1271,31 @@ verify_scripts(void *arg, const char *revision, PmRevisionDef *scripts,
 		add_problem(state, revision, problem);
 }
 
+/*
+ * The kept heads (pim_migrate.graph_state), when they claim to be up to
+ * date, must be the heads of the graph: a migration with nothing to do
+ * trusts them.
+ */
+static void
+verify_kept_heads(VerifyState *state)
+{
+	List	   *kept;
+	List	   *heads;
+	ListCell   *lc;
+
+	if (!pm_catalog_kept_heads(&kept, NULL))
+		return;
+	heads = pm_graph_head_ids(state->graph);
+	if (pm_names_equal(kept, heads))
+		return;
+	foreach(lc, heads)
+		if (!pm_name_in_list(kept, lfirst(lc)))
+			add_problem(state, lfirst(lc), "a head is missing from the kept heads (pim_migrate.graph_state)");
+	foreach(lc, kept)
+		if (!pm_name_in_list(heads, lfirst(lc)))
+			add_problem(state, lfirst(lc), "the kept heads (pim_migrate.graph_state) name a revision that is not a head");
+}
+
 static int
 problem_cmp(const ListCell *a, const ListCell *b)
 {
@@ -1288,32 +1315,6 @@ problem_cmp(const ListCell *a, const ListCell *b)
  * standing below another version row, and revisions whose scripts no
  * longer match their checksum or changed since they were applied.
  */
-/*
- * The kept heads (pim_migrate.graph_state), when they claim to be up to date,
- * must be the heads of the graph: a migration with nothing to do trusts
- * them.
- */
-static void
-verify_kept_heads(VerifyState *state)
-{
-	List	   *kept;
-	List	   *heads = NIL;
-	ListCell   *lc;
-
-	if (!pm_catalog_kept_heads(&kept, NULL))
-		return;
-	foreach(lc, pm_graph_heads(state->graph))
-		heads = lappend(heads, state->graph->revs[lfirst_int(lc)].id);
-	if (pm_names_equal(kept, heads))
-		return;
-	foreach(lc, heads)
-		if (!pm_name_in_list(kept, lfirst(lc)))
-			add_problem(state, lfirst(lc), "a head is missing from the kept heads (pim_migrate.graph_state)");
-	foreach(lc, kept)
-		if (!pm_name_in_list(heads, lfirst(lc)))
-			add_problem(state, lfirst(lc), "the kept heads (pim_migrate.graph_state) name a revision that is not a head");
-}
-
 Datum
 pim_migrate_verify(PG_FUNCTION_ARGS)
 {
@@ -1789,10 +1790,11 @@ pim_migrate_unlock(PG_FUNCTION_ARGS)
 /*
  * pim_migrate.revision_changed() -> trigger
  *
- * After each statement that writes pim_migrate.revision: pim_migrate keeps
- * the heads of the graph as it registers revisions; a change made by
- * anything else (a revision script, a restore, a hand-written UPDATE) makes
- * them unknown until the next migration works them out again.
+ * After each statement that writes pim_migrate.revision: the kept heads
+ * (pim_migrate.graph_state) are unknown until the next migration works them
+ * out again.  pim_migrate's own statements clear them themselves (see
+ * Q_INSERT_REVISION); this is for a revision script, a restore, a
+ * hand-written UPDATE.
  */
 Datum
 pim_migrate_revision_changed(PG_FUNCTION_ARGS)

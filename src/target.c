@@ -414,14 +414,15 @@ pm_target_resolve(PmGraph *graph, const char *text)
 		{
 			/* -N: down from each head (of the branch) */
 			List	   *result = NIL;
+			List	   *heads = pm_graph_real_heads(graph);
 			ListCell   *lc;
 
-			foreach(lc, pm_graph_real_heads(graph))
+			if (spec.label != NULL)
+				pm_graph_inherit_labels(graph, heads);
+			foreach(lc, heads)
 			{
 				PmNode	   *head = &graph->revs[lfirst_int(lc)];
 				bool		on_branch = spec.label == NULL;
-
-				pm_graph_inherit_labels(graph, &lfirst_int(lc), 1);
 
 				for (int i = 0; !on_branch && i < head->neff_labels; i++)
 					on_branch = strcmp(head->eff_labels[i], spec.label) == 0;
@@ -821,14 +822,13 @@ pm_target_history(PmGraph *graph, const char *range)
 		List	   *kept = NIL;
 
 		if (rev >= 0)
-			pm_graph_inherit_labels(graph, &rev, 1);
+			pm_graph_inherit_labels(graph, list_make1_int(rev));
 		if (rev >= 0 && graph->revs[rev].neff_labels == 1)
 			label = graph->revs[rev].eff_labels[0];
+		pm_graph_inherit_labels(graph, upper);
 		foreach(lc, upper)
 		{
 			PmNode	   *node = &graph->revs[lfirst_int(lc)];
-
-			pm_graph_inherit_labels(graph, &lfirst_int(lc), 1);
 
 			for (int i = 0; i < node->neff_labels; i++)
 				if (strcmp(node->eff_labels[i], label) == 0)
