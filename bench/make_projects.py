@@ -4,82 +4,20 @@ projects of three tools, for bench/migrate.sh's end-to-end rows:
 
   DIR/versions/          pim_migrate revision files
   DIR/alembic.ini, DIR/alembic/
-                         an Alembic project whose env.py reads DATABASE_URL
-                         (the guide's), one op.execute revision per table
+                         an Alembic project with the guide's alembic.ini and
+                         env.py (examples/alembic_project: the database
+                         comes from DATABASE_URL), one op.execute revision
+                         per table
   DIR/sqitch/            a Sqitch project: sqitch.plan, deploy/, revert/
 
 Usage: make_projects.py N DIR
 """
 import os
+import shutil
 import sys
 
-ENV_PY = '''import os
-from alembic import context
-from sqlalchemy import create_engine, pool
-
-database_url = os.environ["DATABASE_URL"]
-
-
-def run_migrations_offline():
-    context.configure(url=database_url, literal_binds=True)
-    with context.begin_transaction():
-        context.run_migrations()
-
-
-def run_migrations_online():
-    engine = create_engine(database_url, poolclass=pool.NullPool)
-    with engine.connect() as connection:
-        context.configure(connection=connection)
-        with context.begin_transaction():
-            context.run_migrations()
-
-
-if context.is_offline_mode():
-    run_migrations_offline()
-else:
-    run_migrations_online()
-'''
-
-ALEMBIC_INI = '''[alembic]
-script_location = alembic
-
-[loggers]
-keys = root
-
-[handlers]
-keys = console
-
-[formatters]
-keys = generic
-
-[logger_root]
-level = WARN
-handlers = console
-
-[handler_console]
-class = logging.StreamHandler
-args = (sys.stderr,)
-formatter = generic
-
-[formatter_generic]
-format = %(levelname)-5.5s [%(name)s] %(message)s
-'''
-
-MAKO = '''"""${message}"""
-from alembic import op
-revision = ${repr(up_revision)}
-down_revision = ${repr(down_revision)}
-branch_labels = None
-depends_on = None
-
-
-def upgrade():
-    ${upgrades if upgrades else "pass"}
-
-
-def downgrade():
-    ${downgrades if downgrades else "pass"}
-'''
+GUIDE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                     '..', 'examples', 'alembic_project')
 
 
 def rev(i):
@@ -114,9 +52,8 @@ def main():
         write('%s/sqitch/revert/t_%d.sql' % (top, i), 'BEGIN;\n%s;\nCOMMIT;\n' % down)
         plan.append('t_%d 2026-01-01T00:00:00Z bench <bench@example.com> # create t_%d'
                     % (i, i))
-    write(top + '/alembic.ini', ALEMBIC_INI)
-    write(top + '/alembic/env.py', ENV_PY)
-    write(top + '/alembic/script.py.mako', MAKO)
+    shutil.copy(os.path.join(GUIDE, 'alembic.ini'), top + '/alembic.ini')
+    shutil.copy(os.path.join(GUIDE, 'alembic', 'env.py'), top + '/alembic/env.py')
     write(top + '/sqitch/sqitch.plan', '\n'.join(plan) + '\n')
     write(top + '/sqitch/sqitch.conf', '[core]\n\tengine = pg\n\tplan_file = sqitch.plan\n'
           '\ttop_dir = .\n')

@@ -151,7 +151,8 @@ is(pim_ok('app', 'upgrade', 'head'), "nothing to upgrade\n", 'a second upgrade h
 # history reads as Alembic's, dependencies in parentheses (the order of
 # lines on parallel branches may differ: both are newest first)
 {
-	my ($rc, $alembic_history) = command('twin', $python, '-m', 'alembic', 'history');
+	my ($rc, $alembic_history, $err) = command('twin', $python, '-m', 'alembic', 'history');
+	is($rc, 0, 'alembic history') or diag($err);
 	(my $pim_history = pim_ok('app', 'history')) =~ s/ \(current\)//g;
 	is(join("\n", sort split /\n/, $pim_history),
 		join("\n", sort split /\n/, $alembic_history),
