@@ -33,6 +33,7 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -76,6 +77,24 @@
 	" transactional, checksum, created_at)" \
 	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9," \
 	"  COALESCE($10, pg_catalog.now()))"
+
+/*
+ * Many new revisions in one statement (registering a directory of files):
+ * the columns as arrays, the three name lists as array literals, since an
+ * array of arrays must be rectangular.
+ */
+#define Q_INSERT_REVISIONS \
+	"WITH f AS (" Q_FORGET_HEADS ")" \
+	" INSERT INTO pim_migrate.revision (revision, message," \
+	" down_revisions, branch_labels, depends_on, upgrade_sql, downgrade_sql," \
+	" transactional, checksum, created_at)" \
+	" SELECT r, m, d::pg_catalog.text[], l::pg_catalog.text[]," \
+	"  p::pg_catalog.text[], u, g, t, c, COALESCE(a, pg_catalog.now())" \
+	" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)," \
+	"  pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5)," \
+	"  pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8)," \
+	"  pg_catalog.unnest($9), pg_catalog.unnest($10))" \
+	"  AS x(r, m, d, l, p, u, g, t, c, a)"
 
 #define Q_REPLACE_REVISION \
 	"WITH f AS (" Q_FORGET_HEADS ")" \
@@ -217,6 +236,10 @@ static PmQuery q_fetch_revision = {.sql = Q_FETCH_REVISION, .nargs = 1,
 static PmQuery q_insert_revision = {.sql = Q_INSERT_REVISION, .nargs = 10,
 	.argtypes = {TEXTOID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
 	TEXTOID, TEXTOID, BOOLOID, TEXTOID, TIMESTAMPTZOID}};
+static PmQuery q_insert_revisions = {.sql = Q_INSERT_REVISIONS, .nargs = 10,
+	.argtypes = {TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+		TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, BOOLARRAYOID, TEXTARRAYOID,
+	TIMESTAMPTZARRAYOID}};
 static PmQuery q_replace_revision = {.sql = Q_REPLACE_REVISION, .nargs = 10,
 	.argtypes = {TEXTOID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
 	TEXTOID, TEXTOID, BOOLOID, TEXTOID, TIMESTAMPTZOID}};
@@ -803,6 +826,122 @@ pm_catalog_store_revision(const PmRevisionDef *def, bool replace)
 			  nulls, replace ? SPI_OK_UPDATE : SPI_OK_INSERT);
 	if (SPI_processed != 1)
 		elog(ERROR, "revision \"%s\" was not stored", def->revision);
+}
+
+/*
+ * A batch of new revisions for pm_catalog_insert_batch: each column's
+ * values, copied into the batch's own context, which a flush resets.
+ */
+#define PM_BATCH_ROWS		1000
+#define PM_BATCH_BYTES		(16 * 1024 * 1024)
+
+struct PmInsertBatch
+{
+	MemoryContext cxt;
+	int			n;
+	Size		bytes;			/* of scripts held */
+	Datum		values[10][PM_BATCH_ROWS];
+	bool		nulls[10][PM_BATCH_ROWS];
+};
+
+/* The array literal of a List of names, as text (array_out quotes). */
+static Datum
+list_to_array_literal(List *items)
+{
+	Datum		array = list_to_text_array(items);
+
+	return CStringGetTextDatum(OidOutputFunctionCall(F_ARRAY_OUT, array));
+}
+
+/*
+ * pm_catalog_batch_create
+ *		An empty batch of new revisions, in CurrentMemoryContext.
+ */
+PmInsertBatch *
+pm_catalog_batch_create(void)
+{
+	PmInsertBatch *batch = palloc0(sizeof(PmInsertBatch));
+
+	batch->cxt = AllocSetContextCreate(CurrentMemoryContext,
+									   "pim_migrate insert batch",
+									   ALLOCSET_DEFAULT_SIZES);
+	return batch;
+}
+
+/*
+ * pm_catalog_batch_add
+ *		Add a new revision (the caller has checked that it may be stored) to
+ *		the batch, which is inserted when full or at pm_catalog_batch_flush.
+ *		Until then the revision is not in the catalog.
+ */
+void
+pm_catalog_batch_add(PmInsertBatch *batch, const PmRevisionDef *def)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(batch->cxt);
+	int			i = batch->n++;
+
+	batch->values[0][i] = CStringGetTextDatum(def->revision);
+	batch->values[1][i] = CStringGetTextDatum(def->message);
+	batch->values[2][i] = list_to_array_literal(def->down_revisions);
+	batch->values[3][i] = list_to_array_literal(def->branch_labels);
+	batch->values[4][i] = list_to_array_literal(def->depends_on);
+	batch->values[5][i] = CStringGetTextDatum(def->upgrade_sql);
+	batch->nulls[6][i] = def->downgrade_sql == NULL;
+	batch->values[6][i] = def->downgrade_sql ?
+		CStringGetTextDatum(def->downgrade_sql) : (Datum) 0;
+	batch->values[7][i] = BoolGetDatum(def->transactional);
+	batch->values[8][i] = CStringGetTextDatum(def->checksum);
+	batch->nulls[9][i] = !def->has_created_at;
+	batch->values[9][i] = TimestampTzGetDatum(def->created_at);
+	for (int c = 0; c < 10; c++)
+		if (c != 6 && c != 9)
+			batch->nulls[c][i] = false;
+	batch->bytes += strlen(def->upgrade_sql) +
+		(def->downgrade_sql ? strlen(def->downgrade_sql) : 0);
+	MemoryContextSwitchTo(oldcxt);
+
+	if (batch->n == PM_BATCH_ROWS || batch->bytes >= PM_BATCH_BYTES)
+		pm_catalog_batch_flush(batch);
+}
+
+/*
+ * pm_catalog_batch_flush
+ *		Insert the revisions of the batch in one statement and empty it.
+ */
+void
+pm_catalog_batch_flush(PmInsertBatch *batch)
+{
+	static const Oid elemtypes[10] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+		TEXTOID, TEXTOID, TEXTOID, BOOLOID, TEXTOID, TIMESTAMPTZOID};
+	MemoryContext oldcxt;
+	Datum		args[10];
+	int			dims[1];
+	int			lbs[1] = {1};
+
+	if (batch->n == 0)
+		return;
+	oldcxt = MemoryContextSwitchTo(batch->cxt);
+	dims[0] = batch->n;
+	for (int c = 0; c < 10; c++)
+	{
+		int16		typlen;
+		bool		typbyval;
+		char		typalign;
+
+		get_typlenbyvalalign(elemtypes[c], &typlen, &typbyval, &typalign);
+		args[c] = PointerGetDatum(construct_md_array(batch->values[c],
+													 batch->nulls[c], 1, dims,
+													 lbs, elemtypes[c], typlen,
+													 typbyval, typalign));
+	}
+	MemoryContextSwitchTo(oldcxt);
+
+	run_query(&q_insert_revisions, args, NULL, SPI_OK_INSERT);
+	if (SPI_processed != (uint64) batch->n)
+		elog(ERROR, "%d revisions were not stored", batch->n);
+	batch->n = 0;
+	batch->bytes = 0;
+	MemoryContextReset(batch->cxt);
 }
 
 /*

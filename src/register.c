@@ -24,6 +24,7 @@
 #include "postgres.h"
 
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
 #include "utils/memutils.h"
 
 #include "pim_migrate.h"
@@ -92,6 +93,27 @@ check_names(List *names, const char *what, const char *self)
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("%s \"%s\" is given twice", what, name)));
 	}
+}
+
+/* What can be checked of a definition without reading the catalog */
+static void
+check_definition(const PmRevisionDef *def)
+{
+	pm_register_check_name(def->revision, "revision id");
+	check_names(def->down_revisions, "down_revision", def->revision);
+	check_names(def->depends_on, "dependency", def->revision);
+	check_names(def->branch_labels, "branch label", NULL);
+}
+
+/* The scripts must parse, and fit the revision's transactional setting. */
+static void
+check_scripts(const PmRevisionDef *def)
+{
+	pm_exec_check_script(def->revision, PM_UPGRADE, def->upgrade_sql,
+						 def->transactional);
+	if (def->downgrade_sql)
+		pm_exec_check_script(def->revision, PM_DOWNGRADE, def->downgrade_sql,
+							 def->transactional);
 }
 
 static bool
@@ -204,10 +226,7 @@ pm_register_revision(PmRevisionDef *def)
 	PmRevisionDef *existing;
 	ListCell   *lc;
 
-	pm_register_check_name(def->revision, "revision id");
-	check_names(def->down_revisions, "down_revision", def->revision);
-	check_names(def->depends_on, "dependency", def->revision);
-	check_names(def->branch_labels, "branch label", NULL);
+	check_definition(def);
 	pm_revfile_checksum(def);
 
 	/*
@@ -219,11 +238,7 @@ pm_register_revision(PmRevisionDef *def)
 	if (existing && same_content(existing, def))
 		return def->revision;
 
-	pm_exec_check_script(def->revision, PM_UPGRADE, def->upgrade_sql,
-						 def->transactional);
-	if (def->downgrade_sql)
-		pm_exec_check_script(def->revision, PM_DOWNGRADE, def->downgrade_sql,
-							 def->transactional);
+	check_scripts(def);
 
 	def->down_revisions = resolve_existing(def->revision, def->down_revisions,
 										   false, "down_revision");
@@ -300,13 +315,108 @@ def_id_cmp(const void *key, const void *elem)
 }
 
 /*
+ * The names a new revision may use, when many files are registered in one
+ * call: every registered id and branch label, and those of the files
+ * registered before it.  An exact answer in memory where
+ * pm_register_revision asks the catalog a few index probes per name.
+ * Longer names are left out: no valid name can equal them.
+ */
+typedef struct PmKnownName
+{
+	char		name[PM_MAX_NAME_LEN + 1];	/* hash key */
+	bool		is_label;
+} PmKnownName;
+
+static void
+add_known(HTAB *known, const char *name, bool is_label)
+{
+	if (strlen(name) <= PM_MAX_NAME_LEN)
+		((PmKnownName *) hash_search(known, name, HASH_ENTER, NULL))->is_label =
+			is_label;
+}
+
+static void
+add_known_def(HTAB *known, const PmRevisionDef *def)
+{
+	ListCell   *lc;
+
+	add_known(known, def->revision, false);
+	foreach(lc, def->branch_labels)
+		add_known(known, lfirst(lc), true);
+}
+
+static PmKnownName *
+find_known(HTAB *known, const char *name)
+{
+	if (strlen(name) > PM_MAX_NAME_LEN)
+		return NULL;
+	return hash_search(known, name, HASH_FIND, NULL);
+}
+
+static HTAB *
+known_names_create(const PmRevisionDef *stored, int nstored)
+{
+	HASHCTL		ctl;
+	HTAB	   *known;
+
+	ctl.keysize = PM_MAX_NAME_LEN + 1;
+	ctl.entrysize = sizeof(PmKnownName);
+	ctl.hcxt = CurrentMemoryContext;
+	known = hash_create("pim_migrate known names", Max(2 * nstored, 256),
+						&ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	for (int i = 0; i < nstored; i++)
+		add_known_def(known, &stored[i]);
+	return known;
+}
+
+/*
+ * Register a new revision whose parents and dependencies are known names
+ * and whose id and labels are not, checking in memory what
+ * pm_register_revision checks in the catalog; the row goes into batch.
+ * Returns false, having done nothing, when anything needs the catalog's
+ * word: a prefix to resolve, a name taken, an unknown parent (then the
+ * catalog path gives the error).
+ */
+static bool
+register_new(HTAB *known, PmInsertBatch *batch, PmRevisionDef *def)
+{
+	PmKnownName *k;
+	ListCell   *lc;
+
+	check_definition(def);
+	if (find_known(known, def->revision))
+		return false;
+	foreach(lc, def->down_revisions)
+	{
+		k = find_known(known, lfirst(lc));
+		if (k == NULL || k->is_label)
+			return false;
+	}
+	foreach(lc, def->depends_on)
+		if (find_known(known, lfirst(lc)) == NULL)
+			return false;
+	foreach(lc, def->branch_labels)
+		if (find_known(known, lfirst(lc)) != NULL ||
+			strcmp(lfirst(lc), def->revision) == 0)
+			return false;
+
+	check_scripts(def);
+	pm_catalog_batch_add(batch, def);
+	add_known_def(known, def);
+	return true;
+}
+
+/*
  * pm_register_files
  *		Register revision files in the given order (parents first), as
  *		pim_migrate_load would one by one; names (or NIL) name them in
- *		error context lines.  A deploy loads every file every time, so
- *		what is stored is read once and an unchanged file costs a parse, a
- *		checksum and a binary search.  Returns how many files registered or
- *		replaced a revision.  Memory is reset per file.
+ *		error context lines.  Returns how many files registered or
+ *		replaced a revision.
+ *
+ * A deploy loads every file every time, so what is stored is read once
+ * and an unchanged file costs a parse, a checksum and a binary search.
+ * New files are checked against the names in memory and inserted in
+ * batches.  Memory is reset per file.
  */
 int
 pm_register_files(List *scripts, List *names)
@@ -316,6 +426,9 @@ pm_register_files(List *scripts, List *names)
 	MemoryContext filecxt = AllocSetContextCreate(CurrentMemoryContext,
 												  "pim_migrate file",
 												  ALLOCSET_DEFAULT_SIZES);
+	HTAB	   *known = NULL;	/* built at the first new file */
+	bool		use_known = true;
+	PmInsertBatch *batch = pm_catalog_batch_create();
 	ErrorContextCallback errcallback;
 	const char *name = NULL;
 	int			changed = 0;
@@ -328,24 +441,60 @@ pm_register_files(List *scripts, List *names)
 
 	foreach(lc, scripts)
 	{
-		MemoryContext oldcxt = MemoryContextSwitchTo(filecxt);
+		MemoryContext oldcxt;
 		PmRevisionDef *def;
 		PmRevisionDef *old;
 		int			i = foreach_current_index(lc);
 
 		name = i < list_length(names) ? list_nth(names, i) : NULL;
+		oldcxt = MemoryContextSwitchTo(filecxt);
 		def = pm_revfile_parse(lfirst(lc));
 		pm_revfile_checksum(def);
 		old = bsearch(def->revision, stored, nstored, sizeof(PmRevisionDef),
 					  def_id_cmp);
-		if (old == NULL || !same_content(old, def))
-		{
-			pm_register_revision(def);
-			changed++;
-		}
 		MemoryContextSwitchTo(oldcxt);
+		if (old != NULL && same_content(old, def))
+		{
+			MemoryContextReset(filecxt);
+			continue;
+		}
+		changed++;
+		if (use_known && known == NULL)
+			known = known_names_create(stored, nstored);
+
+		oldcxt = MemoryContextSwitchTo(filecxt);
+		if (old == NULL && use_known && register_new(known, batch, def))
+		{
+			MemoryContextSwitchTo(oldcxt);
+			MemoryContextReset(filecxt);
+			continue;
+		}
+
+		/* the catalog decides, having seen the files before this one */
+		pm_catalog_batch_flush(batch);
+		pm_register_revision(def);
+		MemoryContextSwitchTo(oldcxt);
+		if (use_known)
+		{
+			ListCell   *lc2;
+
+			/*
+			 * A second file of an id registered by this call replaced it:
+			 * which labels that dropped is not known here, so the catalog
+			 * decides for the rest.
+			 */
+			if (old == NULL && find_known(known, def->revision))
+				use_known = false;
+			if (old != NULL)
+				foreach(lc2, old->branch_labels)
+					if (find_known(known, lfirst(lc2)))
+						hash_search(known, lfirst(lc2), HASH_REMOVE, NULL);
+			add_known_def(known, def);
+		}
 		MemoryContextReset(filecxt);
 	}
+	name = NULL;
+	pm_catalog_batch_flush(batch);
 
 	error_context_stack = errcallback.previous;
 	MemoryContextDelete(filecxt);
