@@ -77,6 +77,14 @@ CREATE EXTENSION pim_migrate;
 INSERT INTO pim_migrate.revision SELECT * FROM saved;
 SELECT heads_known FROM pim_migrate.graph_state;
 SELECT pending FROM pim_migrate_status();
+-- a deploy that loads nothing new (after a restore, a stamp) runs no
+-- migration: loading keeps the heads, so the next no-op reads one row
+SELECT pim_migrate_load_files('{}');
+SELECT heads_known, heads FROM pim_migrate.graph_state;
+-- a load that registers something leaves them to the migration that
+-- follows
+SELECT pim_migrate_load_files(ARRAY[E'-- Revision ID: kh07\n-- Revises: kh06\n-- +upgrade\nSELECT 1;\n']);
+SELECT heads_known FROM pim_migrate.graph_state;
 
 -- clean up
 DROP TABLE kh_a;

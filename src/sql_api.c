@@ -323,6 +323,22 @@ pim_migrate_load_files(PG_FUNCTION_ARGS)
 	pm_catalog_connect(&call, false);
 	pm_lock_migration();
 	changed = pm_register_files(scripts, names);
+
+	/*
+	 * A deploy that loads nothing new then asks what there is to run, and
+	 * with the heads kept that is one row.  A migration keeps them, but a
+	 * deploy with nothing to run runs none: after a stamp, a restore or a
+	 * write by hand, every no-op deploy would read the whole history.  The
+	 * graph is read (and checked) once here instead.
+	 */
+	if (changed == 0)
+	{
+		List	   *heads;
+
+		if (!pm_catalog_kept_heads(&heads, NULL) &&
+			pm_lock_revisions_for_keeping())
+			pm_catalog_keep_heads(pm_graph_head_ids(pm_catalog_load_graph(NULL)));
+	}
 	pm_catalog_disconnect(&call);
 	PG_RETURN_INT32(changed);
 }
