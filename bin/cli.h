@@ -29,11 +29,17 @@ extern void print_error(const char *what, PGresult *res);
 extern PGresult *run(PGconn *conn, const char *sql, int nparams,
 					 const char *const *params, const char *what);
 extern void append_array_element(StringInfo buf, const char *value);
+extern char *read_file(const char *path);
+extern void load_files(PGconn *conn);
 
 /* outside.c */
 extern const char *first_outside(PGresult *steps);
 extern bool plan_runs_outside(PGresult *steps);
 extern void run_plan_outside(PGconn *conn, PGresult *steps, bool each);
+
+/* safety.c */
+extern int	cmd_lint(PGconn *conn, const char *target, const char *file);
+extern int	cmd_plan(PGconn *conn, const char *target);
 
 /* import_alembic.c */
 extern int	cmd_import_alembic(const char *config, const char *argv0);

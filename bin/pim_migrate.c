@@ -89,7 +89,8 @@ static const char *const command_help[][2] = {
 	{"init", "init\n  Create the versions directory; with a connection (-d or DATABASE_URL),\n  also create the extension if it is missing."},
 	{"revision", "revision -m MESSAGE [--head REV|base] [--branch-label LABEL]\n         [--depends-on REV] [--rev-id ID] [--autogenerate --schema-file FILE]\n  Write a new revision file whose Revises is the single head among the\n  files (or --head), with -- +upgrade and -- +downgrade sections to fill in.\n  No database needed.\n  --autogenerate --schema-file FILE: the scripts are the diff between the\n  database (at head, after loading the files) and the schema FILE describes."},
 	{"merge", "merge -m MESSAGE [--rev-id ID] REV... (default: heads)\n  Write an empty revision file that merges the given heads."},
-	{"upgrade", "upgrade [TARGET] [--sql] [--dry-run] [--each]\n  Load every file, then upgrade to TARGET (default head), in one\n  transaction.  --sql prints the offline script and changes nothing;\n  --dry-run runs everything and rolls it back; --each commits per revision."},
+	{"upgrade", "upgrade [TARGET] [--sql] [--dry-run] [--plan] [--each]\n  Load every file, then upgrade to TARGET (default head), in one\n  transaction.  --sql prints the offline script and changes nothing;\n  --dry-run runs everything and rolls it back; --plan does too, and prints\n  per statement its time, the locks it took and the tables it rewrote;\n  --each commits per revision."},
+	{"lint", "lint [TARGET] | lint --file FILE\n  Print what each statement an upgrade to TARGET (default head) would run\n  will lock, rewrite or break, read from the live catalog (table sizes);\n  --file: one revision file or SQL file, not loaded.  Exit 1 when a\n  finding is an error.  \"-- pim_migrate:ignore RULE\" before a statement\n  silences RULE for it."},
 	{"downgrade", "downgrade TARGET [--sql] [--dry-run] [--each]\n  Load every file, then downgrade to TARGET (-1, base, an id, LABEL@base...)."},
 	{"stamp", "stamp TARGET [--purge] [--sql] [--dry-run]\n  Load every file, then set the version rows to TARGET without running\n  scripts."},
 	{"current", "current\n  Show the current revision(s) of the database."},
@@ -141,7 +142,7 @@ command_usage(const char *command)
  * that fits the buffer (stdio would add an fstat and a read to see the
  * end).  The buffer is kept; each text is copied at its own size.
  */
-static char *
+char *
 read_file(const char *path)
 {
 	static StringInfoData buf;
@@ -607,7 +608,7 @@ binary_text_array(StringInfo buf, const char *const *items, int n)
  * Load every file, parents first, in the current transaction: one call,
  * however many files (a deploy loads them all every time).
  */
-static void
+void
 load_files(PGconn *conn)
 {
 	int			n;
@@ -1218,6 +1219,8 @@ main(int argc, char **argv)
 		{"schema-file", required_argument, NULL, 11},
 		{"version-table", required_argument, NULL, 12},
 		{"config", required_argument, NULL, 13},
+		{"file", required_argument, NULL, 14},
+		{"plan", no_argument, NULL, 15},
 		{"dir", required_argument, NULL, 1},
 		{"dbname", required_argument, NULL, 'd'},
 		{"quiet", no_argument, NULL, 'q'},
@@ -1236,11 +1239,13 @@ main(int argc, char **argv)
 			   *range = NULL,
 			   *schema_file = NULL,
 			   *version_table = "alembic_version",
+			   *lint_file = NULL,
 			   *config = "alembic.ini";
 	bool		sql = false,
 				dry_run = false,
 				each = false,
 				purge = false,
+				plan = false,
 				autogenerate = false;
 	int			c;
 	int			status;
@@ -1350,6 +1355,12 @@ main(int argc, char **argv)
 			case 13:
 				config = optarg;
 				break;
+			case 14:
+				lint_file = optarg;
+				break;
+			case 15:
+				plan = true;
+				break;
 			case 1:
 				versions_dir = optarg;
 				break;
@@ -1426,6 +1437,10 @@ main(int argc, char **argv)
 		bad_usage("too many arguments for %s", command);
 	if (sql && dry_run)
 		bad_usage("--sql and --dry-run do not go together");
+	if (plan && (strcmp(command, "upgrade") != 0 || sql || dry_run || each))
+		bad_usage("--plan goes with upgrade alone");
+	if (lint_file && (strcmp(command, "lint") != 0 || optind < argc))
+		bad_usage("--file goes with lint, without a target");
 	if (strcmp(command, "check") == 0 && schema_file == NULL)
 		bad_usage("check needs --schema-file FILE");
 	if (autogenerate || (schema_file && strcmp(command, "check") != 0))
@@ -1433,8 +1448,12 @@ main(int argc, char **argv)
 
 	/* adopt is the first command a switching database sees */
 	conn = connect_db(strcmp(command, "adopt") != 0);
-	if (strcmp(command, "upgrade") == 0 || strcmp(command, "downgrade") == 0 ||
-		strcmp(command, "stamp") == 0)
+	if (plan)
+		status = cmd_plan(conn, optind < argc ? argv[optind] : "head");
+	else if (strcmp(command, "lint") == 0)
+		status = cmd_lint(conn, optind < argc ? argv[optind] : "head", lint_file);
+	else if (strcmp(command, "upgrade") == 0 || strcmp(command, "downgrade") == 0 ||
+			 strcmp(command, "stamp") == 0)
 		status = cmd_migrate(conn, command, optind < argc ? argv[optind] : "head",
 							 sql, dry_run, each, purge);
 	else if (strcmp(command, "current") == 0)

@@ -186,6 +186,43 @@ LANGUAGE C STABLE;
 COMMENT ON FUNCTION pim_migrate_statements(text, text)
 	IS 'the statements of a revision script as the server parses them, with their line in the script';
 
+--
+-- Safe migrations: what each statement will lock, rewrite and cost, before
+-- production.  pim_migrate_lint reads the scripts and the live catalog;
+-- pim_migrate_plan runs the upgrade as a dry run and watches it.
+--
+CREATE FUNCTION pim_migrate_lint(
+	target text DEFAULT 'head',
+	OUT revision text, OUT line integer, OUT statement text, OUT rule text,
+	OUT severity text, OUT message text, OUT hint text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pim_migrate_lint'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION pim_migrate_lint(text)
+	IS 'findings (locks, rewrites, breaking changes) for each statement an upgrade to target would run; nothing is run';
+
+CREATE FUNCTION pim_migrate_lint_script(
+	script text,
+	transactional boolean DEFAULT true,
+	first_line integer DEFAULT 1,
+	OUT revision text, OUT line integer, OUT statement text, OUT rule text,
+	OUT severity text, OUT message text, OUT hint text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pim_migrate_lint_script'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION pim_migrate_lint_script(text, boolean, integer)
+	IS 'the findings of pim_migrate_lint for one script, lines counted from first_line';
+
+CREATE FUNCTION pim_migrate_plan(
+	target text DEFAULT 'head',
+	OUT revision text, OUT line integer, OUT statement text,
+	OUT duration interval, OUT locks text[], OUT rewritten text[])
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pim_migrate_plan'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION pim_migrate_plan(text)
+	IS 'the upgrade to target run as a dry run (all rolled back): per statement, its time on the real data, the relation locks it took and the relations it rewrote';
+
 CREATE FUNCTION pim_migrate_apply(
 	revisions text[],
 	operation text DEFAULT 'upgrade',
@@ -339,6 +376,7 @@ REVOKE ALL ON FUNCTION pim_migrate_load_files(text[], text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION pim_migrate_upgrade(text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION pim_migrate_downgrade(text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION pim_migrate_apply(text[], text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pim_migrate_plan(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION pim_migrate_lock() FROM PUBLIC;
 REVOKE ALL ON FUNCTION pim_migrate_unlock() FROM PUBLIC;
 REVOKE ALL ON PROCEDURE pim_migrate_upgrade_each(text) FROM PUBLIC;

@@ -47,6 +47,9 @@
 
 #include "pim_migrate.h"
 
+/* pim_migrate_plan's watch on each statement run; NULL when none */
+PmStatementWatch *pm_exec_watch = NULL;
+
 typedef struct ScriptPosition
 {
 	const char *revision;
@@ -375,30 +378,19 @@ pm_exec_abort_subxact(MemoryContext cxt, ResourceOwner owner)
 }
 
 /*
- * pm_exec_split_script
- *		The statements of a script as the server's parser splits them
- *		(PmStatement: each from its first token to its end, without the
- *		semicolon, and the line where it starts): for writing a script out
- *		and for a client that runs them one by one.  Errors as at
- *		registration.
+ * The statements of raw parse trees (PmStatement: each from its first
+ * token to its end, without the semicolon, the line where it starts, and
+ * its parse tree).
  */
-List *
-pm_exec_split_script(const char *revision, PmDirection direction,
-					 const char *sql)
+static List *
+describe_statements(const char *sql, List *raws)
 {
-	ScriptPosition pos = {revision, direction, sql, -1, 0, 0};
-	ErrorContextCallback errcallback;
 	List	   *result = NIL;
 	ListCell   *lc;
 	int			line = 1;
 	int			counted = 0;
 
-	errcallback.callback = script_error_callback;
-	errcallback.arg = &pos;
-	errcallback.previous = error_context_stack;
-	error_context_stack = &errcallback;
-
-	foreach(lc, parse_script(&pos, false))
+	foreach(lc, raws)
 	{
 		RawStmt    *raw = lfirst_node(RawStmt, lc);
 		int			start = skip_to_token(sql, raw->stmt_location);
@@ -411,9 +403,55 @@ pm_exec_split_script(const char *revision, PmDirection direction,
 		counted = start;
 		stmt->line = line;
 		stmt->sql = pnstrdup(sql + start, Max(end - start, 0));
+		stmt->stmt = raw->stmt;
+		stmt->offset = start;
+		stmt->end = Max(end, start);
 		result = lappend(result, stmt);
 	}
+	return result;
+}
 
+/*
+ * pm_exec_split_script
+ *		The statements of a script as the server's parser splits them:
+ *		for writing a script out and for a client that runs them one by
+ *		one.  Errors as at registration.
+ */
+List *
+pm_exec_split_script(const char *revision, PmDirection direction,
+					 const char *sql)
+{
+	ScriptPosition pos = {revision, direction, sql, -1, 0, 0};
+	ErrorContextCallback errcallback;
+	List	   *result;
+
+	errcallback.callback = script_error_callback;
+	errcallback.arg = &pos;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+	result = describe_statements(sql, parse_script(&pos, false));
+	error_context_stack = errcallback.previous;
+	return result;
+}
+
+/*
+ * pm_exec_parse_script
+ *		The same for any script, refusing nothing but a syntax error: for
+ *		reading what a script would do (pim_migrate_lint).
+ */
+List *
+pm_exec_parse_script(const char *revision, PmDirection direction,
+					 const char *sql)
+{
+	ScriptPosition pos = {revision, direction, sql, -1, 0, 0};
+	ErrorContextCallback errcallback;
+	List	   *result;
+
+	errcallback.callback = script_error_callback;
+	errcallback.arg = &pos;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+	result = describe_statements(sql, raw_parser(sql, RAW_PARSE_DEFAULT));
 	error_context_stack = errcallback.previous;
 	return result;
 }
@@ -485,6 +523,8 @@ run_script(const char *revision, PmDirection direction, const char *sql)
 			if (pm_statement_timeout > 0)
 				arm_statement_timeout();
 			CommandCounterIncrement();
+			if (pm_exec_watch)
+				pm_exec_watch->before(pm_exec_watch);
 			planned = pg_analyze_and_rewrite_fixedparams(raw, sql, NULL, 0, NULL);
 			planned = pg_plan_queries(planned, sql, CURSOR_OPT_PARALLEL_OK, NULL);
 
@@ -512,6 +552,15 @@ run_script(const char *revision, PmDirection direction, const char *sql)
 				PopActiveSnapshot();
 			}
 			disarm_statement_timeout();
+			if (pm_exec_watch)
+			{
+				int			end = raw->stmt_len > 0 ?
+				raw->stmt_location + raw->stmt_len : (int) strlen(sql);
+
+				pm_exec_watch->after(pm_exec_watch, revision, line,
+									 pnstrdup(sql + token, Max(end - token, 0)),
+									 raw->stmt);
+			}
 			MemoryContextSwitchTo(oldcxt);
 			MemoryContextReset(stmtcxt);
 		}
@@ -784,7 +833,8 @@ pm_exec_put_step(Tuplestorestate *tupstore, TupleDesc tupdesc, int nstep,
  * pm_exec_plan
  *		Run the steps of a plan (from pm_graph_plan_*), updating the graph's
  *		applied state as it goes, and put one row per step into tupstore
- *		(step, revision, operation, message).  The caller holds the
+ *		(step, revision, operation, message) unless it is NULL.  The
+ *		caller holds the
  *		migration lock and an SPI connection.  Returns the number of steps.
  */
 int
@@ -808,7 +858,9 @@ pm_exec_plan(PmGraph *graph, List *plan, Tuplestorestate *tupstore,
 		MemoryContext oldcxt = MemoryContextSwitchTo(stepcxt);
 
 		pm_exec_step(graph, step, applied_by, run);
-		pm_exec_put_step(tupstore, tupdesc, ++nstep, node, step->direction);
+		++nstep;
+		if (tupstore)
+			pm_exec_put_step(tupstore, tupdesc, nstep, node, step->direction);
 
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextReset(stepcxt);

@@ -64,5 +64,19 @@ _PG_init(void)
 							0, 0, INT_MAX,
 							PGC_USERSET, GUC_UNIT_MS,
 							NULL, NULL, NULL);
+	DefineCustomIntVariable("pim_migrate.lint_warning_size",
+							"Size of an existing table from which pim_migrate_lint calls a lock or rewrite on it a warning.",
+							"Below it, such a finding is a notice; on an empty table there is none.",
+							&pm_lint_warning_size,
+							1024, 0, INT_MAX,
+							PGC_USERSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("pim_migrate.lint_error_size",
+							"Size of an existing table from which pim_migrate_lint calls a lock or rewrite on it an error.",
+							"The pim_migrate command's lint exits with status 1 on an error.",
+							&pm_lint_error_size,
+							1024 * 1024, 0, INT_MAX,
+							PGC_USERSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("pim_migrate");
 }

@@ -169,6 +169,9 @@ typedef struct PmStatement
 {
 	int			line;			/* 1-based, of its first token */
 	char	   *sql;			/* without the semicolon */
+	Node	   *stmt;			/* its raw parse tree */
+	int			offset;			/* of its first token in the script */
+	int			end;			/* offset just past it */
 } PmStatement;
 
 /* One step of a plan. */
@@ -286,11 +289,46 @@ extern List *pm_target_stamp(PmGraph *graph, const char *text, bool purge,
 							 List **dests);
 extern int	pm_target_resolve_one(PmGraph *graph, const char *text);
 
+/*
+ * A watch on each statement of the scripts a migration runs
+ * (pm_exec_watch; plan.c's for pim_migrate_plan).  before() runs after the
+ * statement's command counter moved, after() once it finished.
+ */
+typedef struct PmStatementWatch PmStatementWatch;
+struct PmStatementWatch
+{
+	void		(*before) (PmStatementWatch *watch);
+	void		(*after) (PmStatementWatch *watch, const char *revision,
+						  int line, const char *sql, Node *stmt);
+};
+
+/* plan.c */
+extern PmStatementWatch *pm_plan_watch_create(Tuplestorestate *tupstore,
+											  TupleDesc tupdesc);
+
+/* lint.c */
+typedef struct PmLintState
+{
+	Tuplestorestate *tupstore;	/* findings go here */
+	TupleDesc	tupdesc;
+	List	   *created;		/* relations created earlier in the migration */
+	bool		lock_timeout_set;	/* by the script being linted */
+	bool		reported_lock_timeout;
+} PmLintState;
+
+extern int	pm_lint_warning_size;
+extern int	pm_lint_error_size;
+extern void pm_lint_script(PmLintState *state, const char *revision,
+						   const char *sql, bool transactional, int first_line);
+
 /* executor.c */
 extern const char *pm_exec_needs_own_transaction(Node *stmt);
 extern void pm_exec_check_script(const char *revision, PmDirection direction,
 								 const char *sql, bool transactional);
 extern List *pm_exec_split_script(const char *revision, PmDirection direction,
+								  const char *sql);
+extern PmStatementWatch *pm_exec_watch;
+extern List *pm_exec_parse_script(const char *revision, PmDirection direction,
 								  const char *sql);
 extern void pm_exec_check_plan(PmGraph *graph, List *plan, bool online);
 extern void pm_exec_abort_subxact(MemoryContext cxt, ResourceOwner owner)

@@ -55,6 +55,9 @@ PG_FUNCTION_INFO_V1(pim_migrate_check);
 PG_FUNCTION_INFO_V1(pim_migrate_autogenerate);
 PG_FUNCTION_INFO_V1(pim_migrate_adopt_alembic);
 PG_FUNCTION_INFO_V1(pim_migrate_steps);
+PG_FUNCTION_INFO_V1(pim_migrate_plan);
+PG_FUNCTION_INFO_V1(pim_migrate_lint);
+PG_FUNCTION_INFO_V1(pim_migrate_lint_script);
 PG_FUNCTION_INFO_V1(pim_migrate_statements);
 PG_FUNCTION_INFO_V1(pim_migrate_apply);
 PG_FUNCTION_INFO_V1(pim_migrate_lock);
@@ -475,12 +478,14 @@ lock_table_hint(ErrorData *edata, PmDirection direction)
  * the scripts stay advanced, as after any rollback.
  */
 static Datum
-migrate(FunctionCallInfo fcinfo, PmDirection direction)
+migrate(FunctionCallInfo fcinfo, PmDirection direction, bool watched)
 {
 	PmCall		call;
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	char	   *target_text = required_text(fcinfo, 0, "target");
-	bool		dry_run = PG_NARGS() > 1 && !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
+	bool		dry_run = watched ||
+		(PG_NARGS() > 1 && !PG_ARGISNULL(1) && PG_GETARG_BOOL(1));
+	PmStatementWatch *watch = NULL;
 	PmGraph    *graph;
 	List	   *plan;
 	MemoryContext cxt;
@@ -511,16 +516,22 @@ migrate(FunctionCallInfo fcinfo, PmDirection direction)
 		keep_heads(graph, kept);
 
 	cxt = CurrentMemoryContext;
+	if (watched)
+		watch = pm_plan_watch_create(rsinfo->setResult, rsinfo->setDesc);
 	if (dry_run)
 	{
 		BeginInternalSubTransaction(NULL);
 		MemoryContextSwitchTo(cxt);
 	}
 	migrating = true;
+	pm_exec_watch = watch;
 	PG_TRY();
 	{
-		int			n = pm_exec_plan(graph, plan, rsinfo->setResult,
+		int			n = pm_exec_plan(graph, plan,
+									 watched ? NULL : rsinfo->setResult,
 									 rsinfo->setDesc);
+
+		pm_exec_watch = NULL;
 
 		if (dry_run)
 		{
@@ -535,6 +546,7 @@ migrate(FunctionCallInfo fcinfo, PmDirection direction)
 		ErrorData  *edata;
 
 		migrating = false;
+		pm_exec_watch = NULL;
 		MemoryContextSwitchTo(cxt);
 		edata = CopyErrorData();
 		FlushErrorState();
@@ -658,7 +670,7 @@ migrate_each(FunctionCallInfo fcinfo, PmDirection direction)
 Datum
 pim_migrate_upgrade(PG_FUNCTION_ARGS)
 {
-	return migrate(fcinfo, PM_UPGRADE);
+	return migrate(fcinfo, PM_UPGRADE, false);
 }
 
 /*
@@ -671,7 +683,7 @@ pim_migrate_upgrade(PG_FUNCTION_ARGS)
 Datum
 pim_migrate_downgrade(PG_FUNCTION_ARGS)
 {
-	return migrate(fcinfo, PM_DOWNGRADE);
+	return migrate(fcinfo, PM_DOWNGRADE, false);
 }
 
 /*
@@ -1575,6 +1587,79 @@ pim_migrate_steps(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	pm_catalog_disconnect(&call);
+	return (Datum) 0;
+}
+
+/*
+ * pim_migrate_plan(target text DEFAULT 'head')
+ *		-> TABLE(revision, line, statement, duration, locks, rewritten)
+ *
+ * The upgrade to target, run as a dry run (everything rolled back) with a
+ * watch on each statement: see plan.c.
+ */
+Datum
+pim_migrate_plan(PG_FUNCTION_ARGS)
+{
+	return migrate(fcinfo, PM_UPGRADE, true);
+}
+
+/*
+ * pim_migrate_lint(target text DEFAULT 'head')
+ *		-> TABLE(revision, line, statement, rule, severity, message, hint)
+ *
+ * The findings of lint.c for the upgrade scripts of every step an
+ * upgrade to target would run, in order; nothing is run.
+ */
+Datum
+pim_migrate_lint(PG_FUNCTION_ARGS)
+{
+	PmCall		call;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *target_text = required_text(fcinfo, 0, "target");
+	PmLintState state = {0};
+	PmGraph    *graph;
+	List	   *plan;
+	ListCell   *lc;
+
+	InitMaterializedSRF(fcinfo, 0);
+	state.tupstore = rsinfo->setResult;
+	state.tupdesc = rsinfo->setDesc;
+	pm_catalog_connect(&call, true);
+	graph = pm_catalog_load_graph(NULL);
+	plan = plan_migration(graph, target_text, PM_UPGRADE);
+	foreach(lc, plan)
+	{
+		PmStep	   *step = lfirst(lc);
+		PmNode	   *node = &graph->revs[step->rev];
+		PmRevisionDef *def = pm_catalog_fetch_revision(node->id);
+
+		pm_lint_script(&state, node->id, def->upgrade_sql, def->transactional,
+					   1);
+	}
+	pm_catalog_disconnect(&call);
+	return (Datum) 0;
+}
+
+/*
+ * pim_migrate_lint_script(script text, transactional bool DEFAULT true,
+ *						   first_line int DEFAULT 1) -> same as lint
+ *
+ * The findings for one script (a file not yet registered), its lines
+ * counted from first_line.
+ */
+Datum
+pim_migrate_lint_script(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *script = required_text(fcinfo, 0, "script");
+	bool		transactional = PG_ARGISNULL(1) || PG_GETARG_BOOL(1);
+	int			first_line = PG_ARGISNULL(2) ? 1 : PG_GETARG_INT32(2);
+	PmLintState state = {0};
+
+	InitMaterializedSRF(fcinfo, 0);
+	state.tupstore = rsinfo->setResult;
+	state.tupdesc = rsinfo->setDesc;
+	pm_lint_script(&state, NULL, script, transactional, first_line);
 	return (Datum) 0;
 }
 

@@ -1,0 +1,161 @@
+/*-------------------------------------------------------------------------
+ *
+ * safety.c
+ *	  pim_migrate lint and pim_migrate upgrade --plan: what the pending
+ *	  revisions will lock, rewrite and cost, said by the server before
+ *	  production (pim_migrate_lint, pim_migrate_plan).
+ *
+ * Both load the files in a transaction they roll back: they report on the
+ * revisions as the files have them, and leave nothing registered.
+ *
+ * bin/safety.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres_fe.h"
+
+#include "cli.h"
+
+/*
+ * The upgrade section of a revision file (from the line after
+ * "-- +upgrade" to "-- +downgrade"), its first line, and whether it runs
+ * in a transaction; a file without sections is one script.
+ */
+static char *
+upgrade_section(const char *text, int *first_line, bool *transactional)
+{
+	const char *p = text;
+	const char *end;
+	int			line = 1;
+
+	*first_line = 1;
+	*transactional = true;
+	while (*p)
+	{
+		size_t		len = strcspn(p, "\n");
+
+		if (strncmp(p, "-- Transactional:", 17) == 0)
+		{
+			const char *value = p + 17 + strspn(p + 17, " \t");
+
+			*transactional = strncmp(value, "false", 5) != 0;
+		}
+		p += len + (p[len] ? 1 : 0);
+		line++;
+		if (len >= 11 && strncmp(p - len - 1, "-- +upgrade", 11) == 0)
+		{
+			*first_line = line;
+			end = strstr(p, "\n-- +downgrade");
+			return end ? pnstrdup(p, end - p + 1) : pg_strdup(p);
+		}
+	}
+	return pg_strdup(text);
+}
+
+/*
+ * pim_migrate lint [TARGET] | --file FILE
+ *		Print the findings; exit 1 when one of them is an error.
+ */
+int
+cmd_lint(PGconn *conn, const char *target, const char *file)
+{
+	PGresult   *res;
+	int			nerror = 0;
+	int			nwarning = 0;
+
+	PQclear(run(conn, "BEGIN", 0, NULL, NULL));
+	if (file)
+	{
+		int			first_line;
+		bool		transactional;
+		char	   *script = upgrade_section(read_file(file), &first_line,
+											 &transactional);
+		char	   *line = psprintf("%d", first_line);
+		const char *params[3] = {script, transactional ? "true" : "false", line};
+
+		res = run(conn, "SELECT revision, line, rule, severity, message, hint"
+				  " FROM pim_migrate_lint_script($1, $2::boolean, $3::integer)",
+				  3, params, file);
+	}
+	else
+	{
+		const char *params[1] = {target};
+
+		load_files(conn);
+		res = run(conn, "SELECT revision, line, rule, severity, message, hint"
+				  " FROM pim_migrate_lint($1)", 1, params, NULL);
+	}
+
+	for (int i = 0; i < PQntuples(res); i++)
+	{
+		const char *where = PQgetisnull(res, i, 0) ? file : PQgetvalue(res, i, 0);
+		const char *severity = PQgetvalue(res, i, 3);
+
+		printf("%s:%s: %s: %s: %s\n", where, PQgetvalue(res, i, 1), severity,
+			   PQgetvalue(res, i, 2), PQgetvalue(res, i, 4));
+		if (!PQgetisnull(res, i, 5))
+			printf("  hint: %s\n", PQgetvalue(res, i, 5));
+		if (strcmp(severity, "error") == 0)
+			nerror++;
+		else if (strcmp(severity, "warning") == 0)
+			nwarning++;
+	}
+	if (verbosity > 0)
+		printf("%d %s: %d %s, %d %s, %d %s\n", PQntuples(res),
+			   PQntuples(res) == 1 ? "finding" : "findings",
+			   nerror, nerror == 1 ? "error" : "errors",
+			   nwarning, nwarning == 1 ? "warning" : "warnings",
+			   PQntuples(res) - nerror - nwarning,
+			   PQntuples(res) - nerror - nwarning == 1 ? "notice" : "notices");
+	PQclear(res);
+	PQclear(run(conn, "ROLLBACK", 0, NULL, NULL));
+	return nerror > 0 ? EXIT_ERROR : 0;
+}
+
+/* The first line of a statement, cut to width. */
+static char *
+first_line_of(const char *sql, int width)
+{
+	int			len = strcspn(sql, "\n");
+
+	if (len > width)
+		return psprintf("%.*s...", width - 3, sql);
+	return psprintf("%.*s%s", len, sql, sql[len] ? " ..." : "");
+}
+
+/*
+ * pim_migrate upgrade --plan [TARGET]
+ *		Run the upgrade as a dry run and print, per statement, its time, the
+ *		locks it took and what it rewrote.
+ */
+int
+cmd_plan(PGconn *conn, const char *target)
+{
+	const char *params[1] = {target};
+	PGresult   *res;
+
+	PQclear(run(conn, "BEGIN", 0, NULL, NULL));
+	load_files(conn);
+	res = run(conn, "SELECT revision, line,"
+			  " pg_catalog.to_char(EXTRACT(epoch FROM duration) * 1000, 'FM999999990.0'),"
+			  " pg_catalog.array_to_string(locks, ', '),"
+			  " pg_catalog.array_to_string(rewritten, ', '), statement"
+			  " FROM pim_migrate_plan($1)", 1, params, NULL);
+	if (PQntuples(res) == 0)
+	{
+		if (verbosity > 0)
+			printf("nothing to upgrade\n");
+	}
+	else
+		printf("%-12s %5s %9s  %-40s %-16s %s\n", "revision", "line", "ms",
+			   "locks taken", "rewritten", "statement");
+	for (int i = 0; i < PQntuples(res); i++)
+		printf("%-12s %5s %9s  %-40s %-16s %s\n", PQgetvalue(res, i, 0),
+			   PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
+			   *PQgetvalue(res, i, 3) ? PQgetvalue(res, i, 3) : "-",
+			   *PQgetvalue(res, i, 4) ? PQgetvalue(res, i, 4) : "-",
+			   first_line_of(PQgetvalue(res, i, 5), 60));
+	PQclear(res);
+	PQclear(run(conn, "ROLLBACK", 0, NULL, NULL));
+	return 0;
+}

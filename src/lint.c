@@ -1,0 +1,731 @@
+/*-------------------------------------------------------------------------
+ *
+ * lint.c
+ *	  What each statement of a revision will lock, rewrite or break, read
+ *	  from its parse tree and the live catalog, before anything runs
+ *	  (pim_migrate_lint).
+ *
+ * The rules are those of Squawk's list that concern locks and safety, with
+ * its rule names, so that a team moving between the two reads the same
+ * words.  A text-only linter cannot know what the server knows, and where
+ * the server knows better the rule stays quiet: a table created earlier in
+ * the same migration, or an existing table with no data, needs neither
+ * CONCURRENTLY nor NOT VALID; a type change that the server will do
+ * without rewriting (varchar(16) to varchar(64), varchar to text) is no
+ * rewrite.  A finding on an existing table names its size, and its
+ * severity follows from the size (pim_migrate.lint_warning_size and
+ * pim_migrate.lint_error_size).
+ *
+ * A comment "-- pim_migrate:ignore rule-name[, rule-name]" among the lines
+ * before a statement silences those rules for it.
+ *
+ * src/lint.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/relation.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
+#include "parser/parse_coerce.h"
+#include "parser/parse_type.h"
+#include "parser/parser.h"
+#include "storage/bufmgr.h"
+#include "storage/lmgr.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+
+#include "pim_migrate.h"
+
+/* Sizes from which a finding on an existing table is a warning, an error (kB) */
+int			pm_lint_warning_size = 1024;
+int			pm_lint_error_size = 1024 * 1024;
+
+#define SEV_NOTICE	"notice"
+#define SEV_WARNING "warning"
+#define SEV_ERROR	"error"
+
+/* A relation as the script names it (schema NULL: the search path's). */
+typedef struct NamedRel
+{
+	char	   *schema;
+	char	   *name;
+} NamedRel;
+
+/* The statement being linted, and where its findings go. */
+typedef struct LintStmt
+{
+	PmLintState *state;
+	const char *revision;
+	int			line;
+	const char *sql;		/* from its first token, without the semicolon */
+	List	   *ignored;		/* rule names of its ignore comments */
+} LintStmt;
+
+/* An existing relation's size, as a finding reports it. */
+typedef struct RelSize
+{
+	Oid			relid;			/* InvalidOid: not in the database */
+	bool		created;		/* created earlier in this migration */
+	int64		bytes;			/* -1: unknown (locked by another session) */
+	double		rows;			/* -1: not counted yet */
+} RelSize;
+
+static void
+report(LintStmt *ls, const char *rule, const char *severity,
+	   const char *message, const char *hint)
+{
+	Datum		values[7];
+	bool		nulls[7] = {0};
+
+	if (pm_name_in_list(ls->ignored, rule))
+		return;
+	if (ls->revision)
+		values[0] = CStringGetTextDatum(ls->revision);
+	else
+		nulls[0] = true;
+	values[1] = Int32GetDatum(ls->line);
+	values[2] = CStringGetTextDatum(ls->sql);
+	values[3] = CStringGetTextDatum(rule);
+	values[4] = CStringGetTextDatum(severity);
+	values[5] = CStringGetTextDatum(message);
+	if (hint)
+		values[6] = CStringGetTextDatum(hint);
+	else
+		nulls[6] = true;
+	tuplestore_putvalues(ls->state->tupstore, ls->state->tupdesc, values, nulls);
+}
+
+/*
+ * Relations created earlier in the migration: they are new (empty, and
+ * seen by nobody until it commits), whatever their name's schema.
+ */
+static void
+remember_created(PmLintState *state, RangeVar *rv)
+{
+	NamedRel   *rel = palloc(sizeof(NamedRel));
+
+	rel->schema = rv->schemaname ? pstrdup(rv->schemaname) : NULL;
+	rel->name = pstrdup(rv->relname);
+	state->created = lappend(state->created, rel);
+}
+
+static bool
+was_created(PmLintState *state, RangeVar *rv)
+{
+	ListCell   *lc;
+
+	foreach(lc, state->created)
+	{
+		NamedRel   *rel = lfirst(lc);
+
+		if (strcmp(rel->name, rv->relname) == 0 &&
+			(rel->schema == NULL || rv->schemaname == NULL ||
+			 strcmp(rel->schema, rv->schemaname) == 0))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The size of the relation rv names.  Its blocks are counted (the
+ * statistics of a table loaded since the last ANALYZE say nothing), under
+ * an ACCESS SHARE lock if it can be had at once: the lint never waits.
+ */
+static RelSize
+relation_size(PmLintState *state, RangeVar *rv)
+{
+	RelSize		size = {InvalidOid, false, -1, -1};
+	HeapTuple	tup;
+
+	size.created = was_created(state, rv);
+	if (size.created)
+		return size;
+	size.relid = RangeVarGetRelid(rv, NoLock, true);
+	if (!OidIsValid(size.relid))
+		return size;
+
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(size.relid));
+	if (HeapTupleIsValid(tup))
+	{
+		Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
+
+		size.rows = form->reltuples;
+		if (!RELKIND_HAS_STORAGE(form->relkind))
+			size.bytes = 0;
+		ReleaseSysCache(tup);
+	}
+	if (size.bytes != 0 &&
+		ConditionalLockRelationOid(size.relid, AccessShareLock))
+	{
+		Relation	rel = try_relation_open(size.relid, NoLock);
+
+		if (rel)
+		{
+			size.bytes = (int64) RelationGetNumberOfBlocks(rel) * BLCKSZ;
+			relation_close(rel, NoLock);
+		}
+		UnlockRelationOid(size.relid, AccessShareLock);
+	}
+	return size;
+}
+
+/* "stocks (about 100000 rows, 4360 kB)" */
+static char *
+describe(RangeVar *rv, const RelSize *size)
+{
+	const char *name = quote_qualified_identifier(rv->schemaname, rv->relname);
+
+	if (size->created)
+		return psprintf("%s (created in this migration)", name);
+	if (!OidIsValid(size->relid))
+		return psprintf("%s (not in the database)", name);
+	if (size->bytes < 0)
+		return psprintf("%s (size unknown: locked by another session)", name);
+	if (size->rows < 0)
+		return psprintf("%s (%s, rows not counted yet)", name,
+						text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty,
+																		   Int64GetDatum(size->bytes)))));
+	return psprintf("%s (about %.0f rows, %s)", name, size->rows,
+					text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty,
+																	   Int64GetDatum(size->bytes)))));
+}
+
+/*
+ * The severity of a finding about locking or scanning an existing
+ * relation, or NULL when the server knows it costs nothing: created in
+ * this migration, or holding no data.
+ */
+static const char *
+size_severity(const RelSize *size)
+{
+	if (size->created || size->bytes == 0)
+		return NULL;
+	if (!OidIsValid(size->relid) || size->bytes < 0)
+		return SEV_WARNING;
+	if (size->bytes >= (int64) pm_lint_error_size * 1024)
+		return SEV_ERROR;
+	if (size->bytes >= (int64) pm_lint_warning_size * 1024)
+		return SEV_WARNING;
+	return SEV_NOTICE;
+}
+
+/* A finding whose weight is the size of the relation it locks. */
+static void
+report_sized(LintStmt *ls, RangeVar *rv, const char *rule,
+			 const char *what, const char *hint)
+{
+	RelSize		size = relation_size(ls->state, rv);
+	const char *severity = size_severity(&size);
+
+	if (severity == NULL)
+		return;
+	report(ls, rule, severity, psprintf("%s: %s.", what, describe(rv, &size)),
+		   hint);
+}
+
+/* A finding whatever the size; the size is still named. */
+static void
+report_always(LintStmt *ls, RangeVar *rv, const char *rule,
+			  const char *severity, const char *what, const char *hint)
+{
+	RelSize		size = relation_size(ls->state, rv);
+
+	if (size.created)
+		return;
+	report(ls, rule, severity, psprintf("%s: %s.", what, describe(rv, &size)),
+		   hint);
+}
+
+/*
+ * Whether an expression calls a volatile function (or one the database
+ * does not know, which may be): a column default that does makes ADD
+ * COLUMN write every row.
+ */
+static bool
+calls_volatile(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, FuncCall))
+	{
+		FuncCall   *fc = (FuncCall *) node;
+		FuncCandidateList c;
+
+		c = FuncnameGetCandidates(fc->funcname, list_length(fc->args), NIL,
+								  fc->func_variadic, false, false, true);
+		if (c == NULL)
+			return true;
+		for (; c; c = c->next)
+			if (func_volatile(c->oid) == PROVOLATILE_VOLATILE)
+				return true;
+	}
+	return raw_expression_tree_walker(node, calls_volatile, context);
+}
+
+static bool
+is_serial(TypeName *tn)
+{
+	const char *name;
+
+	if (tn == NULL || list_length(tn->names) != 1 || tn->arrayBounds != NIL)
+		return false;
+	name = strVal(linitial(tn->names));
+	return strcmp(name, "serial") == 0 || strcmp(name, "serial4") == 0 ||
+		strcmp(name, "bigserial") == 0 || strcmp(name, "serial8") == 0 ||
+		strcmp(name, "smallserial") == 0 || strcmp(name, "serial2") == 0;
+}
+
+/*
+ * Whether ALTER COLUMN TYPE rewrites the table, decided as the server
+ * decides (ATColumnChangeRequiresRewrite): the assignment coercion from
+ * the old type, simplified by the types' own support functions, must
+ * reduce to the column itself.  USING, or a type not yet in the database,
+ * counts as a rewrite.
+ */
+static bool
+type_change_rewrites(Oid relid, const char *column, ColumnDef *def)
+{
+	AttrNumber	attnum = get_attnum(relid, column);
+	Oid			oldtype;
+	int32		oldtypmod;
+	Oid			oldcoll;
+	Type		newtype;
+	int32		newtypmod;
+	Oid			newtypid;
+	Node	   *expr;
+
+	if (attnum == InvalidAttrNumber || def->raw_default != NULL)
+		return true;
+	get_atttypetypmodcoll(relid, attnum, &oldtype, &oldtypmod, &oldcoll);
+	newtype = LookupTypeName(NULL, def->typeName, &newtypmod, true);
+	if (newtype == NULL)
+		return true;
+	newtypid = typeTypeId(newtype);
+	ReleaseSysCache(newtype);
+
+	expr = (Node *) makeVar(1, attnum, oldtype, oldtypmod, oldcoll, 0);
+	expr = coerce_to_target_type(NULL, expr, oldtype, newtypid, newtypmod,
+								 COERCION_ASSIGNMENT, COERCE_IMPLICIT_CAST, -1);
+	if (expr == NULL)
+		return true;
+	expr = eval_const_expressions(NULL, expr);
+
+	for (;;)
+	{
+		if (IsA(expr, Var) && ((Var *) expr)->varattno == attnum)
+			return false;
+		else if (IsA(expr, RelabelType))
+			expr = (Node *) ((RelabelType *) expr)->arg;
+		else if (IsA(expr, CoerceToDomain))
+			return true;		/* a domain's constraints scan the table */
+		else if (IsA(expr, FuncExpr) &&
+				 (((FuncExpr *) expr)->funcid == F_TIMESTAMPTZ_TIMESTAMP ||
+				  ((FuncExpr *) expr)->funcid == F_TIMESTAMP_TIMESTAMPTZ) &&
+				 !TimestampTimestampTzRequiresRewrite())
+			expr = linitial(((FuncExpr *) expr)->args);
+		else
+			return true;
+	}
+}
+
+/* ALTER TABLE ... ADD COLUMN */
+static void
+lint_add_column(LintStmt *ls, RangeVar *rv, ColumnDef *col)
+{
+	bool		has_default = false;
+	bool		rewrites = is_serial(col->typeName);
+	bool		not_null = col->is_not_null;
+	ListCell   *lc;
+
+	foreach(lc, col->constraints)
+	{
+		Constraint *con = lfirst_node(Constraint, lc);
+
+		switch (con->contype)
+		{
+			case CONSTR_DEFAULT:
+				has_default = true;
+				if (calls_volatile(con->raw_expr, NULL))
+					rewrites = true;
+				break;
+			case CONSTR_IDENTITY:
+			case CONSTR_GENERATED:
+				has_default = true;
+				rewrites = true;
+				break;
+			case CONSTR_NOTNULL:
+			case CONSTR_PRIMARY:
+				not_null = true;
+				break;
+			case CONSTR_FOREIGN:
+				report_sized(ls, rv, "adding-foreign-key-constraint",
+							 "A foreign key added with its column is validated at once, under a SHARE ROW EXCLUSIVE lock on both tables",
+							 "Add the column, then the constraint NOT VALID, then VALIDATE CONSTRAINT in a later revision.");
+				break;
+			case CONSTR_UNIQUE:
+				report_sized(ls, rv, "disallowed-unique-constraint",
+							 "A UNIQUE column added to an existing table builds its index under an ACCESS EXCLUSIVE lock",
+							 "Add the column, build the index CONCURRENTLY, then ADD CONSTRAINT ... UNIQUE USING INDEX.");
+				break;
+			default:
+				break;
+		}
+		if (con->contype == CONSTR_PRIMARY)
+			report_sized(ls, rv, "adding-serial-primary-key-field",
+						 "A primary key column added to an existing table builds its index under an ACCESS EXCLUSIVE lock",
+						 "Add the column, build a unique index CONCURRENTLY, then ADD PRIMARY KEY USING INDEX.");
+	}
+	if (rewrites)
+		report_sized(ls, rv, "adding-field-with-default",
+					 psprintf("Column \"%s\" gets a value computed per row (a volatile default, serial, identity or stored generated column): the table is rewritten under an ACCESS EXCLUSIVE lock",
+							  col->colname),
+					 "Add the column without a default (or with a constant one), then fill it in batches.");
+	else if (not_null && !has_default)
+		report_sized(ls, rv, "adding-required-field",
+					 psprintf("Column \"%s\" is NOT NULL without a default: the ALTER fails on a table that has rows",
+							  col->colname),
+					 "Add the column with a constant DEFAULT, or nullable and fill it before SET NOT NULL.");
+}
+
+/* ALTER TABLE ... ADD CONSTRAINT (and ADD PRIMARY KEY, ADD UNIQUE) */
+static void
+lint_add_constraint(LintStmt *ls, RangeVar *rv, Constraint *con)
+{
+	switch (con->contype)
+	{
+		case CONSTR_FOREIGN:
+			if (!con->skip_validation)
+				report_sized(ls, rv, "adding-foreign-key-constraint",
+							 "The foreign key is validated at once, scanning the table under a SHARE ROW EXCLUSIVE lock on it and the referenced table",
+							 "Add it NOT VALID, then VALIDATE CONSTRAINT in a later revision (which takes a weaker lock).");
+			break;
+		case CONSTR_CHECK:
+			if (!con->skip_validation)
+				report_sized(ls, rv, "constraint-missing-not-valid",
+							 "The check constraint is validated at once, scanning the table under an ACCESS EXCLUSIVE lock",
+							 "Add it NOT VALID, then VALIDATE CONSTRAINT in a later revision (which takes a weaker lock).");
+			break;
+		case CONSTR_UNIQUE:
+			if (con->indexname == NULL)
+				report_sized(ls, rv, "disallowed-unique-constraint",
+							 "The UNIQUE constraint builds its index under an ACCESS EXCLUSIVE lock",
+							 "Build a unique index CONCURRENTLY, then ADD CONSTRAINT ... UNIQUE USING INDEX.");
+			break;
+		case CONSTR_PRIMARY:
+			if (con->indexname == NULL)
+				report_sized(ls, rv, "adding-serial-primary-key-field",
+							 "The primary key builds its index under an ACCESS EXCLUSIVE lock",
+							 "Build a unique index CONCURRENTLY, then ADD PRIMARY KEY USING INDEX.");
+			break;
+		case CONSTR_EXCLUSION:
+			report_sized(ls, rv, "disallowed-unique-constraint",
+						 "The exclusion constraint builds its index under an ACCESS EXCLUSIVE lock",
+						 NULL);
+			break;
+		default:
+			break;
+	}
+}
+
+static void
+lint_alter_table(LintStmt *ls, AlterTableStmt *stmt)
+{
+	RangeVar   *rv = stmt->relation;
+	ListCell   *lc;
+
+	if (stmt->objtype != OBJECT_TABLE || was_created(ls->state, rv))
+		return;
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		switch (cmd->subtype)
+		{
+			case AT_AddColumn:
+				lint_add_column(ls, rv, castNode(ColumnDef, cmd->def));
+				break;
+			case AT_AddConstraint:
+				lint_add_constraint(ls, rv, castNode(Constraint, cmd->def));
+				break;
+			case AT_AlterColumnType:
+				{
+					Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+
+					if (!OidIsValid(relid) ||
+						type_change_rewrites(relid, cmd->name,
+											 castNode(ColumnDef, cmd->def)))
+						report_sized(ls, rv, "changing-column-type",
+									 psprintf("Changing the type of column \"%s\" rewrites the table and its indexes under an ACCESS EXCLUSIVE lock",
+											  cmd->name),
+									 "Add a column of the new type, fill it in batches, and switch over; or pick a type the server converts without a rewrite (a longer varchar, text).");
+					break;
+				}
+			case AT_SetNotNull:
+				report_sized(ls, rv, "adding-not-nullable-field",
+							 psprintf("SET NOT NULL on column \"%s\" scans the table under an ACCESS EXCLUSIVE lock",
+									  cmd->name),
+							 "Add CHECK (column IS NOT NULL) NOT VALID, VALIDATE it in a later revision, then SET NOT NULL (which then skips the scan).");
+				break;
+			case AT_DropNotNull:
+				report_always(ls, rv, "ban-drop-not-null", SEV_WARNING,
+							  psprintf("Dropping NOT NULL on column \"%s\" lets NULLs reach clients that do not expect them",
+									   cmd->name),
+							  NULL);
+				break;
+			case AT_DropColumn:
+				report_always(ls, rv, "ban-drop-column", SEV_WARNING,
+							  psprintf("Dropping column \"%s\" breaks the clients that still read it, and its data is gone",
+									   cmd->name),
+							  "Stop using the column in the application first, and drop it in a later release.");
+				break;
+			default:
+				break;
+		}
+	}
+}
+
+static void
+lint_drop(LintStmt *ls, DropStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->objects)
+	{
+		RangeVar   *rv;
+
+		if (stmt->removeType != OBJECT_TABLE && stmt->removeType != OBJECT_INDEX)
+			return;
+		rv = makeRangeVarFromNameList(lfirst(lc));
+		if (stmt->removeType == OBJECT_TABLE)
+			report_always(ls, rv, "ban-drop-table", SEV_WARNING,
+						  "Dropping a table breaks the clients that still use it, and its data is gone",
+						  "Stop using the table in the application first, and drop it in a later release.");
+		else if (!stmt->concurrent)
+			report_sized(ls, rv, "require-concurrent-index-deletion",
+						 "DROP INDEX takes an ACCESS EXCLUSIVE lock on the index's table",
+						 "Use DROP INDEX CONCURRENTLY in a revision marked \"Transactional: false\".");
+	}
+}
+
+/*
+ * Whether a statement takes a lock that queues behind a long transaction
+ * and makes every query on the table queue behind it in turn.
+ */
+static RangeVar *
+strong_lock_target(Node *stmt)
+{
+	switch (nodeTag(stmt))
+	{
+		case T_AlterTableStmt:
+			return ((AlterTableStmt *) stmt)->relation;
+		case T_IndexStmt:
+			return ((IndexStmt *) stmt)->concurrent ? NULL :
+				((IndexStmt *) stmt)->relation;
+		case T_RenameStmt:
+			return ((RenameStmt *) stmt)->relation;
+		case T_DropStmt:
+			{
+				DropStmt   *d = (DropStmt *) stmt;
+
+				if ((d->removeType == OBJECT_TABLE ||
+					 (d->removeType == OBJECT_INDEX && !d->concurrent)) &&
+					d->objects != NIL)
+					return makeRangeVarFromNameList(linitial(d->objects));
+				return NULL;
+			}
+		default:
+			return NULL;
+	}
+}
+
+/*
+ * Lint one statement.
+ */
+static void
+lint_statement(LintStmt *ls, Node *stmt, bool transactional)
+{
+	PmLintState *state = ls->state;
+	RangeVar   *locked = strong_lock_target(stmt);
+
+	/* a lock that may queue needs a lock_timeout before it */
+	if (locked && !state->lock_timeout_set && pm_lock_timeout == 0 &&
+		!state->reported_lock_timeout && !was_created(state, locked))
+	{
+		RelSize		size = relation_size(state, locked);
+
+		if (OidIsValid(size.relid))
+		{
+			report(ls, "require-lock-timeout", SEV_WARNING,
+				   psprintf("This statement waits for a strong lock on %s with no lock_timeout: while it waits, every query on the table waits behind it.",
+							describe(locked, &size)),
+				   "SET lock_timeout in the revision, or set pim_migrate.lock_timeout for the migration.");
+			state->reported_lock_timeout = true;
+		}
+	}
+
+	switch (nodeTag(stmt))
+	{
+		case T_CreateStmt:
+			remember_created(state, ((CreateStmt *) stmt)->relation);
+			break;
+		case T_CreateTableAsStmt:
+			remember_created(state, ((CreateTableAsStmt *) stmt)->into->rel);
+			break;
+		case T_IndexStmt:
+			{
+				IndexStmt  *idx = (IndexStmt *) stmt;
+
+				if (idx->concurrent && transactional)
+					report(ls, "ban-concurrent-index-creation-in-transaction", SEV_ERROR,
+						   "CREATE INDEX CONCURRENTLY cannot run inside a transaction block, and this revision runs in one.",
+						   "Mark the revision \"-- Transactional: false\" in its file header.");
+				else if (!idx->concurrent)
+					report_sized(ls, idx->relation, "require-concurrent-index-creation",
+								 "CREATE INDEX blocks writes to the table while the index builds",
+								 "Use CREATE INDEX CONCURRENTLY in a revision marked \"Transactional: false\".");
+				break;
+			}
+		case T_AlterTableStmt:
+			lint_alter_table(ls, (AlterTableStmt *) stmt);
+			break;
+		case T_DropStmt:
+			lint_drop(ls, (DropStmt *) stmt);
+			break;
+		case T_DropdbStmt:
+			report(ls, "ban-drop-database", SEV_ERROR,
+				   "A migration drops a database.", NULL);
+			break;
+		case T_RenameStmt:
+			{
+				RenameStmt *r = (RenameStmt *) stmt;
+
+				if (r->renameType == OBJECT_TABLE)
+					report_always(ls, r->relation, "renaming-table", SEV_WARNING,
+								  "Renaming a table breaks the clients that still use the old name",
+								  "Create a view under the old name while the clients move, or keep the name.");
+				else if (r->renameType == OBJECT_COLUMN &&
+						 r->relationType == OBJECT_TABLE)
+					report_always(ls, r->relation, "renaming-column", SEV_WARNING,
+								  psprintf("Renaming column \"%s\" breaks the clients that still use the old name",
+										   r->subname),
+								  "Add the new column, write both, move the readers, then drop the old one.");
+				break;
+			}
+		case T_AlterEnumStmt:
+			{
+				AlterEnumStmt *e = (AlterEnumStmt *) stmt;
+
+				if (e->newVal && e->newValNeighbor == NULL)
+					report(ls, "require-enum-value-ordering", SEV_WARNING,
+						   psprintf("ADD VALUE '%s' without BEFORE or AFTER puts the value last, which may not be where its order belongs.",
+									e->newVal),
+						   "Say where it goes: ADD VALUE ... BEFORE or AFTER an existing value.");
+				break;
+			}
+		case T_TransactionStmt:
+			report(ls, "transaction-nesting", SEV_ERROR,
+				   "Transaction control in a revision script: a revision runs in the migration's transaction.",
+				   "Remove it; mark the revision \"-- Transactional: false\" for statements that need their own transaction.");
+			break;
+		case T_ReindexStmt:
+			{
+				ReindexStmt *r = (ReindexStmt *) stmt;
+				ListCell   *lc;
+				bool		concurrent = false;
+
+				foreach(lc, r->params)
+					if (strcmp(lfirst_node(DefElem, lc)->defname, "concurrently") == 0)
+						concurrent = defGetBoolean(lfirst(lc));
+				if (!concurrent && r->relation)
+					report_sized(ls, r->relation, "require-concurrent-reindex",
+								 "REINDEX blocks writes to the table while it rebuilds",
+								 "Use REINDEX CONCURRENTLY in a revision marked \"Transactional: false\".");
+				break;
+			}
+		case T_TruncateStmt:
+			if (((TruncateStmt *) stmt)->behavior == DROP_CASCADE)
+				report(ls, "ban-truncate-cascade", SEV_WARNING,
+					   "TRUNCATE ... CASCADE empties every table that references these, however far.",
+					   "Name each table to empty instead.");
+			break;
+		case T_VariableSetStmt:
+			{
+				VariableSetStmt *v = (VariableSetStmt *) stmt;
+
+				if (v->name && strcmp(v->name, "lock_timeout") == 0)
+					state->lock_timeout_set = true;
+				break;
+			}
+		default:
+			break;
+	}
+}
+
+/*
+ * The rule names of "-- pim_migrate:ignore a, b" comments in text.
+ */
+static List *
+ignored_rules(const char *text, int len)
+{
+	static const char directive[] = "pim_migrate:ignore";
+	List	   *rules = NIL;
+	char	   *copy = pnstrdup(text, len);
+	char	   *p = copy;
+
+	while ((p = strstr(p, directive)) != NULL)
+	{
+		char	   *end = p + strcspn(p, "\n");
+		char	   *tok;
+
+		p += sizeof(directive) - 1;
+		*end = '\0';
+		for (tok = strtok(p, " \t,"); tok; tok = strtok(NULL, " \t,"))
+			if (strcmp(tok, "*/") != 0)
+				rules = lappend(rules, pstrdup(tok));
+		p = end + 1;
+		if (p > copy + len)
+			break;
+	}
+	return rules;
+}
+
+/*
+ * pm_lint_script
+ *		Lint the statements of a script and put the findings into
+ *		state's tuplestore.  Lines count from first_line.
+ */
+void
+pm_lint_script(PmLintState *state, const char *revision, const char *sql,
+			   bool transactional, int first_line)
+{
+	List	   *stmts = pm_exec_parse_script(revision, PM_UPGRADE, sql);
+	ListCell   *lc;
+	int			prev_end = 0;
+
+	state->lock_timeout_set = false;
+	state->reported_lock_timeout = false;
+	foreach(lc, stmts)
+	{
+		PmStatement *ps = lfirst(lc);
+		LintStmt	ls;
+
+		ls.state = state;
+		ls.revision = revision;
+		ls.line = ps->line + first_line - 1;
+		ls.sql = ps->sql;
+		ls.ignored = ignored_rules(sql + prev_end, ps->offset - prev_end);
+		lint_statement(&ls, ps->stmt, transactional);
+		prev_end = ps->end;
+	}
+}

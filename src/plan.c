@@ -1,0 +1,273 @@
+/*-------------------------------------------------------------------------
+ *
+ * plan.c
+ *	  What each statement of a migration really does, watched while it
+ *	  runs in a dry run (pim_migrate_plan): how long it takes on the real
+ *	  data, the relation locks it takes, and the relations it rewrites.
+ *
+ * Locks come from the lock manager (this backend's relation locks, fast
+ * path included): a statement is said to take the modes that this
+ * backend did not hold before it, so a lock the migration already holds
+ * in that mode is reported once, at the statement that took it.  A
+ * rewrite is a relation whose relfilenode the statement changed: the
+ * pg_class rows it wrote are compared with the file each relation had
+ * when the plan began.
+ *
+ * src/plan.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_namespace.h"
+#include "miscadmin.h"
+#include "portability/instr_time.h"
+#include "storage/lock.h"
+#include "storage/proc.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "pim_migrate.h"
+
+/* A relation's file when the plan began (or when it was created). */
+typedef struct FileEntry
+{
+	Oid			relid;			/* hash key */
+	Oid			filenode;
+} FileEntry;
+
+/* The lock modes this backend holds on a relation. */
+typedef struct HeldEntry
+{
+	Oid			relid;			/* hash key */
+	LOCKMASK	modes;
+} HeldEntry;
+
+typedef struct PlanWatch
+{
+	PmStatementWatch watch;		/* first: what the executor calls */
+	Tuplestorestate *tupstore;
+	TupleDesc	tupdesc;
+	HTAB	   *files;
+	HTAB	   *held;			/* before the statement */
+	CommandId	first_cid;		/* the statement's first command */
+	instr_time	start;
+	MemoryContext cxt;
+} PlanWatch;
+
+static HTAB *
+oid_hash(const char *name, Size entrysize, MemoryContext cxt)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = entrysize;
+	ctl.hcxt = cxt;
+	return hash_create(name, 256, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+/* This backend's relation locks in this database, by relation. */
+static HTAB *
+held_locks(MemoryContext cxt)
+{
+	HTAB	   *held = oid_hash("pim_migrate held locks", sizeof(HeldEntry), cxt);
+	LockData   *data = GetLockStatusData();
+
+	for (int i = 0; i < data->nelements; i++)
+	{
+		LockInstanceData *inst = &data->locks[i];
+		HeldEntry  *entry;
+		bool		found;
+
+		if (inst->pid != MyProcPid ||
+			inst->locktag.locktag_type != LOCKTAG_RELATION ||
+			inst->locktag.locktag_field1 != MyDatabaseId ||
+			inst->holdMask == 0)
+			continue;
+		entry = hash_search(held, &inst->locktag.locktag_field2, HASH_ENTER,
+							&found);
+		entry->modes = (found ? entry->modes : 0) | inst->holdMask;
+	}
+	return held;
+}
+
+static const char *
+relation_label(Oid relid)
+{
+	char	   *name = get_rel_name(relid);
+	char	   *nspname;
+
+	if (name == NULL)
+		return psprintf("%u", relid);
+	nspname = get_namespace_name(get_rel_namespace(relid));
+	if (nspname && strcmp(nspname, "public") != 0 &&
+		strcmp(nspname, "pg_catalog") != 0)
+		return quote_qualified_identifier(nspname, name);
+	return quote_identifier(name);
+}
+
+/* "stocks AccessExclusiveLock" for each mode taken since before */
+static Datum
+taken_locks(HTAB *before, HTAB *after)
+{
+	HASH_SEQ_STATUS seq;
+	HeldEntry  *entry;
+	List	   *items = NIL;
+	Datum	   *elems;
+	int			n = 0;
+	ListCell   *lc;
+
+	hash_seq_init(&seq, after);
+	while ((entry = hash_seq_search(&seq)) != NULL)
+	{
+		HeldEntry  *old = hash_search(before, &entry->relid, HASH_FIND, NULL);
+		LOCKMASK	taken = entry->modes & ~(old ? old->modes : 0);
+
+		/*
+		 * Not the locks on what the statement made and dropped (a rewrite's
+		 * transient heap) or on TOAST tables: they follow their table's.
+		 */
+		if (taken == 0 || get_rel_relkind(entry->relid) == '\0' ||
+			get_rel_relkind(entry->relid) == RELKIND_TOASTVALUE ||
+			get_rel_namespace(entry->relid) == PG_TOAST_NAMESPACE)
+			continue;
+		for (LOCKMODE mode = 1; mode <= MaxLockMode; mode++)
+			if (taken & LOCKBIT_ON(mode))
+				items = lappend(items,
+								psprintf("%s %s", relation_label(entry->relid),
+										 GetLockmodeName(DEFAULT_LOCKMETHOD, mode)));
+	}
+	list_sort(items, pm_cstring_cmp);
+	elems = palloc(sizeof(Datum) * (list_length(items) + 1));
+	foreach(lc, items)
+		elems[n++] = CStringGetTextDatum(lfirst(lc));
+	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false,
+										   TYPALIGN_INT));
+}
+
+/*
+ * Relations whose file the statement changed: the pg_class rows written
+ * by this transaction at or after first_cid, against the files known.
+ * Relations it created are remembered, not reported.
+ */
+static Datum
+rewritten_relations(PlanWatch *pw, bool record_only)
+{
+	Relation	pg_class = table_open(RelationRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(pg_class, InvalidOid, false, NULL,
+										  0, NULL);
+	HeapTuple	tup;
+	List	   *items = NIL;
+	Datum	   *elems;
+	int			n = 0;
+	ListCell   *lc;
+
+	while ((tup = systable_getnext(scan)) != NULL)
+	{
+		Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
+		FileEntry  *entry;
+		bool		found;
+
+		if (!TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tup->t_data)) ||
+			HeapTupleHeaderGetCmin(tup->t_data) < pw->first_cid)
+			continue;
+		entry = hash_search(pw->files, &form->oid, HASH_ENTER, &found);
+		if (found && entry->filenode != form->relfilenode &&
+			form->relfilenode != InvalidOid && !record_only &&
+			form->relkind != RELKIND_TOASTVALUE)
+			items = lappend(items, (char *) relation_label(form->oid));
+		entry->filenode = form->relfilenode;
+	}
+	systable_endscan(scan);
+	table_close(pg_class, AccessShareLock);
+
+	list_sort(items, pm_cstring_cmp);
+	elems = palloc(sizeof(Datum) * (list_length(items) + 1));
+	foreach(lc, items)
+		elems[n++] = CStringGetTextDatum(lfirst(lc));
+	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false,
+										   TYPALIGN_INT));
+}
+
+static void
+watch_before(PmStatementWatch *watch)
+{
+	PlanWatch  *pw = (PlanWatch *) watch;
+
+	MemoryContextReset(pw->cxt);
+	pw->held = held_locks(pw->cxt);
+	pw->first_cid = GetCurrentCommandId(false);
+	INSTR_TIME_SET_CURRENT(pw->start);
+}
+
+static void
+watch_after(PmStatementWatch *watch, const char *revision, int line,
+			const char *sql, Node *stmt)
+{
+	PlanWatch  *pw = (PlanWatch *) watch;
+	instr_time	elapsed;
+	Datum		values[6];
+	bool		nulls[6] = {0};
+	MemoryContext oldcxt;
+
+	INSTR_TIME_SET_CURRENT(elapsed);
+	INSTR_TIME_SUBTRACT(elapsed, pw->start);
+	CommandCounterIncrement();	/* the statement's catalog rows, visible */
+
+	oldcxt = MemoryContextSwitchTo(pw->cxt);
+	values[0] = CStringGetTextDatum(revision);
+	values[1] = Int32GetDatum(line);
+	values[2] = CStringGetTextDatum(sql);
+	values[3] = DirectFunctionCall7(make_interval, 0, 0, 0, 0, 0, 0,
+									Float8GetDatum(INSTR_TIME_GET_DOUBLE(elapsed)));
+	values[4] = taken_locks(pw->held, held_locks(pw->cxt));
+	/* TRUNCATE gives its tables new, empty files: no rewrite of data */
+	values[5] = rewritten_relations(pw, IsA(stmt, TruncateStmt));
+	tuplestore_putvalues(pw->tupstore, pw->tupdesc, values, nulls);
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * pm_plan_watch_create
+ *		A watch for pm_exec_watch that puts one row per statement into
+ *		tupstore (revision, line, statement, duration, locks, rewritten).
+ *		The files of every relation are read now, before anything runs.
+ */
+PmStatementWatch *
+pm_plan_watch_create(Tuplestorestate *tupstore, TupleDesc tupdesc)
+{
+	PlanWatch  *pw = palloc0(sizeof(PlanWatch));
+	Relation	pg_class = table_open(RelationRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(pg_class, InvalidOid, false, NULL,
+										  0, NULL);
+	HeapTuple	tup;
+
+	pw->watch.before = watch_before;
+	pw->watch.after = watch_after;
+	pw->tupstore = tupstore;
+	pw->tupdesc = tupdesc;
+	pw->files = oid_hash("pim_migrate relation files", sizeof(FileEntry),
+						 CurrentMemoryContext);
+	pw->cxt = AllocSetContextCreate(CurrentMemoryContext,
+									"pim_migrate plan statement",
+									ALLOCSET_DEFAULT_SIZES);
+	while ((tup = systable_getnext(scan)) != NULL)
+	{
+		Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
+		FileEntry  *entry = hash_search(pw->files, &form->oid, HASH_ENTER, NULL);
+
+		entry->filenode = form->relfilenode;
+	}
+	systable_endscan(scan);
+	table_close(pg_class, AccessShareLock);
+	return &pw->watch;
+}
