@@ -141,20 +141,18 @@ cmd_plan(PGconn *conn, const char *target)
 			  " pg_catalog.array_to_string(locks, ', '),"
 			  " pg_catalog.array_to_string(rewritten, ', '), statement"
 			  " FROM pim_migrate_plan($1)", 1, params, NULL);
-	if (PQntuples(res) == 0)
-	{
-		if (verbosity > 0)
-			printf("nothing to upgrade\n");
-	}
-	else
-		printf("%-12s %5s %9s  %-40s %-16s %s\n", "revision", "line", "ms",
-			   "locks taken", "rewritten", "statement");
+	if (PQntuples(res) == 0 && verbosity > 0)
+		printf("nothing to upgrade\n");
 	for (int i = 0; i < PQntuples(res); i++)
-		printf("%-12s %5s %9s  %-40s %-16s %s\n", PQgetvalue(res, i, 0),
+	{
+		printf("%s:%s  %s ms  %s\n", PQgetvalue(res, i, 0),
 			   PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
-			   *PQgetvalue(res, i, 3) ? PQgetvalue(res, i, 3) : "-",
-			   *PQgetvalue(res, i, 4) ? PQgetvalue(res, i, 4) : "-",
-			   first_line_of(PQgetvalue(res, i, 5), 60));
+			   first_line_of(PQgetvalue(res, i, 5), 64));
+		if (*PQgetvalue(res, i, 3))
+			printf("    locks: %s\n", PQgetvalue(res, i, 3));
+		if (*PQgetvalue(res, i, 4))
+			printf("    rewrites: %s\n", PQgetvalue(res, i, 4));
+	}
 	PQclear(res);
 	PQclear(run(conn, "ROLLBACK", 0, NULL, NULL));
 	return 0;

@@ -8,6 +8,18 @@ set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
 install_packages
+
+# Squawk, for the differential lint test (test/t/012_lint.pl): from the npm
+# registry, at the version the corpus was checked against
+SQUAWK_VERSION=2.66.0
+if ! squawk --version 2>/dev/null | grep -qF "$SQUAWK_VERSION"; then
+	echo "== installing squawk-cli $SQUAWK_VERSION"
+	command -v npm >/dev/null ||
+		DEBIAN_FRONTEND=noninteractive "${AS_ROOT[@]}" apt-get install -y -qq \
+			--no-install-recommends npm >/dev/null
+	"${AS_ROOT[@]}" npm install -g --silent "squawk-cli@$SQUAWK_VERSION" >/dev/null
+fi
+
 build_and_install PG_CFLAGS="-DUSE_ASSERT_CHECKING -Wall -Wextra -Werror -Wno-unused-parameter"
 make_workdir
 

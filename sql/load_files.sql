@@ -108,3 +108,6 @@ FROM (SELECT i, rev_file(format('f%s', i), CASE WHEN i > 1 THEN format('f%s', i 
       FROM generate_series(1, 2000) i) s;
 SELECT count(*) FROM pim_migrate.revision WHERE revision LIKE 'e%' OR revision LIKE 'f%';
 SELECT * FROM pim_migrate_heads();
+
+-- clean up
+TRUNCATE pim_migrate.version, pim_migrate.revision, pim_migrate.log;

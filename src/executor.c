@@ -58,6 +58,7 @@ typedef struct ScriptPosition
 	int			stmt_location;	/* bytes; -1 while parsing the whole script */
 	int			stmt_len;		/* bytes; 0 means to the end */
 	int			stmt_line;		/* line of the statement's first token */
+	const char *what;			/* without a revision; NULL: desired schema */
 } ScriptPosition;
 
 /* 1-based line of a byte offset. */
@@ -160,7 +161,8 @@ script_error_callback(void *arg)
 		}
 	}
 	if (pos->revision == NULL)
-		errcontext("desired schema, line %d", line);
+		errcontext("%s, line %d", pos->what ? pos->what : "desired schema",
+				   line);
 	else if (line > 0)
 		errcontext("revision %s, %s, line %d", pos->revision,
 				   pm_direction_name(pos->direction), line);
@@ -443,7 +445,7 @@ List *
 pm_exec_parse_script(const char *revision, PmDirection direction,
 					 const char *sql)
 {
-	ScriptPosition pos = {revision, direction, sql, -1, 0, 0};
+	ScriptPosition pos = {revision, direction, sql, -1, 0, 0, "script"};
 	ErrorContextCallback errcallback;
 	List	   *result;
 

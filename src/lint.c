@@ -26,6 +26,7 @@
 #include "postgres.h"
 
 #include "access/relation.h"
+#include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
@@ -39,11 +40,9 @@
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
-#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
-#include "utils/timestamp.h"
 
 #include "pim_migrate.h"
 
@@ -289,8 +288,8 @@ is_serial(TypeName *tn)
 /*
  * Whether ALTER COLUMN TYPE rewrites the table, decided as the server
  * decides (ATColumnChangeRequiresRewrite): the assignment coercion from
- * the old type, simplified by the types' own support functions, must
- * reduce to the column itself.  USING, or a type not yet in the database,
+ * the old type, simplified by the types' own support functions (a longer
+ * varchar, a wider numeric), must reduce to the column itself.  USING, or a type not yet in the database,
  * counts as a rewrite.
  */
 static bool
@@ -327,15 +326,16 @@ type_change_rewrites(Oid relid, const char *column, ColumnDef *def)
 			return false;
 		else if (IsA(expr, RelabelType))
 			expr = (Node *) ((RelabelType *) expr)->arg;
-		else if (IsA(expr, CoerceToDomain))
-			return true;		/* a domain's constraints scan the table */
-		else if (IsA(expr, FuncExpr) &&
-				 (((FuncExpr *) expr)->funcid == F_TIMESTAMPTZ_TIMESTAMP ||
-				  ((FuncExpr *) expr)->funcid == F_TIMESTAMP_TIMESTAMPTZ) &&
-				 !TimestampTimestampTzRequiresRewrite())
-			expr = linitial(((FuncExpr *) expr)->args);
 		else
+		{
+			/*
+			 * A function call, a domain's check: the server rewrites (or
+			 * scans).  Between timestamp and timestamptz it does not when
+			 * the session's time zone is UTC, which the migrating session
+			 * may not share: a rewrite, too.
+			 */
 			return true;
+		}
 	}
 }
 
@@ -405,12 +405,22 @@ lint_add_constraint(LintStmt *ls, RangeVar *rv, Constraint *con)
 	switch (con->contype)
 	{
 		case CONSTR_FOREIGN:
+			if (con->skip_validation && con->conname)
+				ls->state->not_valid = lappend(ls->state->not_valid,
+											   pstrdup(con->conname));
+			if (!con->skip_validation)
+				report_sized(ls, rv, "constraint-missing-not-valid",
+							 "The foreign key is validated as it is added",
+							 "Add it NOT VALID, then VALIDATE CONSTRAINT in a later revision.");
 			if (!con->skip_validation)
 				report_sized(ls, rv, "adding-foreign-key-constraint",
 							 "The foreign key is validated at once, scanning the table under a SHARE ROW EXCLUSIVE lock on it and the referenced table",
 							 "Add it NOT VALID, then VALIDATE CONSTRAINT in a later revision (which takes a weaker lock).");
 			break;
 		case CONSTR_CHECK:
+			if (con->skip_validation && con->conname)
+				ls->state->not_valid = lappend(ls->state->not_valid,
+											   pstrdup(con->conname));
 			if (!con->skip_validation)
 				report_sized(ls, rv, "constraint-missing-not-valid",
 							 "The check constraint is validated at once, scanning the table under an ACCESS EXCLUSIVE lock",
@@ -471,6 +481,13 @@ lint_alter_table(LintStmt *ls, AlterTableStmt *stmt)
 									 "Add a column of the new type, fill it in batches, and switch over; or pick a type the server converts without a rewrite (a longer varchar, text).");
 					break;
 				}
+			case AT_ValidateConstraint:
+				if (pm_name_in_list(ls->state->not_valid, cmd->name))
+					report_sized(ls, rv, "constraint-missing-not-valid",
+								 psprintf("Constraint \"%s\" is validated in the migration that added it NOT VALID: the lock the ADD took is held while the table is scanned",
+										  cmd->name),
+								 "Validate it in a revision of its own, run by a later migration.");
+				break;
 			case AT_SetNotNull:
 				report_sized(ls, rv, "adding-not-nullable-field",
 							 psprintf("SET NOT NULL on column \"%s\" scans the table under an ACCESS EXCLUSIVE lock",
@@ -512,28 +529,87 @@ lint_drop(LintStmt *ls, DropStmt *stmt)
 						  "Dropping a table breaks the clients that still use it, and its data is gone",
 						  "Stop using the table in the application first, and drop it in a later release.");
 		else if (!stmt->concurrent)
+		{
+			/* the lock is on the index's table: its size is what counts */
+			Oid			index = RangeVarGetRelid(rv, NoLock, true);
+			Oid			table = OidIsValid(index) ?
+				IndexGetRelation(index, true) : InvalidOid;
+
+			if (OidIsValid(table))
+				rv = makeRangeVar(get_namespace_name(get_rel_namespace(table)),
+								  get_rel_name(table), -1);
 			report_sized(ls, rv, "require-concurrent-index-deletion",
-						 "DROP INDEX takes an ACCESS EXCLUSIVE lock on the index's table",
+						 psprintf("DROP INDEX %s takes an ACCESS EXCLUSIVE lock on its table",
+								  NameListToQuotedString(lfirst(lc))),
 						 "Use DROP INDEX CONCURRENTLY in a revision marked \"Transactional: false\".");
+		}
 	}
 }
 
+static bool
+reindex_concurrently(ReindexStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->params)
+		if (strcmp(lfirst_node(DefElem, lc)->defname, "concurrently") == 0)
+			return defGetBoolean(lfirst(lc));
+	return false;
+}
+
+/* The tables a foreign key added by an ALTER TABLE command references. */
+static List *
+referenced_tables(AlterTableCmd *cmd)
+{
+	List	   *result = NIL;
+	List	   *constraints = NIL;
+	ListCell   *lc;
+
+	if (cmd->subtype == AT_AddConstraint)
+		constraints = list_make1(cmd->def);
+	else if (cmd->subtype == AT_AddColumn)
+		constraints = castNode(ColumnDef, cmd->def)->constraints;
+	foreach(lc, constraints)
+	{
+		Constraint *con = lfirst_node(Constraint, lc);
+
+		if (con->contype == CONSTR_FOREIGN)
+			result = lappend(result, con->pktable);
+	}
+	return result;
+}
+
 /*
- * Whether a statement takes a lock that queues behind a long transaction
- * and makes every query on the table queue behind it in turn.
+ * The tables on which a statement takes a lock that queues behind a long
+ * transaction and makes every query on the table queue behind it in turn
+ * (a foreign key locks the table it references too).
  */
-static RangeVar *
-strong_lock_target(Node *stmt)
+static List *
+strong_lock_targets(Node *stmt)
 {
 	switch (nodeTag(stmt))
 	{
 		case T_AlterTableStmt:
-			return ((AlterTableStmt *) stmt)->relation;
+			{
+				AlterTableStmt *alter = (AlterTableStmt *) stmt;
+				List	   *result = list_make1(alter->relation);
+				ListCell   *lc;
+
+				foreach(lc, alter->cmds)
+					result = list_concat(result,
+										 referenced_tables(lfirst_node(AlterTableCmd, lc)));
+				return result;
+			}
 		case T_IndexStmt:
-			return ((IndexStmt *) stmt)->concurrent ? NULL :
-				((IndexStmt *) stmt)->relation;
+			return ((IndexStmt *) stmt)->concurrent ? NIL :
+				list_make1(((IndexStmt *) stmt)->relation);
 		case T_RenameStmt:
-			return ((RenameStmt *) stmt)->relation;
+			return list_make1(((RenameStmt *) stmt)->relation);
+		case T_ReindexStmt:
+			return reindex_concurrently((ReindexStmt *) stmt) ? NIL :
+				list_make1(((ReindexStmt *) stmt)->relation);
+		case T_TruncateStmt:
+			return ((TruncateStmt *) stmt)->relations;
 		case T_DropStmt:
 			{
 				DropStmt   *d = (DropStmt *) stmt;
@@ -541,11 +617,40 @@ strong_lock_target(Node *stmt)
 				if ((d->removeType == OBJECT_TABLE ||
 					 (d->removeType == OBJECT_INDEX && !d->concurrent)) &&
 					d->objects != NIL)
-					return makeRangeVarFromNameList(linitial(d->objects));
-				return NULL;
+					return list_make1(makeRangeVarFromNameList(linitial(d->objects)));
+				return NIL;
 			}
 		default:
-			return NULL;
+			return NIL;
+	}
+}
+
+/* A lock that may queue needs a lock_timeout before it: once per script. */
+static void
+lint_lock_timeout(LintStmt *ls, Node *stmt)
+{
+	PmLintState *state = ls->state;
+	ListCell   *lc;
+
+	if (state->lock_timeout_set || pm_lock_timeout > 0 ||
+		state->reported_lock_timeout)
+		return;
+	foreach(lc, strong_lock_targets(stmt))
+	{
+		RangeVar   *rv = lfirst(lc);
+		RelSize		size;
+
+		if (rv == NULL || was_created(state, rv))
+			continue;
+		size = relation_size(state, rv);
+		if (!OidIsValid(size.relid))
+			continue;
+		report(ls, "require-lock-timeout", SEV_WARNING,
+			   psprintf("This statement waits for a strong lock on %s with no lock_timeout: while it waits, every query on the table waits behind it.",
+						describe(rv, &size)),
+			   "SET lock_timeout in the revision, or set pim_migrate.lock_timeout for the migration.");
+		state->reported_lock_timeout = true;
+		return;
 	}
 }
 
@@ -556,23 +661,8 @@ static void
 lint_statement(LintStmt *ls, Node *stmt, bool transactional)
 {
 	PmLintState *state = ls->state;
-	RangeVar   *locked = strong_lock_target(stmt);
 
-	/* a lock that may queue needs a lock_timeout before it */
-	if (locked && !state->lock_timeout_set && pm_lock_timeout == 0 &&
-		!state->reported_lock_timeout && !was_created(state, locked))
-	{
-		RelSize		size = relation_size(state, locked);
-
-		if (OidIsValid(size.relid))
-		{
-			report(ls, "require-lock-timeout", SEV_WARNING,
-				   psprintf("This statement waits for a strong lock on %s with no lock_timeout: while it waits, every query on the table waits behind it.",
-							describe(locked, &size)),
-				   "SET lock_timeout in the revision, or set pim_migrate.lock_timeout for the migration.");
-			state->reported_lock_timeout = true;
-		}
-	}
+	lint_lock_timeout(ls, stmt);
 
 	switch (nodeTag(stmt))
 	{
@@ -641,13 +731,8 @@ lint_statement(LintStmt *ls, Node *stmt, bool transactional)
 		case T_ReindexStmt:
 			{
 				ReindexStmt *r = (ReindexStmt *) stmt;
-				ListCell   *lc;
-				bool		concurrent = false;
 
-				foreach(lc, r->params)
-					if (strcmp(lfirst_node(DefElem, lc)->defname, "concurrently") == 0)
-						concurrent = defGetBoolean(lfirst(lc));
-				if (!concurrent && r->relation)
+				if (!reindex_concurrently(r) && r->relation)
 					report_sized(ls, r->relation, "require-concurrent-reindex",
 								 "REINDEX blocks writes to the table while it rebuilds",
 								 "Use REINDEX CONCURRENTLY in a revision marked \"Transactional: false\".");

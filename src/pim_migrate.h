@@ -312,6 +312,7 @@ typedef struct PmLintState
 	Tuplestorestate *tupstore;	/* findings go here */
 	TupleDesc	tupdesc;
 	List	   *created;		/* relations created earlier in the migration */
+	List	   *not_valid;		/* constraints it added NOT VALID */
 	bool		lock_timeout_set;	/* by the script being linted */
 	bool		reported_lock_timeout;
 } PmLintState;
