@@ -300,7 +300,7 @@ void
 pm_exec_check_script(const char *revision, PmDirection direction,
 					 const char *sql, bool transactional)
 {
-	ScriptPosition pos = {revision, direction, sql, -1, 0, 0};
+	ScriptPosition pos = {revision, direction, sql, -1, 0, 0, NULL};
 	ErrorContextCallback errcallback;
 
 	errcallback.callback = script_error_callback;
@@ -423,7 +423,7 @@ List *
 pm_exec_split_script(const char *revision, PmDirection direction,
 					 const char *sql)
 {
-	ScriptPosition pos = {revision, direction, sql, -1, 0, 0};
+	ScriptPosition pos = {revision, direction, sql, -1, 0, 0, NULL};
 	ErrorContextCallback errcallback;
 	List	   *result;
 
@@ -465,7 +465,7 @@ pm_exec_parse_script(const char *revision, PmDirection direction,
 static void
 run_script(const char *revision, PmDirection direction, const char *sql)
 {
-	ScriptPosition pos = {revision, direction, sql, -1, 0, 0};
+	ScriptPosition pos = {revision, direction, sql, -1, 0, 0, NULL};
 	ErrorContextCallback errcallback;
 	DestReceiver *dest = CreateDestReceiver(DestNone);
 	List	   *stmts;
@@ -588,7 +588,7 @@ run_script(const char *revision, PmDirection direction, const char *sql)
 void
 pm_exec_run_desired(const char *sql, void (*check) (Node *stmt))
 {
-	ScriptPosition pos = {NULL, PM_UPGRADE, sql, -1, 0, 0};
+	ScriptPosition pos = {NULL, PM_UPGRADE, sql, -1, 0, 0, NULL};
 	ErrorContextCallback errcallback;
 	ListCell   *lc;
 
