@@ -262,7 +262,7 @@ calls_volatile(Node *node, void *context)
 		FuncCandidateList c;
 
 		c = FuncnameGetCandidates(fc->funcname, list_length(fc->args), NIL,
-								  fc->func_variadic, false, false, true);
+								  true, true, false, true);
 		if (c == NULL)
 			return true;
 		for (; c; c = c->next)
@@ -771,13 +771,16 @@ ignored_rules(const char *text, int len)
 	while ((p = strstr(p, directive)) != NULL)
 	{
 		char	   *end = p + strcspn(p, "\n");
+		char	   *close;
 		char	   *tok;
 
 		p += sizeof(directive) - 1;
 		*end = '\0';
+		/* in a block comment, the rules end with it */
+		if ((close = strstr(p, "*/")) != NULL)
+			*close = '\0';
 		for (tok = strtok(p, " \t,"); tok; tok = strtok(NULL, " \t,"))
-			if (strcmp(tok, "*/") != 0)
-				rules = lappend(rules, pstrdup(tok));
+			rules = lappend(rules, pstrdup(tok));
 		p = end + 1;
 		if (p > copy + len)
 			break;

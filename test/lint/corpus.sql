@@ -323,6 +323,11 @@ CREATE INDEX big_v_idx ON big (v);
 -- squawk-only: require-concurrent-index-creation: silenced by pim_migrate:ignore
 -- pim_migrate:ignore require-lock-timeout, require-concurrent-index-creation
 CREATE INDEX big_v_idx ON big (v);
+-- case: ignore in a block comment
+-- expect: require-lock-timeout
+-- squawk-only: require-concurrent-index-creation: silenced by pim_migrate:ignore
+/* pim_migrate:ignore require-concurrent-index-creation */
+CREATE INDEX big_v_idx ON big (v);
 -- case: ignore comment applies to the next statement only
 -- expect: require-concurrent-index-creation
 -- squawk-only: require-concurrent-index-creation: silenced by pim_migrate:ignore

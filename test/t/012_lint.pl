@@ -147,4 +147,89 @@ diag(sprintf('Squawk differential over %d cases, %d statements: %d agreed, %d pi
 		join(', ', map { "$_: $squawk_only{$_}" } sort keys %squawk_only)));
 diag("pim_migrate only: " . join('; ', @pim_only));
 
+# The command: lint of the versions directory, of one revision file (lines
+# of the file), exit status 1 on an error, and upgrade --plan; neither
+# leaves anything registered or applied
+my $proj = tempdir(CLEANUP => 1);
+mkdir "$proj/versions" or die;
+sub write_file
+{
+	my ($path, $text) = @_;
+	open(my $fh, '>', $path) or die;
+	print $fh $text;
+	close $fh;
+}
+write_file("$proj/versions/aa01_index.sql", <<'EOT');
+-- index and widen
+--
+-- Revision ID: aa01
+-- Revises:
+
+-- +upgrade
+CREATE INDEX big_t_idx ON big (t);
+-- pim_migrate:ignore changing-column-type
+ALTER TABLE big ALTER COLUMN n TYPE bigint;
+ALTER TABLE big ALTER COLUMN v TYPE varchar(64);
+
+-- +downgrade
+DROP INDEX big_t_idx;
+EOT
+write_file("$proj/versions/aa02_drop.sql", <<'EOT');
+-- drop
+--
+-- Revision ID: aa02
+-- Revises: aa01
+
+-- +upgrade
+SET lock_timeout = '1s';
+ALTER TABLE small DROP COLUMN name;
+EOT
+sub pim
+{
+	my ($out, $err);
+	IPC::Run::run([ 'pim_migrate', '-d', $node->connstr('app'), '--dir',
+			"$proj/versions", @_ ], '>', \$out, '2>', \$err);
+	return ($? >> 8, $out, $err);
+}
+my ($rc, $out, $err) = pim('lint');
+is($rc, 0, 'lint: exit 0 on warnings') or diag($err);
+like($out, qr/^aa01:1: warning: require-lock-timeout: .*big \(about 100000 rows/m,
+	'lint: the lock timeout, with the size');
+like($out, qr/^aa01:1: warning: require-concurrent-index-creation: /m,
+	'lint: the index, at its line of the script');
+unlike($out, qr/changing-column-type/, 'lint: ignored, and a widening is no rewrite');
+like($out, qr/^aa02:2: warning: ban-drop-column: .*small \(about 2 rows, 8192 bytes\)/m,
+	'lint: a dropped column whatever the size, the size named');
+like($out, qr/^3 findings: 0 errors, 3 warnings, 0 notices$/m, 'lint: the summary')
+  or diag($out);
+($rc, $out) = pim('lint', 'aa01');
+unlike($out, qr/aa02/, 'lint TARGET: up to the target');
+{
+	local $ENV{PGOPTIONS} = '-c pim_migrate.lint_error_size=1MB';
+	($rc, $out) = pim('lint');
+	is($rc, 1, 'lint: exit 1 on an error');
+	like($out, qr/^aa01:1: error: require-concurrent-index-creation: /m,
+		'lint: the error size makes a big table an error');
+}
+($rc, $out, $err) = pim('lint', '--file', "$proj/versions/aa01_index.sql");
+is($rc, 0, 'lint --file: exit 0') or diag($err);
+like($out, qr/aa01_index\.sql:7: warning: require-concurrent-index-creation: /,
+	'lint --file: lines of the file');
+($rc, $out, $err) = pim('lint', '--file', "$proj/versions/aa01_index.sql", 'head');
+is($rc, 2, 'lint --file with a target: a usage error');
+
+($rc, $out, $err) = pim('upgrade', '--plan', '-q');
+is($rc, 0, 'upgrade --plan: exit 0') or diag($err);
+like($out, qr/^aa01:1  [0-9.]+ ms  CREATE INDEX big_t_idx ON big \(t\)\n    locks: big ShareLock, big_t_idx AccessExclusiveLock$/m,
+	'upgrade --plan: the index takes SHARE on its table');
+like($out, qr/^aa01:3  [0-9.]+ ms  ALTER TABLE big ALTER COLUMN n TYPE bigint\n    locks: .*\n    rewrites: big\b/m,
+	'upgrade --plan: a rewrite');
+like($out, qr/^aa01:4  [0-9.]+ ms  ALTER TABLE big ALTER COLUMN v TYPE varchar\(64\)\n(?!    rewrites)/m,
+	'upgrade --plan: no rewrite for a widening');
+is($node->safe_psql('app',
+		'SELECT count(*) FROM pim_migrate.revision') . '/'
+	  . $node->safe_psql('app', 'SELECT count(*) FROM pim_migrate_current()')
+	  . '/' . $node->safe_psql('app', "SELECT to_regclass('big_t_idx') IS NULL"),
+	'0/0/t', 'lint and plan leave nothing registered, applied or built');
+
 done_testing();
