@@ -543,6 +543,17 @@ class Fuzzer:
                 return False
         return True
 
+    def check_target(self, kind, sql, params, res, t):
+        """The SQLSTATE a call with target t must give: 22004 for NULL,
+        22023 for a malformed one, else any of pim_migrate's classes."""
+        if t is None:
+            return self.check_code(kind, sql, params, res, "22004",
+                                   "a NULL target")
+        if target_malformed(t):
+            return self.check_code(kind, sql, params, res, "22023",
+                                   "a malformed target")
+        return self.check_code(kind, sql, params, res)
+
     def verify_after(self, kind, sql, params):
         """An after= callback: the catalog must verify clean."""
         def check(_res):
@@ -1246,11 +1257,8 @@ class Fuzzer:
             after = self.dry_run_after(fn, sql, params)
         res = self.attempt(sql, params, after=after)
         self.count(fn, res.ok)
-        if t is None and params:
-            self.check_code(fn, sql, params, res, "22004", "a NULL target")
-        elif params and target_malformed(t):
-            self.check_code(fn, sql, params, res, "22023",
-                            "a malformed target")
+        if params:
+            self.check_target(fn, sql, params, res, t)
         else:
             self.check_code(fn, sql, params, res)
 
@@ -1397,12 +1405,7 @@ class Fuzzer:
         after = self.dry_run_after(fn, sql, params) if fn == "plan" else None
         res = self.attempt(sql, params, after=after)
         self.count(fn, res.ok)
-        if t is None:
-            self.check_code(fn, sql, params, res, "22004", "a NULL target")
-        elif target_malformed(t):
-            self.check_code(fn, sql, params, res, "22023", "a malformed target")
-        else:
-            self.check_code(fn, sql, params, res)
+        self.check_target(fn, sql, params, res, t)
 
     def rand_name(self, existing_ok=True):
         rng = self.rng
@@ -1781,12 +1784,8 @@ class Fuzzer:
                 self.check_code(op, sql, params, res, *stamp_expect(t))
             elif op == "history":
                 self.check_code(op, sql, params, res)
-            elif t is None:
-                self.check_code(op, sql, params, res, "22004", "NULL")
-            elif target_malformed(t):
-                self.check_code(op, sql, params, res, "22023", "malformed")
             else:
-                self.check_code(op, sql, params, res)
+                self.check_target(op, sql, params, res, t)
             if res.kept and mutating:
                 self.walk.append(self.sql_text(sql, params))
                 self.refresh()
