@@ -17,39 +17,25 @@
 #include "cli.h"
 
 /*
- * The upgrade section of a revision file (from the line after
- * "-- +upgrade" to "-- +downgrade"), its first line, and whether it runs
- * in a transaction; a file without sections is one script.
+ * Whether a file is a revision file (the server parses it: header,
+ * sections, Transactional) rather than one SQL script: it has a line
+ * "-- +upgrade", spelled as loosely as the server allows.
  */
-static char *
-upgrade_section(const char *text, int *first_line, bool *transactional)
+static bool
+is_revision_file(const char *text)
 {
-	const char *p = text;
-	const char *end;
-	int			line = 1;
-
-	*first_line = 1;
-	*transactional = true;
-	while (*p)
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
 	{
-		size_t		len = strcspn(p, "\n");
+		const char *q = p + strspn(p, " \t");
 
-		if (strncmp(p, "-- Transactional:", 17) == 0)
-		{
-			const char *value = p + 17 + strspn(p + 17, " \t");
-
-			*transactional = strncmp(value, "false", 5) != 0;
-		}
-		p += len + (p[len] ? 1 : 0);
-		line++;
-		if (len >= 11 && strncmp(p - len - 1, "-- +upgrade", 11) == 0)
-		{
-			*first_line = line;
-			end = strstr(p, "\n-- +downgrade");
-			return end ? pnstrdup(p, end - p + 1) : pg_strdup(p);
-		}
+		if (strncmp(q, "--", 2) != 0)
+			continue;
+		q += 2;
+		q += strspn(q, " \t");
+		if (pg_strncasecmp(q, "+upgrade", 8) == 0)
+			return true;
 	}
-	return pg_strdup(text);
+	return false;
 }
 
 /*
@@ -66,16 +52,14 @@ cmd_lint(PGconn *conn, const char *target, const char *file)
 	PQclear(run(conn, "BEGIN", 0, NULL, NULL));
 	if (file)
 	{
-		int			first_line;
-		bool		transactional;
-		char	   *script = upgrade_section(read_file(file), &first_line,
-											 &transactional);
-		char	   *line = psprintf("%d", first_line);
-		const char *params[3] = {script, transactional ? "true" : "false", line};
+		const char *params[1] = {read_file(file)};
 
-		res = run(conn, "SELECT revision, line, rule, severity, message, hint"
-				  " FROM pim_migrate_lint_script($1, $2::boolean, $3::integer)",
-				  3, params, file);
+		res = run(conn, is_revision_file(params[0]) ?
+				  "SELECT revision, line, rule, severity, message, hint"
+				  " FROM pim_migrate_lint_file($1)" :
+				  "SELECT revision, line, rule, severity, message, hint"
+				  " FROM pim_migrate_lint_script($1)",
+				  1, params, file);
 	}
 	else
 	{
@@ -88,7 +72,7 @@ cmd_lint(PGconn *conn, const char *target, const char *file)
 
 	for (int i = 0; i < PQntuples(res); i++)
 	{
-		const char *where = PQgetisnull(res, i, 0) ? file : PQgetvalue(res, i, 0);
+		const char *where = file ? file : PQgetvalue(res, i, 0);
 		const char *severity = PQgetvalue(res, i, 3);
 
 		printf("%s:%s: %s: %s: %s\n", where, PQgetvalue(res, i, 1), severity,

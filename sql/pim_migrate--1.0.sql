@@ -213,6 +213,16 @@ LANGUAGE C STABLE;
 COMMENT ON FUNCTION pim_migrate_lint_script(text, boolean, integer)
 	IS 'the findings of pim_migrate_lint for one script, lines counted from first_line';
 
+CREATE FUNCTION pim_migrate_lint_file(
+	file text,
+	OUT revision text, OUT line integer, OUT statement text, OUT rule text,
+	OUT severity text, OUT message text, OUT hint text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pim_migrate_lint_file'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION pim_migrate_lint_file(text)
+	IS 'the findings of pim_migrate_lint for the upgrade script of a revision file that is not loaded, lines of the file';
+
 CREATE FUNCTION pim_migrate_plan(
 	target text DEFAULT 'head',
 	OUT revision text, OUT line integer, OUT statement text,

@@ -41,6 +41,14 @@ SELECT revision, locks, rewritten FROM pim_migrate_plan('pl3');
 SELECT pim_migrate_upgrade('head') IS NOT NULL AS upgraded;
 SELECT count(*) FROM pim_migrate_plan();
 
+-- a dropped table's lock is named; a statement that runs a script in turn
+-- (pim_migrate_diff) is watched as one statement
+SELECT pim_migrate_revision('drop and diff', E'DROP TABLE notes;\nSELECT count(*) FROM pim_migrate_diff(\'CREATE TABLE nd (id int);\');',
+                            'SELECT 1;', revision => 'pl3b');
+SELECT revision, line, locks, rewritten FROM pim_migrate_plan();
+SELECT to_regclass('notes') IS NOT NULL AS notes_kept;
+DELETE FROM pim_migrate.revision WHERE revision = 'pl3b';
+
 -- an error in a statement is the migration's error, and nothing stays
 SELECT pim_migrate_revision('bad', 'CREATE TABLE t_ok (id int); SELECT 1/0;',
                             'SELECT 1;', revision => 'pl4');

@@ -379,6 +379,14 @@ pm_exec_abort_subxact(MemoryContext cxt, ResourceOwner owner)
 	ReThrowError(edata);
 }
 
+/* Byte offset just past a raw statement (the end of the script if last). */
+static int
+statement_end(const char *sql, RawStmt *raw)
+{
+	return raw->stmt_len > 0 ? raw->stmt_location + raw->stmt_len :
+		(int) strlen(sql);
+}
+
 /*
  * The statements of raw parse trees (PmStatement: each from its first
  * token to its end, without the semicolon, the line where it starts, and
@@ -396,8 +404,7 @@ describe_statements(const char *sql, List *raws)
 	{
 		RawStmt    *raw = lfirst_node(RawStmt, lc);
 		int			start = skip_to_token(sql, raw->stmt_location);
-		int			end = raw->stmt_len > 0 ?
-		raw->stmt_location + raw->stmt_len : (int) strlen(sql);
+		int			end = statement_end(sql, raw);
 		PmStatement *stmt = palloc(sizeof(PmStatement));
 
 		/* count lines from the previous statement on, not from the top */
@@ -475,6 +482,13 @@ run_script(const char *revision, PmDirection direction, const char *sql)
 	MemoryContext stmtcxt;
 	int			guc_level;
 
+	/*
+	 * pim_migrate_plan watches the migration's own statements only: a
+	 * statement that runs a script in turn (pim_migrate_diff) runs it
+	 * unwatched.
+	 */
+	PmStatementWatch *watch = pm_exec_watch;
+
 	errcallback.callback = script_error_callback;
 	errcallback.arg = &pos;
 	errcallback.previous = error_context_stack;
@@ -525,8 +539,9 @@ run_script(const char *revision, PmDirection direction, const char *sql)
 			if (pm_statement_timeout > 0)
 				arm_statement_timeout();
 			CommandCounterIncrement();
-			if (pm_exec_watch)
-				pm_exec_watch->before(pm_exec_watch);
+			if (watch)
+				watch->before(watch);
+			pm_exec_watch = NULL;
 			planned = pg_analyze_and_rewrite_fixedparams(raw, sql, NULL, 0, NULL);
 			planned = pg_plan_queries(planned, sql, CURSOR_OPT_PARALLEL_OK, NULL);
 
@@ -554,15 +569,12 @@ run_script(const char *revision, PmDirection direction, const char *sql)
 				PopActiveSnapshot();
 			}
 			disarm_statement_timeout();
-			if (pm_exec_watch)
-			{
-				int			end = raw->stmt_len > 0 ?
-				raw->stmt_location + raw->stmt_len : (int) strlen(sql);
-
-				pm_exec_watch->after(pm_exec_watch, revision, line,
-									 pnstrdup(sql + token, Max(end - token, 0)),
-									 raw->stmt);
-			}
+			pm_exec_watch = watch;
+			if (watch)
+				watch->after(watch, revision, line,
+							 pnstrdup(sql + token,
+									  Max(statement_end(sql, raw) - token, 0)),
+							 raw->stmt);
 			MemoryContextSwitchTo(oldcxt);
 			MemoryContextReset(stmtcxt);
 		}
@@ -570,6 +582,7 @@ run_script(const char *revision, PmDirection direction, const char *sql)
 	PG_FINALLY();
 	{
 		disarm_statement_timeout();
+		pm_exec_watch = watch;
 	}
 	PG_END_TRY();
 	CommandCounterIncrement();

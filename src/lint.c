@@ -28,6 +28,7 @@
 #include "access/relation.h"
 #include "catalog/index.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
@@ -40,9 +41,11 @@
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
+#include "utils/typcache.h"
 
 #include "pim_migrate.h"
 
@@ -80,7 +83,7 @@ typedef struct RelSize
 	double		rows;			/* -1: not counted yet */
 } RelSize;
 
-static void
+static bool
 report(LintStmt *ls, const char *rule, const char *severity,
 	   const char *message, const char *hint)
 {
@@ -88,7 +91,7 @@ report(LintStmt *ls, const char *rule, const char *severity,
 	bool		nulls[7] = {0};
 
 	if (pm_name_in_list(ls->ignored, rule))
-		return;
+		return false;
 	if (ls->revision)
 		values[0] = CStringGetTextDatum(ls->revision);
 	else
@@ -103,49 +106,124 @@ report(LintStmt *ls, const char *rule, const char *severity,
 	else
 		nulls[6] = true;
 	tuplestore_putvalues(ls->state->tupstore, ls->state->tupdesc, values, nulls);
+	return true;
+}
+
+/*
+ * The schema a name means: its own, or for an unqualified name that of
+ * the relation it finds on the search path, or else the schema a CREATE
+ * would use (the first of the search path).
+ */
+static char *
+schema_of(RangeVar *rv, bool creating)
+{
+	List	   *path;
+	Oid			relid;
+
+	if (rv->schemaname)
+		return rv->schemaname;
+	if (!creating && OidIsValid(relid = RangeVarGetRelid(rv, NoLock, true)))
+		return get_namespace_name(get_rel_namespace(relid));
+	path = fetch_search_path(false);
+	return path != NIL ? get_namespace_name(linitial_oid(path)) : NULL;
 }
 
 /*
  * Relations created earlier in the migration: they are new (empty, and
- * seen by nobody until it commits), whatever their name's schema.
+ * seen by nobody until it commits).  CREATE ... IF NOT EXISTS of a table
+ * that exists creates nothing.  Kept in the state's context, which lives
+ * as long as the lint.
  */
 static void
-remember_created(PmLintState *state, RangeVar *rv)
+remember_created(PmLintState *state, RangeVar *rv, bool if_not_exists)
 {
-	NamedRel   *rel = palloc(sizeof(NamedRel));
+	MemoryContext oldcxt;
+	NamedRel   *rel;
+	char	   *schema;
 
-	rel->schema = rv->schemaname ? pstrdup(rv->schemaname) : NULL;
+	if (if_not_exists && OidIsValid(RangeVarGetRelid(rv, NoLock, true)))
+		return;
+	schema = schema_of(rv, true);
+	oldcxt = MemoryContextSwitchTo(state->cxt);
+	rel = palloc(sizeof(NamedRel));
+	rel->schema = schema ? pstrdup(schema) : NULL;
 	rel->name = pstrdup(rv->relname);
 	state->created = lappend(state->created, rel);
+	MemoryContextSwitchTo(oldcxt);
 }
 
 static bool
 was_created(PmLintState *state, RangeVar *rv)
 {
+	char	   *schema = NULL;
+	bool		resolved = false;
 	ListCell   *lc;
 
 	foreach(lc, state->created)
 	{
 		NamedRel   *rel = lfirst(lc);
 
-		if (strcmp(rel->name, rv->relname) == 0 &&
-			(rel->schema == NULL || rv->schemaname == NULL ||
-			 strcmp(rel->schema, rv->schemaname) == 0))
+		if (strcmp(rel->name, rv->relname) != 0)
+			continue;
+		if (!resolved)
+		{
+			schema = schema_of(rv, false);
+			resolved = true;
+		}
+		if (rel->schema == NULL || schema == NULL ||
+			strcmp(rel->schema, schema) == 0)
 			return true;
 	}
 	return false;
 }
 
 /*
- * The size of the relation rv names.  Its blocks are counted (the
+ * Add one relation's blocks and rows to size.  Its blocks are counted (the
  * statistics of a table loaded since the last ANALYZE say nothing), under
  * an ACCESS SHARE lock if it can be had at once: the lint never waits.
+ * Returns false when that lock cannot be had.
+ */
+static bool
+add_relation_size(Oid relid, RelSize *size)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Relation	rel;
+	bool		has_storage;
+
+	if (!HeapTupleIsValid(tup))
+		return true;			/* dropped meanwhile */
+	has_storage = RELKIND_HAS_STORAGE(((Form_pg_class) GETSTRUCT(tup))->relkind);
+	if (has_storage && ((Form_pg_class) GETSTRUCT(tup))->reltuples >= 0 &&
+		size->rows >= 0)
+		size->rows += ((Form_pg_class) GETSTRUCT(tup))->reltuples;
+	else if (has_storage)
+		size->rows = -1;
+	ReleaseSysCache(tup);
+	if (!has_storage)
+		return true;
+	if (!ConditionalLockRelationOid(relid, AccessShareLock))
+		return false;
+	rel = try_relation_open(relid, NoLock);
+	if (rel)
+	{
+		size->bytes += (int64) RelationGetNumberOfBlocks(rel) * BLCKSZ;
+		relation_close(rel, NoLock);
+	}
+	UnlockRelationOid(relid, AccessShareLock);
+	return true;
+}
+
+/*
+ * The size of the relation rv names: with its partitions or inheritance
+ * children unless ONLY, since a statement on a partitioned table works on
+ * every partition.
  */
 static RelSize
 relation_size(PmLintState *state, RangeVar *rv)
 {
-	RelSize		size = {InvalidOid, false, -1, -1};
-	HeapTuple	tup;
+	RelSize		size = {InvalidOid, false, 0, 0};
+	List	   *rels;
+	ListCell   *lc;
 
 	size.created = was_created(state, rv);
 	if (size.created)
@@ -154,27 +232,15 @@ relation_size(PmLintState *state, RangeVar *rv)
 	if (!OidIsValid(size.relid))
 		return size;
 
-	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(size.relid));
-	if (HeapTupleIsValid(tup))
+	rels = rv->inh ? find_all_inheritors(size.relid, NoLock, NULL) :
+		list_make1_oid(size.relid);
+	foreach(lc, rels)
 	{
-		Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
-
-		size.rows = form->reltuples;
-		if (!RELKIND_HAS_STORAGE(form->relkind))
-			size.bytes = 0;
-		ReleaseSysCache(tup);
-	}
-	if (size.bytes != 0 &&
-		ConditionalLockRelationOid(size.relid, AccessShareLock))
-	{
-		Relation	rel = try_relation_open(size.relid, NoLock);
-
-		if (rel)
+		if (!add_relation_size(lfirst_oid(lc), &size))
 		{
-			size.bytes = (int64) RelationGetNumberOfBlocks(rel) * BLCKSZ;
-			relation_close(rel, NoLock);
+			size.bytes = -1;
+			break;
 		}
-		UnlockRelationOid(size.relid, AccessShareLock);
 	}
 	return size;
 }
@@ -286,11 +352,31 @@ is_serial(TypeName *tn)
 }
 
 /*
+ * A column of a domain with constraints is filled row by row, NULL
+ * through the domain's checks, even without a default.
+ */
+static bool
+domain_with_constraints(TypeName *tn)
+{
+	Type		type = LookupTypeName(NULL, tn, NULL, true);
+	Oid			typid;
+
+	if (type == NULL)
+		return false;
+	typid = typeTypeId(type);
+	ReleaseSysCache(type);
+	return get_typtype(typid) == TYPTYPE_DOMAIN && DomainHasConstraints(typid);
+}
+
+/*
  * Whether ALTER COLUMN TYPE rewrites the table, decided as the server
  * decides (ATColumnChangeRequiresRewrite): the assignment coercion from
  * the old type, simplified by the types' own support functions (a longer
- * varchar, a wider numeric), must reduce to the column itself.  USING, or a type not yet in the database,
- * counts as a rewrite.
+ * varchar, a wider numeric), must reduce to the column itself, and the
+ * collation stay (or the column's indexes are rebuilt).  USING, or a type
+ * not yet in the database, counts as a rewrite.  The column is read from
+ * the catalog as it is now, not as earlier statements of the migration
+ * leave it.
  */
 static bool
 type_change_rewrites(Oid relid, const char *column, ColumnDef *def)
@@ -302,6 +388,7 @@ type_change_rewrites(Oid relid, const char *column, ColumnDef *def)
 	Type		newtype;
 	int32		newtypmod;
 	Oid			newtypid;
+	Oid			newcoll;
 	Node	   *expr;
 
 	if (attnum == InvalidAttrNumber || def->raw_default != NULL)
@@ -312,6 +399,14 @@ type_change_rewrites(Oid relid, const char *column, ColumnDef *def)
 		return true;
 	newtypid = typeTypeId(newtype);
 	ReleaseSysCache(newtype);
+
+	/* another collation rebuilds the column's indexes */
+	if (def->collClause)
+		newcoll = get_collation_oid(def->collClause->collname, true);
+	else
+		newcoll = get_typcollation(newtypid);
+	if (newcoll != oldcoll)
+		return true;
 
 	expr = (Node *) makeVar(1, attnum, oldtype, oldtypmod, oldcoll, 0);
 	expr = coerce_to_target_type(NULL, expr, oldtype, newtypid, newtypmod,
@@ -344,7 +439,8 @@ static void
 lint_add_column(LintStmt *ls, RangeVar *rv, ColumnDef *col)
 {
 	bool		has_default = false;
-	bool		rewrites = is_serial(col->typeName);
+	bool		rewrites = is_serial(col->typeName) ||
+		domain_with_constraints(col->typeName);
 	bool		not_null = col->is_not_null;
 	ListCell   *lc;
 
@@ -398,6 +494,16 @@ lint_add_column(LintStmt *ls, RangeVar *rv, ColumnDef *col)
 					 "Add the column with a constant DEFAULT, or nullable and fill it before SET NOT NULL.");
 }
 
+/* A constraint added NOT VALID, kept for as long as the lint. */
+static void
+remember_not_valid(PmLintState *state, const char *name)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(state->cxt);
+
+	state->not_valid = lappend(state->not_valid, pstrdup(name));
+	MemoryContextSwitchTo(oldcxt);
+}
+
 /* ALTER TABLE ... ADD CONSTRAINT (and ADD PRIMARY KEY, ADD UNIQUE) */
 static void
 lint_add_constraint(LintStmt *ls, RangeVar *rv, Constraint *con)
@@ -406,21 +512,19 @@ lint_add_constraint(LintStmt *ls, RangeVar *rv, Constraint *con)
 	{
 		case CONSTR_FOREIGN:
 			if (con->skip_validation && con->conname)
-				ls->state->not_valid = lappend(ls->state->not_valid,
-											   pstrdup(con->conname));
-			if (!con->skip_validation)
-				report_sized(ls, rv, "constraint-missing-not-valid",
-							 "The foreign key is validated as it is added",
-							 "Add it NOT VALID, then VALIDATE CONSTRAINT in a later revision.");
-			if (!con->skip_validation)
-				report_sized(ls, rv, "adding-foreign-key-constraint",
-							 "The foreign key is validated at once, scanning the table under a SHARE ROW EXCLUSIVE lock on it and the referenced table",
-							 "Add it NOT VALID, then VALIDATE CONSTRAINT in a later revision (which takes a weaker lock).");
+				remember_not_valid(ls->state, con->conname);
+			if (con->skip_validation)
+				break;
+			report_sized(ls, rv, "constraint-missing-not-valid",
+						 "The foreign key is validated as it is added",
+						 "Add it NOT VALID, then VALIDATE CONSTRAINT in a later revision.");
+			report_sized(ls, rv, "adding-foreign-key-constraint",
+						 "The foreign key is validated at once, scanning the table under a SHARE ROW EXCLUSIVE lock on it and the referenced table",
+						 "Add it NOT VALID, then VALIDATE CONSTRAINT in a later revision (which takes a weaker lock).");
 			break;
 		case CONSTR_CHECK:
 			if (con->skip_validation && con->conname)
-				ls->state->not_valid = lappend(ls->state->not_valid,
-											   pstrdup(con->conname));
+				remember_not_valid(ls->state, con->conname);
 			if (!con->skip_validation)
 				report_sized(ls, rv, "constraint-missing-not-valid",
 							 "The check constraint is validated at once, scanning the table under an ACCESS EXCLUSIVE lock",
@@ -534,10 +638,11 @@ lint_drop(LintStmt *ls, DropStmt *stmt)
 			Oid			index = RangeVarGetRelid(rv, NoLock, true);
 			Oid			table = OidIsValid(index) ?
 				IndexGetRelation(index, true) : InvalidOid;
+			char	   *name = OidIsValid(table) ? get_rel_name(table) : NULL;
 
-			if (OidIsValid(table))
+			if (name)
 				rv = makeRangeVar(get_namespace_name(get_rel_namespace(table)),
-								  get_rel_name(table), -1);
+								  name, -1);
 			report_sized(ls, rv, "require-concurrent-index-deletion",
 						 psprintf("DROP INDEX %s takes an ACCESS EXCLUSIVE lock on its table",
 								  NameListToQuotedString(lfirst(lc))),
@@ -610,6 +715,31 @@ strong_lock_targets(Node *stmt)
 				list_make1(((ReindexStmt *) stmt)->relation);
 		case T_TruncateStmt:
 			return ((TruncateStmt *) stmt)->relations;
+		case T_LockStmt:
+			return ((LockStmt *) stmt)->relations;
+		case T_ClusterStmt:
+			return list_make1(((ClusterStmt *) stmt)->relation);
+		case T_VacuumStmt:
+			{
+				VacuumStmt *v = (VacuumStmt *) stmt;
+				List	   *result = NIL;
+				bool		full = false;
+				ListCell   *lc;
+
+				foreach(lc, v->options)
+					if (strcmp(lfirst_node(DefElem, lc)->defname, "full") == 0)
+						full = defGetBoolean(lfirst(lc));
+				if (full)
+					foreach(lc, v->rels)
+						result = lappend(result,
+										 lfirst_node(VacuumRelation, lc)->relation);
+				return result;
+			}
+		case T_RefreshMatViewStmt:
+			return ((RefreshMatViewStmt *) stmt)->concurrent ? NIL :
+				list_make1(((RefreshMatViewStmt *) stmt)->relation);
+		case T_CreateTrigStmt:
+			return list_make1(((CreateTrigStmt *) stmt)->relation);
 		case T_DropStmt:
 			{
 				DropStmt   *d = (DropStmt *) stmt;
@@ -645,13 +775,32 @@ lint_lock_timeout(LintStmt *ls, Node *stmt)
 		size = relation_size(state, rv);
 		if (!OidIsValid(size.relid))
 			continue;
-		report(ls, "require-lock-timeout", SEV_WARNING,
-			   psprintf("This statement waits for a strong lock on %s with no lock_timeout: while it waits, every query on the table waits behind it.",
-						describe(rv, &size)),
-			   "SET lock_timeout in the revision, or set pim_migrate.lock_timeout for the migration.");
-		state->reported_lock_timeout = true;
+		/* once per script; a silenced one is not reported for it */
+		if (report(ls, "require-lock-timeout", SEV_WARNING,
+				   psprintf("This statement waits for a strong lock on %s with no lock_timeout: while it waits, every query on the table waits behind it.",
+							describe(rv, &size)),
+				   "SET lock_timeout in the revision, or set pim_migrate.lock_timeout for the migration."))
+			state->reported_lock_timeout = true;
 		return;
 	}
+}
+
+/* Whether SET gives the value 0 (lock_timeout = 0, '0s': no timeout). */
+static bool
+sets_zero(VariableSetStmt *v)
+{
+	A_Const    *c;
+	int			value;
+
+	if (list_length(v->args) != 1 || !IsA(linitial(v->args), A_Const))
+		return false;
+	c = linitial(v->args);
+	if (c->isnull)
+		return false;
+	if (IsA(&c->val, Integer))
+		return intVal(&c->val) == 0;
+	return IsA(&c->val, String) &&
+		parse_int(strVal(&c->val), &value, GUC_UNIT_MS, NULL) && value == 0;
 }
 
 /*
@@ -667,10 +816,12 @@ lint_statement(LintStmt *ls, Node *stmt, bool transactional)
 	switch (nodeTag(stmt))
 	{
 		case T_CreateStmt:
-			remember_created(state, ((CreateStmt *) stmt)->relation);
+			remember_created(state, ((CreateStmt *) stmt)->relation,
+							 ((CreateStmt *) stmt)->if_not_exists);
 			break;
 		case T_CreateTableAsStmt:
-			remember_created(state, ((CreateTableAsStmt *) stmt)->into->rel);
+			remember_created(state, ((CreateTableAsStmt *) stmt)->into->rel,
+							 ((CreateTableAsStmt *) stmt)->if_not_exists);
 			break;
 		case T_IndexStmt:
 			{
@@ -716,7 +867,7 @@ lint_statement(LintStmt *ls, Node *stmt, bool transactional)
 			{
 				AlterEnumStmt *e = (AlterEnumStmt *) stmt;
 
-				if (e->newVal && e->newValNeighbor == NULL)
+				if (e->newVal && e->oldVal == NULL && e->newValNeighbor == NULL)
 					report(ls, "require-enum-value-ordering", SEV_WARNING,
 						   psprintf("ADD VALUE '%s' without BEFORE or AFTER puts the value last, which may not be where its order belongs.",
 									e->newVal),
@@ -748,8 +899,10 @@ lint_statement(LintStmt *ls, Node *stmt, bool transactional)
 			{
 				VariableSetStmt *v = (VariableSetStmt *) stmt;
 
+				/* SET lock_timeout = 0, RESET, DEFAULT: none */
 				if (v->name && strcmp(v->name, "lock_timeout") == 0)
-					state->lock_timeout_set = true;
+					state->lock_timeout_set = v->kind == VAR_SET_VALUE &&
+						!sets_zero(v);
 				break;
 			}
 		default:
@@ -779,8 +932,9 @@ ignored_rules(const char *text, int len)
 		/* in a block comment, the rules end with it */
 		if ((close = strstr(p, "*/")) != NULL)
 			*close = '\0';
-		for (tok = strtok(p, " \t,"); tok; tok = strtok(NULL, " \t,"))
-			rules = lappend(rules, pstrdup(tok));
+		while ((tok = strsep(&p, " \t\r,")) != NULL)
+			if (*tok)
+				rules = lappend(rules, pstrdup(tok));
 		p = end + 1;
 		if (p > copy + len)
 			break;

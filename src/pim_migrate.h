@@ -73,6 +73,7 @@ typedef struct PmRevisionDef
 	bool		has_created_at;
 	TimestampTz created_at;
 	char		checksum[65];	/* hex sha256 of the scripts */
+	int			upgrade_line;	/* in the file, where upgrade_sql starts */
 } PmRevisionDef;
 
 /*
@@ -311,6 +312,7 @@ typedef struct PmLintState
 {
 	Tuplestorestate *tupstore;	/* findings go here */
 	TupleDesc	tupdesc;
+	MemoryContext cxt;			/* of the lists below, for the whole lint */
 	List	   *created;		/* relations created earlier in the migration */
 	List	   *not_valid;		/* constraints it added NOT VALID */
 	bool		lock_timeout_set;	/* by the script being linted */

@@ -38,11 +38,17 @@
 
 #include "pim_migrate.h"
 
-/* A relation's file when the plan began (or when it was created). */
+/*
+ * A relation's file when the plan began (or when it was created), and its
+ * name, for the locks of a statement that drops it.
+ */
 typedef struct FileEntry
 {
 	Oid			relid;			/* hash key */
 	Oid			filenode;
+	Oid			relnamespace;
+	char		relkind;
+	NameData	relname;
 } FileEntry;
 
 /* The lock modes this backend holds on a relation. */
@@ -100,24 +106,36 @@ held_locks(MemoryContext cxt)
 	return held;
 }
 
-static const char *
-relation_label(Oid relid)
+/* Remember a pg_class row's file and name. */
+static FileEntry *
+remember_file(HTAB *files, Form_pg_class form, bool *found)
 {
-	char	   *name = get_rel_name(relid);
-	char	   *nspname;
+	FileEntry  *entry = hash_search(files, &form->oid, HASH_ENTER, found);
 
-	if (name == NULL)
-		return psprintf("%u", relid);
-	nspname = get_namespace_name(get_rel_namespace(relid));
+	if (!*found)
+		entry->filenode = form->relfilenode;
+	entry->relnamespace = form->relnamespace;
+	entry->relkind = form->relkind;
+	entry->relname = form->relname;
+	return entry;
+}
+
+/* "name", or "schema.name" outside public and pg_catalog */
+static char *
+relation_label(const FileEntry *entry)
+{
+	char	   *nspname = get_namespace_name(entry->relnamespace);
+	const char *name = NameStr(entry->relname);
+
 	if (nspname && strcmp(nspname, "public") != 0 &&
 		strcmp(nspname, "pg_catalog") != 0)
 		return quote_qualified_identifier(nspname, name);
-	return quote_identifier(name);
+	return pstrdup(quote_identifier(name));
 }
 
 /* "stocks AccessExclusiveLock" for each mode taken since before */
 static Datum
-taken_locks(HTAB *before, HTAB *after)
+taken_locks(HTAB *files, HTAB *before, HTAB *after)
 {
 	HASH_SEQ_STATUS seq;
 	HeldEntry  *entry;
@@ -131,19 +149,20 @@ taken_locks(HTAB *before, HTAB *after)
 	{
 		HeldEntry  *old = hash_search(before, &entry->relid, HASH_FIND, NULL);
 		LOCKMASK	taken = entry->modes & ~(old ? old->modes : 0);
+		FileEntry  *file = hash_search(files, &entry->relid, HASH_FIND, NULL);
 
 		/*
 		 * Not the locks on what the statement made and dropped (a rewrite's
-		 * transient heap) or on TOAST tables: they follow their table's.
+		 * transient heap, never seen in pg_class) or on TOAST tables: they
+		 * follow their table's.
 		 */
-		if (taken == 0 || get_rel_relkind(entry->relid) == '\0' ||
-			get_rel_relkind(entry->relid) == RELKIND_TOASTVALUE ||
-			get_rel_namespace(entry->relid) == PG_TOAST_NAMESPACE)
+		if (taken == 0 || file == NULL || file->relkind == RELKIND_TOASTVALUE ||
+			file->relnamespace == PG_TOAST_NAMESPACE)
 			continue;
 		for (LOCKMODE mode = 1; mode <= MaxLockMode; mode++)
 			if (taken & LOCKBIT_ON(mode))
 				items = lappend(items,
-								psprintf("%s %s", relation_label(entry->relid),
+								psprintf("%s %s", relation_label(file),
 										 GetLockmodeName(DEFAULT_LOCKMETHOD, mode)));
 	}
 	list_sort(items, pm_cstring_cmp);
@@ -180,11 +199,11 @@ rewritten_relations(PlanWatch *pw, bool record_only)
 		if (!TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tup->t_data)) ||
 			HeapTupleHeaderGetCmin(tup->t_data) < pw->first_cid)
 			continue;
-		entry = hash_search(pw->files, &form->oid, HASH_ENTER, &found);
+		entry = remember_file(pw->files, form, &found);
 		if (found && entry->filenode != form->relfilenode &&
 			form->relfilenode != InvalidOid && !record_only &&
 			form->relkind != RELKIND_TOASTVALUE)
-			items = lappend(items, (char *) relation_label(form->oid));
+			items = lappend(items, relation_label(entry));
 		entry->filenode = form->relfilenode;
 	}
 	systable_endscan(scan);
@@ -227,11 +246,14 @@ watch_after(PmStatementWatch *watch, const char *revision, int line,
 	values[0] = CStringGetTextDatum(revision);
 	values[1] = Int32GetDatum(line);
 	values[2] = CStringGetTextDatum(sql);
-	values[3] = DirectFunctionCall7(make_interval, 0, 0, 0, 0, 0, 0,
+	values[3] = DirectFunctionCall7(make_interval, Int32GetDatum(0),
+									Int32GetDatum(0), Int32GetDatum(0),
+									Int32GetDatum(0), Int32GetDatum(0),
+									Int32GetDatum(0),
 									Float8GetDatum(INSTR_TIME_GET_DOUBLE(elapsed)));
-	values[4] = taken_locks(pw->held, held_locks(pw->cxt));
 	/* TRUNCATE gives its tables new, empty files: no rewrite of data */
 	values[5] = rewritten_relations(pw, IsA(stmt, TruncateStmt));
+	values[4] = taken_locks(pw->files, pw->held, held_locks(pw->cxt));
 	tuplestore_putvalues(pw->tupstore, pw->tupdesc, values, nulls);
 	MemoryContextSwitchTo(oldcxt);
 }
@@ -262,10 +284,9 @@ pm_plan_watch_create(Tuplestorestate *tupstore, TupleDesc tupdesc)
 									ALLOCSET_DEFAULT_SIZES);
 	while ((tup = systable_getnext(scan)) != NULL)
 	{
-		Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
-		FileEntry  *entry = hash_search(pw->files, &form->oid, HASH_ENTER, NULL);
+		bool		found;
 
-		entry->filenode = form->relfilenode;
+		(void) remember_file(pw->files, (Form_pg_class) GETSTRUCT(tup), &found);
 	}
 	systable_endscan(scan);
 	table_close(pg_class, AccessShareLock);

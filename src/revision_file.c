@@ -148,10 +148,12 @@ parse_create_date(const char *value)
 
 /* Finish a section: its lines without leading and trailing blank lines. */
 static char *
-section_text(StringInfo buf)
+section_text(StringInfo buf, int *skipped)
 {
 	char	   *start = buf->data;
 	char	   *end = buf->data + buf->len;
+
+	*skipped = 0;
 
 	/* leading blank lines go whole, so that line numbers stay true */
 	while (true)
@@ -161,7 +163,10 @@ section_text(StringInfo buf)
 		while (p < end && *p != '\n' && isspace((unsigned char) *p))
 			p++;
 		if (p < end && *p == '\n')
+		{
 			start = p + 1;
+			(*skipped)++;
+		}
 		else
 			break;
 	}
@@ -179,6 +184,7 @@ PmRevisionDef *
 pm_revfile_parse(const char *text)
 {
 	PmRevisionDef *def = palloc0(sizeof(PmRevisionDef));
+	int			skipped;
 	ParseState	state = {0};
 	ErrorContextCallback errcallback;
 	Section		section = SECTION_HEADER;
@@ -222,6 +228,7 @@ pm_revfile_parse(const char *text)
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("revision file has a second \"-- +upgrade\" line or one after \"-- +downgrade\"")));
 			section = SECTION_UPGRADE;
+			def->upgrade_line = state.lineno + 1;
 		}
 		else if (is_marker(comment, "downgrade"))
 		{
@@ -326,8 +333,9 @@ pm_revfile_parse(const char *text)
 
 	if (def->message == NULL)
 		def->message = pstrdup("");
-	def->upgrade_sql = section_text(&upgrade);
-	def->downgrade_sql = seen_downgrade ? section_text(&downgrade) : NULL;
+	def->upgrade_sql = section_text(&upgrade, &skipped);
+	def->upgrade_line += skipped;
+	def->downgrade_sql = seen_downgrade ? section_text(&downgrade, &skipped) : NULL;
 	pm_revfile_checksum(def);
 	return def;
 }

@@ -58,6 +58,7 @@ PG_FUNCTION_INFO_V1(pim_migrate_steps);
 PG_FUNCTION_INFO_V1(pim_migrate_plan);
 PG_FUNCTION_INFO_V1(pim_migrate_lint);
 PG_FUNCTION_INFO_V1(pim_migrate_lint_script);
+PG_FUNCTION_INFO_V1(pim_migrate_lint_file);
 PG_FUNCTION_INFO_V1(pim_migrate_statements);
 PG_FUNCTION_INFO_V1(pim_migrate_apply);
 PG_FUNCTION_INFO_V1(pim_migrate_lock);
@@ -1617,6 +1618,7 @@ pim_migrate_lint(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	char	   *target_text = required_text(fcinfo, 0, "target");
 	PmLintState state = {0};
+	MemoryContext revcxt;
 	PmGraph    *graph;
 	List	   *plan;
 	ListCell   *lc;
@@ -1625,16 +1627,22 @@ pim_migrate_lint(PG_FUNCTION_ARGS)
 	state.tupstore = rsinfo->setResult;
 	state.tupdesc = rsinfo->setDesc;
 	pm_catalog_connect(&call, true);
+	state.cxt = CurrentMemoryContext;
+	revcxt = AllocSetContextCreate(CurrentMemoryContext, "pim_migrate lint",
+								   ALLOCSET_DEFAULT_SIZES);
 	graph = pm_catalog_load_graph(NULL);
 	plan = plan_migration(graph, target_text, PM_UPGRADE);
 	foreach(lc, plan)
 	{
 		PmStep	   *step = lfirst(lc);
 		PmNode	   *node = &graph->revs[step->rev];
+		MemoryContext oldcxt = MemoryContextSwitchTo(revcxt);
 		PmRevisionDef *def = pm_catalog_fetch_revision(node->id);
 
 		pm_lint_script(&state, node->id, def->upgrade_sql, def->transactional,
 					   1);
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextReset(revcxt);
 	}
 	pm_catalog_disconnect(&call);
 	return (Datum) 0;
@@ -1656,10 +1664,38 @@ pim_migrate_lint_script(PG_FUNCTION_ARGS)
 	int			first_line = PG_ARGISNULL(2) ? 1 : PG_GETARG_INT32(2);
 	PmLintState state = {0};
 
+	if (first_line < 1 || first_line > PG_INT32_MAX / 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("first_line must be a line number, not %d", first_line)));
 	InitMaterializedSRF(fcinfo, 0);
 	state.tupstore = rsinfo->setResult;
 	state.tupdesc = rsinfo->setDesc;
+	state.cxt = CurrentMemoryContext;
 	pm_lint_script(&state, NULL, script, transactional, first_line);
+	return (Datum) 0;
+}
+
+/*
+ * pim_migrate_lint_file(file text) -> same as lint
+ *
+ * The findings for the upgrade script of a revision file that is not
+ * loaded, read as pim_migrate_load reads it (its Transactional header
+ * too), its lines those of the file.
+ */
+Datum
+pim_migrate_lint_file(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	PmRevisionDef *def = pm_revfile_parse(required_text(fcinfo, 0, "file"));
+	PmLintState state = {0};
+
+	InitMaterializedSRF(fcinfo, 0);
+	state.tupstore = rsinfo->setResult;
+	state.tupdesc = rsinfo->setDesc;
+	state.cxt = CurrentMemoryContext;
+	pm_lint_script(&state, def->revision, def->upgrade_sql, def->transactional,
+				   def->upgrade_line);
 	return (Datum) 0;
 }
 

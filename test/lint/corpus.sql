@@ -450,3 +450,50 @@ ALTER TABLE empty ALTER COLUMN n TYPE bigint;
 ALTER TABLE empty ALTER COLUMN n SET NOT NULL;
 ALTER TABLE empty ADD CONSTRAINT empty_n_check CHECK (n > 0);
 CREATE INDEX empty_n2_idx ON empty (n);
+-- case: index on a partitioned table: the partitions' size
+-- expect: require-lock-timeout, require-concurrent-index-creation
+CREATE INDEX events_id_idx ON events (id);
+-- case: index on the partitioned table only: no rows are read
+-- expect: require-lock-timeout
+-- squawk-only: require-concurrent-index-creation: empty table
+CREATE INDEX events_at_idx ON ONLY events (at);
+-- case: type change on a partitioned table
+-- expect: require-lock-timeout, changing-column-type
+ALTER TABLE events ALTER COLUMN id TYPE bigint;
+-- case: widening a column of another collation rebuilds its indexes
+-- expect: require-lock-timeout, changing-column-type
+ALTER TABLE events ALTER COLUMN kind TYPE varchar(64);
+-- case: widening it and keeping its collation
+-- expect: require-lock-timeout
+-- squawk-only: changing-column-type: binary-coercible
+ALTER TABLE events ALTER COLUMN kind TYPE varchar(64) COLLATE "C";
+-- case: create table if not exists of a table that exists
+-- expect: require-lock-timeout, require-concurrent-index-creation
+CREATE TABLE IF NOT EXISTS big (id int);
+CREATE INDEX big_v_idx ON big (v);
+-- case: a table of the same name in another schema
+-- expect: require-lock-timeout, require-concurrent-index-creation
+CREATE TABLE archive.big (LIKE big);
+CREATE INDEX big_v_idx ON big (v);
+-- case: a column of a domain with a check
+-- expect: require-lock-timeout, adding-field-with-default
+ALTER TABLE big ADD COLUMN p positive;
+-- case: a silenced lock timeout does not silence the next one
+-- expect: require-lock-timeout
+-- pim_migrate:ignore require-lock-timeout
+ALTER TABLE small ADD COLUMN note text;
+ALTER TABLE big ADD COLUMN note text;
+-- case: lock table
+-- expect: require-lock-timeout
+LOCK TABLE big IN ACCESS EXCLUSIVE MODE;
+-- case: lock timeout set to zero is none
+-- expect: require-lock-timeout, require-concurrent-index-creation
+SET lock_timeout = 0;
+CREATE INDEX big_v_idx ON big (v);
+-- case: cluster
+-- expect: require-lock-timeout
+CLUSTER big USING big_pkey;
+-- case: rename an enum value
+-- expect: none
+-- squawk-only: require-lock-timeout: blocks no query
+ALTER TYPE mood RENAME VALUE 'sad' TO 'blue';

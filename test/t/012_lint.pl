@@ -215,6 +215,13 @@ unlike($out, qr/aa02/, 'lint TARGET: up to the target');
 is($rc, 0, 'lint --file: exit 0') or diag($err);
 like($out, qr/aa01_index\.sql:7: warning: require-concurrent-index-creation: /,
 	'lint --file: lines of the file');
+# the file read as the server reads it: loose markers, Transactional: off
+write_file("$proj/loose.sql", "-- loose\r\n-- revision id: zz01\r\n-- REVISES:\r\n-- Transactional: off\r\n\r\n--  +Upgrade\r\nCREATE INDEX CONCURRENTLY big_t_idx ON big (t);\r\n-- +downgrade\r\nDROP INDEX big_t_idx;\r\n");
+($rc, $out, $err) = pim('lint', '--file', "$proj/loose.sql");
+is($rc, 0, 'lint --file: a revision outside a transaction may build concurrently')
+  or diag($out, $err);
+unlike($out, qr/ban-concurrent|require-concurrent-index-deletion/,
+	'lint --file: its downgrade is not linted');
 ($rc, $out, $err) = pim('lint', '--file', "$proj/versions/aa01_index.sql", 'head');
 is($rc, 2, 'lint --file with a target: a usage error');
 
