@@ -191,11 +191,13 @@ COMMENT ON FUNCTION pim_migrate_statements(text, text)
 -- production.  pim_migrate_lint reads the scripts and the live catalog;
 -- pim_migrate_plan runs the upgrade as a dry run and watches it.
 --
-CREATE FUNCTION pim_migrate_lint(
-	target text DEFAULT 'head',
-	OUT revision text, OUT line integer, OUT statement text, OUT rule text,
-	OUT severity text, OUT message text, OUT hint text)
-RETURNS SETOF record
+-- one finding of the lint; revision is NULL for a script not registered
+CREATE TYPE pim_migrate.finding AS (
+	revision text, line integer, statement text, rule text, severity text,
+	message text, hint text);
+
+CREATE FUNCTION pim_migrate_lint(target text DEFAULT 'head')
+RETURNS SETOF pim_migrate.finding
 AS 'MODULE_PATHNAME', 'pim_migrate_lint'
 LANGUAGE C STABLE;
 COMMENT ON FUNCTION pim_migrate_lint(text)
@@ -204,20 +206,15 @@ COMMENT ON FUNCTION pim_migrate_lint(text)
 CREATE FUNCTION pim_migrate_lint_script(
 	script text,
 	transactional boolean DEFAULT true,
-	first_line integer DEFAULT 1,
-	OUT revision text, OUT line integer, OUT statement text, OUT rule text,
-	OUT severity text, OUT message text, OUT hint text)
-RETURNS SETOF record
+	first_line integer DEFAULT 1)
+RETURNS SETOF pim_migrate.finding
 AS 'MODULE_PATHNAME', 'pim_migrate_lint_script'
 LANGUAGE C STABLE;
 COMMENT ON FUNCTION pim_migrate_lint_script(text, boolean, integer)
 	IS 'the findings of pim_migrate_lint for one script, lines counted from first_line';
 
-CREATE FUNCTION pim_migrate_lint_file(
-	file text,
-	OUT revision text, OUT line integer, OUT statement text, OUT rule text,
-	OUT severity text, OUT message text, OUT hint text)
-RETURNS SETOF record
+CREATE FUNCTION pim_migrate_lint_file(file text)
+RETURNS SETOF pim_migrate.finding
 AS 'MODULE_PATHNAME', 'pim_migrate_lint_file'
 LANGUAGE C STABLE;
 COMMENT ON FUNCTION pim_migrate_lint_file(text)
