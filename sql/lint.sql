@@ -37,6 +37,12 @@ RESET pim_migrate.lock_timeout;
 SELECT count(*) FROM pim_migrate_upgrade('ln1');
 SELECT DISTINCT revision FROM pim_migrate_lint();
 
+-- a revision outside a transaction builds its index concurrently: nothing
+-- to say; the same statement in a transactional revision is an error
+SELECT pim_migrate_load(E'-- concurrently\n-- Revision ID: ln3\n-- Revises: ln2\n-- Transactional: false\n-- +upgrade\nCREATE INDEX CONCURRENTLY accounts_id_email_idx ON accounts (id, email);\n');
+SELECT revision, line, rule FROM pim_migrate_lint() WHERE revision = 'ln3';
+SELECT line, rule, severity FROM pim_migrate_lint_script('CREATE INDEX CONCURRENTLY accounts_id_email_idx ON accounts (id, email);');
+
 -- one script, lines from first_line; a syntax error is an error
 SELECT line, rule, severity FROM pim_migrate_lint_script(E'\n\nDROP TABLE audit;', first_line => 7);
 SELECT * FROM pim_migrate_lint_script('CREATE INDEX ON;');
