@@ -18,9 +18,10 @@ SELECT pg_relation_filenode('quotes') AS filenode \gset
 SELECT revision, line, statement, duration >= '0' AS timed, locks, rewritten
 FROM pim_migrate_plan();
 
--- the first statement took the table's strongest lock; a rewrite shows
--- in the second (its index is rebuilt too); an index build takes SHARE
--- on its table.  Nothing survives:
+-- per relation, the strongest lock held while the statement ran, marked
+-- when an earlier statement took it; a rewrite shows in the second (its
+-- index is rebuilt too); an index build takes SHARE on its table.
+-- Nothing survives:
 SELECT * FROM pim_migrate_current();
 SELECT count(*) AS log_rows FROM pim_migrate.log;
 SELECT format_type(atttypid, atttypmod) FROM pg_attribute

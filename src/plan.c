@@ -6,9 +6,11 @@
  *	  data, the relation locks it takes, and the relations it rewrites.
  *
  * Locks come from the lock manager (this backend's relation locks, fast
- * path included): a statement is said to take the modes that this
- * backend did not hold before it, so a lock the migration already holds
- * in that mode is reported once, at the statement that took it.  A
+ * path included).  The lock manager does not say which statement asked
+ * for a lock the transaction already holds, so a statement is credited
+ * with the relations on which it took a mode not held before it, and for
+ * each the strongest mode held while it ran (marked when an earlier
+ * statement of the migration took that one).  A
  * rewrite is a relation whose relfilenode the statement changed: the
  * pg_class rows it wrote are compared with the file each relation had
  * when the plan began.
@@ -133,16 +135,38 @@ relation_label(const FileEntry *entry)
 	return pstrdup(quote_identifier(name));
 }
 
-/* "stocks AccessExclusiveLock" for each mode taken since before */
+/* Labels as a sorted text[], each once (a rebuilt index has its old name). */
 static Datum
-taken_locks(HTAB *files, HTAB *before, HTAB *after)
+label_array(List *items)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * (list_length(items) + 1));
+	const char *prev = NULL;
+	int			n = 0;
+	ListCell   *lc;
+
+	list_sort(items, pm_cstring_cmp);
+	foreach(lc, items)
+	{
+		if (prev == NULL || strcmp(prev, lfirst(lc)) != 0)
+			elems[n++] = CStringGetTextDatum(lfirst(lc));
+		prev = lfirst(lc);
+	}
+	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false,
+										   TYPALIGN_INT));
+}
+
+/*
+ * For each relation on which the statement took a lock mode this backend
+ * did not hold before it: the strongest mode held on it while it ran,
+ * "stocks AccessExclusiveLock", or "... (held before)" when an earlier
+ * statement of the migration took that one.
+ */
+static Datum
+taken_locks(HTAB *files, HTAB *before, HTAB *after, List *rewritten)
 {
 	HASH_SEQ_STATUS seq;
 	HeldEntry  *entry;
 	List	   *items = NIL;
-	Datum	   *elems;
-	int			n = 0;
-	ListCell   *lc;
 
 	hash_seq_init(&seq, after);
 	while ((entry = hash_seq_search(&seq)) != NULL)
@@ -156,21 +180,22 @@ taken_locks(HTAB *files, HTAB *before, HTAB *after)
 		 * transient heap, never seen in pg_class) or on TOAST tables: they
 		 * follow their table's.
 		 */
-		if (taken == 0 || file == NULL || file->relkind == RELKIND_TOASTVALUE ||
+		if ((taken == 0 && !list_member_oid(rewritten, entry->relid)) ||
+			file == NULL || file->relkind == RELKIND_TOASTVALUE ||
 			file->relnamespace == PG_TOAST_NAMESPACE)
 			continue;
-		for (LOCKMODE mode = 1; mode <= MaxLockMode; mode++)
-			if (taken & LOCKBIT_ON(mode))
+		for (LOCKMODE mode = MaxLockMode; mode > NoLock; mode--)
+			if (entry->modes & LOCKBIT_ON(mode))
+			{
 				items = lappend(items,
-								psprintf("%s %s", relation_label(file),
-										 GetLockmodeName(DEFAULT_LOCKMETHOD, mode)));
+								psprintf("%s %s%s", relation_label(file),
+										 GetLockmodeName(DEFAULT_LOCKMETHOD, mode),
+										 (taken & LOCKBIT_ON(mode)) ? "" :
+										 " (held before)"));
+				break;
+			}
 	}
-	list_sort(items, pm_cstring_cmp);
-	elems = palloc(sizeof(Datum) * (list_length(items) + 1));
-	foreach(lc, items)
-		elems[n++] = CStringGetTextDatum(lfirst(lc));
-	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false,
-										   TYPALIGN_INT));
+	return label_array(items);
 }
 
 /*
@@ -178,17 +203,14 @@ taken_locks(HTAB *files, HTAB *before, HTAB *after)
  * by this transaction at or after first_cid, against the files known.
  * Relations it created are remembered, not reported.
  */
-static Datum
-rewritten_relations(PlanWatch *pw, bool record_only)
+static List *
+rewritten_relations(PlanWatch *pw)
 {
 	Relation	pg_class = table_open(RelationRelationId, AccessShareLock);
 	SysScanDesc scan = systable_beginscan(pg_class, InvalidOid, false, NULL,
 										  0, NULL);
 	HeapTuple	tup;
-	List	   *items = NIL;
-	Datum	   *elems;
-	int			n = 0;
-	ListCell   *lc;
+	List	   *result = NIL;
 
 	while ((tup = systable_getnext(scan)) != NULL)
 	{
@@ -201,20 +223,14 @@ rewritten_relations(PlanWatch *pw, bool record_only)
 			continue;
 		entry = remember_file(pw->files, form, &found);
 		if (found && entry->filenode != form->relfilenode &&
-			form->relfilenode != InvalidOid && !record_only &&
+			form->relfilenode != InvalidOid &&
 			form->relkind != RELKIND_TOASTVALUE)
-			items = lappend(items, relation_label(entry));
+			result = lappend_oid(result, form->oid);
 		entry->filenode = form->relfilenode;
 	}
 	systable_endscan(scan);
 	table_close(pg_class, AccessShareLock);
-
-	list_sort(items, pm_cstring_cmp);
-	elems = palloc(sizeof(Datum) * (list_length(items) + 1));
-	foreach(lc, items)
-		elems[n++] = CStringGetTextDatum(lfirst(lc));
-	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false,
-										   TYPALIGN_INT));
+	return result;
 }
 
 static void
@@ -237,6 +253,9 @@ watch_after(PmStatementWatch *watch, const char *revision, int line,
 	Datum		values[6];
 	bool		nulls[6] = {0};
 	MemoryContext oldcxt;
+	List	   *rewritten;
+	List	   *labels = NIL;
+	ListCell   *lc;
 
 	INSTR_TIME_SET_CURRENT(elapsed);
 	INSTR_TIME_SUBTRACT(elapsed, pw->start);
@@ -251,9 +270,18 @@ watch_after(PmStatementWatch *watch, const char *revision, int line,
 									Int32GetDatum(0), Int32GetDatum(0),
 									Int32GetDatum(0),
 									Float8GetDatum(INSTR_TIME_GET_DOUBLE(elapsed)));
+	rewritten = rewritten_relations(pw);
 	/* TRUNCATE gives its tables new, empty files: no rewrite of data */
-	values[5] = rewritten_relations(pw, IsA(stmt, TruncateStmt));
-	values[4] = taken_locks(pw->files, pw->held, held_locks(pw->cxt));
+	if (IsA(stmt, TruncateStmt))
+		rewritten = NIL;
+	foreach(lc, rewritten)
+		labels = lappend(labels,
+						 relation_label(hash_search(pw->files, &lfirst_oid(lc),
+													HASH_FIND, NULL)));
+	values[5] = label_array(labels);
+	/* a rewritten table is locked by the statement, held before or not */
+	values[4] = taken_locks(pw->files, pw->held, held_locks(pw->cxt),
+							rewritten);
 	tuplestore_putvalues(pw->tupstore, pw->tupdesc, values, nulls);
 	MemoryContextSwitchTo(oldcxt);
 }
