@@ -32,7 +32,8 @@ is_revision_file(const char *text)
 			continue;
 		q += 2;
 		q += strspn(q, " \t");
-		if (pg_strncasecmp(q, "+upgrade", 8) == 0)
+		if (pg_strncasecmp(q, "+upgrade", 8) == 0 &&
+			(q[8] == '\0' || isspace((unsigned char) q[8])))
 			return true;
 	}
 	return false;

@@ -25,9 +25,12 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/relation.h"
+#include "access/table.h"
 #include "catalog/index.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
@@ -41,6 +44,7 @@
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -124,6 +128,9 @@ schema_of(RangeVar *rv, bool creating)
 		return rv->schemaname;
 	if (!creating && OidIsValid(relid = RangeVarGetRelid(rv, NoLock, true)))
 		return get_namespace_name(get_rel_namespace(relid));
+	/* looking up pg_temp would create this session's temporary schema */
+	if (namespace_search_path && strncmp(namespace_search_path, "pg_temp", 7) == 0)
+		return NULL;
 	path = fetch_search_path(false);
 	return path != NIL ? get_namespace_name(linitial_oid(path)) : NULL;
 }
@@ -141,9 +148,11 @@ remember_created(PmLintState *state, RangeVar *rv, bool if_not_exists)
 	NamedRel   *rel;
 	char	   *schema;
 
-	if (if_not_exists && OidIsValid(RangeVarGetRelid(rv, NoLock, true)))
-		return;
 	schema = schema_of(rv, true);
+	if (if_not_exists && schema &&
+		OidIsValid(get_relname_relid(rv->relname,
+									 get_namespace_oid(schema, true))))
+		return;
 	oldcxt = MemoryContextSwitchTo(state->cxt);
 	rel = palloc(sizeof(NamedRel));
 	rel->schema = schema ? pstrdup(schema) : NULL;
@@ -214,6 +223,38 @@ add_relation_size(Oid relid, RelSize *size)
 }
 
 /*
+ * A relation and all its partitions or inheritance children, read from
+ * pg_inherits without locking them (find_all_inheritors would wait for
+ * locks, or fail on a child dropped meanwhile).
+ */
+static List *
+inheritors(Oid relid)
+{
+	List	   *result = list_make1_oid(relid);
+	Relation	inherits = table_open(InheritsRelationId, AccessShareLock);
+	ListCell   *lc;
+
+	/* appending while walking: each child's own children come after it */
+	foreach(lc, result)
+	{
+		ScanKeyData key;
+		SysScanDesc scan;
+		HeapTuple	tup;
+
+		ScanKeyInit(&key, Anum_pg_inherits_inhparent, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(lfirst_oid(lc)));
+		scan = systable_beginscan(inherits, InheritsParentIndexId, true, NULL,
+								  1, &key);
+		while ((tup = systable_getnext(scan)) != NULL)
+			result = lappend_oid(result,
+								 ((Form_pg_inherits) GETSTRUCT(tup))->inhrelid);
+		systable_endscan(scan);
+	}
+	table_close(inherits, AccessShareLock);
+	return result;
+}
+
+/*
  * The size of the relation rv names: with its partitions or inheritance
  * children unless ONLY, since a statement on a partitioned table works on
  * every partition.
@@ -232,8 +273,7 @@ relation_size(PmLintState *state, RangeVar *rv)
 	if (!OidIsValid(size.relid))
 		return size;
 
-	rels = rv->inh ? find_all_inheritors(size.relid, NoLock, NULL) :
-		list_make1_oid(size.relid);
+	rels = rv->inh ? inheritors(size.relid) : list_make1_oid(size.relid);
 	foreach(lc, rels)
 	{
 		if (!add_relation_size(lfirst_oid(lc), &size))
@@ -369,7 +409,7 @@ domain_with_constraints(TypeName *tn)
 }
 
 /*
- * Whether ALTER COLUMN TYPE rewrites the table, decided as the server
+ * What ALTER COLUMN TYPE rewrites, decided as the server
  * decides (ATColumnChangeRequiresRewrite): the assignment coercion from
  * the old type, simplified by the types' own support functions (a longer
  * varchar, a wider numeric), must reduce to the column itself, and the
@@ -378,8 +418,42 @@ domain_with_constraints(TypeName *tn)
  * the catalog as it is now, not as earlier statements of the migration
  * leave it.
  */
+typedef enum TypeChange
+{
+	TYPE_CHANGE_NONE,			/* the catalog only */
+	TYPE_CHANGE_INDEXES,		/* another collation: the indexes rebuilt */
+	TYPE_CHANGE_REWRITE			/* the table and its indexes rewritten */
+} TypeChange;
+
+/* Whether an index of relid covers column attnum (or an expression). */
 static bool
-type_change_rewrites(Oid relid, const char *column, ColumnDef *def)
+column_indexed(Oid relid, AttrNumber attnum)
+{
+	Relation	pg_index = table_open(IndexRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	bool		found = false;
+
+	ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(pg_index, IndexIndrelidIndexId, true, NULL, 1,
+							  &key);
+	while (!found && (tup = systable_getnext(scan)) != NULL)
+	{
+		Form_pg_index index = (Form_pg_index) GETSTRUCT(tup);
+
+		found = !heap_attisnull(tup, Anum_pg_index_indexprs, NULL);
+		for (int i = 0; i < index->indnatts && !found; i++)
+			found = index->indkey.values[i] == attnum;
+	}
+	systable_endscan(scan);
+	table_close(pg_index, AccessShareLock);
+	return found;
+}
+
+static TypeChange
+type_change(Oid relid, const char *column, ColumnDef *def)
 {
 	AttrNumber	attnum = get_attnum(relid, column);
 	Oid			oldtype;
@@ -392,33 +466,29 @@ type_change_rewrites(Oid relid, const char *column, ColumnDef *def)
 	Node	   *expr;
 
 	if (attnum == InvalidAttrNumber || def->raw_default != NULL)
-		return true;
+		return TYPE_CHANGE_REWRITE;
 	get_atttypetypmodcoll(relid, attnum, &oldtype, &oldtypmod, &oldcoll);
 	newtype = LookupTypeName(NULL, def->typeName, &newtypmod, true);
 	if (newtype == NULL)
-		return true;
+		return TYPE_CHANGE_REWRITE;
 	newtypid = typeTypeId(newtype);
 	ReleaseSysCache(newtype);
-
-	/* another collation rebuilds the column's indexes */
 	if (def->collClause)
 		newcoll = get_collation_oid(def->collClause->collname, true);
 	else
 		newcoll = get_typcollation(newtypid);
-	if (newcoll != oldcoll)
-		return true;
 
 	expr = (Node *) makeVar(1, attnum, oldtype, oldtypmod, oldcoll, 0);
 	expr = coerce_to_target_type(NULL, expr, oldtype, newtypid, newtypmod,
 								 COERCION_ASSIGNMENT, COERCE_IMPLICIT_CAST, -1);
 	if (expr == NULL)
-		return true;
+		return TYPE_CHANGE_REWRITE;
 	expr = eval_const_expressions(NULL, expr);
 
 	for (;;)
 	{
 		if (IsA(expr, Var) && ((Var *) expr)->varattno == attnum)
-			return false;
+			return newcoll == oldcoll ? TYPE_CHANGE_NONE : TYPE_CHANGE_INDEXES;
 		else if (IsA(expr, RelabelType))
 			expr = (Node *) ((RelabelType *) expr)->arg;
 		else
@@ -429,7 +499,7 @@ type_change_rewrites(Oid relid, const char *column, ColumnDef *def)
 			 * the session's time zone is UTC, which the migrating session
 			 * may not share: a rewrite, too.
 			 */
-			return true;
+			return TYPE_CHANGE_REWRITE;
 		}
 	}
 }
@@ -575,14 +645,21 @@ lint_alter_table(LintStmt *ls, AlterTableStmt *stmt)
 			case AT_AlterColumnType:
 				{
 					Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+					TypeChange	change = OidIsValid(relid) ?
+						type_change(relid, cmd->name, castNode(ColumnDef, cmd->def)) :
+						TYPE_CHANGE_REWRITE;
 
-					if (!OidIsValid(relid) ||
-						type_change_rewrites(relid, cmd->name,
-											 castNode(ColumnDef, cmd->def)))
+					if (change == TYPE_CHANGE_REWRITE)
 						report_sized(ls, rv, "changing-column-type",
 									 psprintf("Changing the type of column \"%s\" rewrites the table and its indexes under an ACCESS EXCLUSIVE lock",
 											  cmd->name),
 									 "Add a column of the new type, fill it in batches, and switch over; or pick a type the server converts without a rewrite (a longer varchar, text).");
+					else if (change == TYPE_CHANGE_INDEXES &&
+							 column_indexed(relid, get_attnum(relid, cmd->name)))
+						report_sized(ls, rv, "changing-column-type",
+									 psprintf("Column \"%s\" changes collation: its indexes are rebuilt under an ACCESS EXCLUSIVE lock",
+											  cmd->name),
+									 "Keep the collation (add COLLATE to the new type), or build the new indexes CONCURRENTLY first.");
 					break;
 				}
 			case AT_ValidateConstraint:
@@ -799,6 +876,9 @@ sets_zero(VariableSetStmt *v)
 		return false;
 	if (IsA(&c->val, Integer))
 		return intVal(&c->val) == 0;
+	if (IsA(&c->val, Float))
+		return parse_int(castNode(Float, &c->val)->fval, &value, GUC_UNIT_MS,
+						 NULL) && value == 0;
 	return IsA(&c->val, String) &&
 		parse_int(strVal(&c->val), &value, GUC_UNIT_MS, NULL) && value == 0;
 }

@@ -497,3 +497,7 @@ CLUSTER big USING big_pkey;
 -- expect: none
 -- squawk-only: require-lock-timeout: blocks no query
 ALTER TYPE mood RENAME VALUE 'sad' TO 'blue';
+-- case: a collation change on a column no index covers
+-- expect: require-lock-timeout
+-- squawk-only: changing-column-type: binary-coercible
+ALTER TABLE big ALTER COLUMN t TYPE text COLLATE "C";
