@@ -172,6 +172,19 @@ script_error_callback(void *arg)
 }
 
 /*
+ * Name pos in the context lines of errors, until error_context_stack is
+ * popped back to cb->previous.
+ */
+static void
+push_position(ErrorContextCallback *cb, ScriptPosition *pos)
+{
+	cb->callback = script_error_callback;
+	cb->arg = pos;
+	cb->previous = error_context_stack;
+	error_context_stack = cb;
+}
+
+/*
  * pm_exec_needs_own_transaction
  *		The command name if stmt refuses to run inside a transaction block
  *		(PreventInTransactionBlock in the server), NULL otherwise.  Those
@@ -303,10 +316,7 @@ pm_exec_check_script(const char *revision, PmDirection direction,
 	ScriptPosition pos = {revision, direction, sql, -1, 0, 0, NULL};
 	ErrorContextCallback errcallback;
 
-	errcallback.callback = script_error_callback;
-	errcallback.arg = &pos;
-	errcallback.previous = error_context_stack;
-	error_context_stack = &errcallback;
+	push_position(&errcallback, &pos);
 
 	list_free_deep(parse_script(&pos, transactional));
 
@@ -421,6 +431,26 @@ describe_statements(const char *sql, List *raws)
 }
 
 /*
+ * The statements of a script (describe_statements), under an error context
+ * that names it; refused is whether to refuse what a revision may not hold
+ * (parse_script), or else only a syntax error.
+ */
+static List *
+script_statements(const char *revision, PmDirection direction,
+				  const char *sql, bool refused)
+{
+	ScriptPosition pos = {revision, direction, sql, -1, 0, 0, "script"};
+	ErrorContextCallback errcallback;
+	List	   *result;
+
+	push_position(&errcallback, &pos);
+	result = describe_statements(sql, refused ? parse_script(&pos, false) :
+								 raw_parser(sql, RAW_PARSE_DEFAULT));
+	error_context_stack = errcallback.previous;
+	return result;
+}
+
+/*
  * pm_exec_split_script
  *		The statements of a script as the server's parser splits them:
  *		for writing a script out and for a client that runs them one by
@@ -430,17 +460,7 @@ List *
 pm_exec_split_script(const char *revision, PmDirection direction,
 					 const char *sql)
 {
-	ScriptPosition pos = {revision, direction, sql, -1, 0, 0, NULL};
-	ErrorContextCallback errcallback;
-	List	   *result;
-
-	errcallback.callback = script_error_callback;
-	errcallback.arg = &pos;
-	errcallback.previous = error_context_stack;
-	error_context_stack = &errcallback;
-	result = describe_statements(sql, parse_script(&pos, false));
-	error_context_stack = errcallback.previous;
-	return result;
+	return script_statements(revision, direction, sql, true);
 }
 
 /*
@@ -452,17 +472,7 @@ List *
 pm_exec_parse_script(const char *revision, PmDirection direction,
 					 const char *sql)
 {
-	ScriptPosition pos = {revision, direction, sql, -1, 0, 0, "script"};
-	ErrorContextCallback errcallback;
-	List	   *result;
-
-	errcallback.callback = script_error_callback;
-	errcallback.arg = &pos;
-	errcallback.previous = error_context_stack;
-	error_context_stack = &errcallback;
-	result = describe_statements(sql, raw_parser(sql, RAW_PARSE_DEFAULT));
-	error_context_stack = errcallback.previous;
-	return result;
+	return script_statements(revision, direction, sql, false);
 }
 
 /*
@@ -489,10 +499,7 @@ run_script(const char *revision, PmDirection direction, const char *sql)
 	 */
 	PmStatementWatch *watch = pm_exec_watch;
 
-	errcallback.callback = script_error_callback;
-	errcallback.arg = &pos;
-	errcallback.previous = error_context_stack;
-	error_context_stack = &errcallback;
+	push_position(&errcallback, &pos);
 
 	stmts = parse_script(&pos, false);
 	stmtcxt = AllocSetContextCreate(CurrentMemoryContext,
@@ -605,10 +612,7 @@ pm_exec_run_desired(const char *sql, void (*check) (Node *stmt))
 	ErrorContextCallback errcallback;
 	ListCell   *lc;
 
-	errcallback.callback = script_error_callback;
-	errcallback.arg = &pos;
-	errcallback.previous = error_context_stack;
-	error_context_stack = &errcallback;
+	push_position(&errcallback, &pos);
 	foreach(lc, raw_parser(sql, RAW_PARSE_DEFAULT))
 	{
 		RawStmt    *raw = lfirst_node(RawStmt, lc);
