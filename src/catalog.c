@@ -794,6 +794,30 @@ pm_catalog_all_definitions(int *n)
 }
 
 /*
+ * The columns a revision is stored in, in the order of Q_INSERT_REVISION
+ * and Q_REPLACE_REVISION ($1 to $10); the name lists as text[].
+ */
+#define PM_REVISION_COLUMNS 10
+
+static void
+revision_row(const PmRevisionDef *def, Datum *values, bool *isnull)
+{
+	memset(isnull, 0, sizeof(bool) * PM_REVISION_COLUMNS);
+	values[0] = CStringGetTextDatum(def->revision);
+	values[1] = CStringGetTextDatum(def->message);
+	values[2] = list_to_text_array(def->down_revisions);
+	values[3] = list_to_text_array(def->branch_labels);
+	values[4] = list_to_text_array(def->depends_on);
+	values[5] = CStringGetTextDatum(def->upgrade_sql);
+	isnull[6] = def->downgrade_sql == NULL;
+	values[6] = isnull[6] ? (Datum) 0 : CStringGetTextDatum(def->downgrade_sql);
+	values[7] = BoolGetDatum(def->transactional);
+	values[8] = CStringGetTextDatum(def->checksum);
+	isnull[9] = !def->has_created_at;
+	values[9] = TimestampTzGetDatum(def->created_at);
+}
+
+/*
  * pm_catalog_store_revision
  *		Insert a revision; with replace, overwrite the row of the same id.
  *		The caller has checked that this is allowed.
@@ -801,27 +825,13 @@ pm_catalog_all_definitions(int *n)
 void
 pm_catalog_store_revision(const PmRevisionDef *def, bool replace)
 {
-	Datum		values[10];
-	char		nulls[10];
+	Datum		values[PM_REVISION_COLUMNS];
+	bool		isnull[PM_REVISION_COLUMNS];
+	char		nulls[PM_REVISION_COLUMNS];
 
-	memset(nulls, ' ', sizeof(nulls));
-	values[0] = CStringGetTextDatum(def->revision);
-	values[1] = CStringGetTextDatum(def->message);
-	values[2] = list_to_text_array(def->down_revisions);
-	values[3] = list_to_text_array(def->branch_labels);
-	values[4] = list_to_text_array(def->depends_on);
-	values[5] = CStringGetTextDatum(def->upgrade_sql);
-	if (def->downgrade_sql)
-		values[6] = CStringGetTextDatum(def->downgrade_sql);
-	else
-		nulls[6] = 'n';
-	values[7] = BoolGetDatum(def->transactional);
-	values[8] = CStringGetTextDatum(def->checksum);
-	if (def->has_created_at)
-		values[9] = TimestampTzGetDatum(def->created_at);
-	else
-		nulls[9] = 'n';
-
+	revision_row(def, values, isnull);
+	for (int c = 0; c < PM_REVISION_COLUMNS; c++)
+		nulls[c] = isnull[c] ? 'n' : ' ';
 	run_query(replace ? &q_replace_revision : &q_insert_revision, values,
 			  nulls, replace ? SPI_OK_UPDATE : SPI_OK_INSERT);
 	if (SPI_processed != 1)
@@ -840,18 +850,9 @@ struct PmInsertBatch
 	MemoryContext cxt;
 	int			n;
 	Size		bytes;			/* of scripts held */
-	Datum		values[10][PM_BATCH_ROWS];
-	bool		nulls[10][PM_BATCH_ROWS];
+	Datum		values[PM_REVISION_COLUMNS][PM_BATCH_ROWS];
+	bool		nulls[PM_REVISION_COLUMNS][PM_BATCH_ROWS];
 };
-
-/* The array literal of a List of names, as text (array_out quotes). */
-static Datum
-list_to_array_literal(List *items)
-{
-	Datum		array = list_to_text_array(items);
-
-	return CStringGetTextDatum(OidOutputFunctionCall(F_ARRAY_OUT, array));
-}
 
 /*
  * pm_catalog_batch_create
@@ -878,24 +879,19 @@ void
 pm_catalog_batch_add(PmInsertBatch *batch, const PmRevisionDef *def)
 {
 	MemoryContext oldcxt = MemoryContextSwitchTo(batch->cxt);
+	Datum		values[PM_REVISION_COLUMNS];
+	bool		isnull[PM_REVISION_COLUMNS];
 	int			i = batch->n++;
 
-	batch->values[0][i] = CStringGetTextDatum(def->revision);
-	batch->values[1][i] = CStringGetTextDatum(def->message);
-	batch->values[2][i] = list_to_array_literal(def->down_revisions);
-	batch->values[3][i] = list_to_array_literal(def->branch_labels);
-	batch->values[4][i] = list_to_array_literal(def->depends_on);
-	batch->values[5][i] = CStringGetTextDatum(def->upgrade_sql);
-	batch->nulls[6][i] = def->downgrade_sql == NULL;
-	batch->values[6][i] = def->downgrade_sql ?
-		CStringGetTextDatum(def->downgrade_sql) : (Datum) 0;
-	batch->values[7][i] = BoolGetDatum(def->transactional);
-	batch->values[8][i] = CStringGetTextDatum(def->checksum);
-	batch->nulls[9][i] = !def->has_created_at;
-	batch->values[9][i] = TimestampTzGetDatum(def->created_at);
-	for (int c = 0; c < 10; c++)
-		if (c != 6 && c != 9)
-			batch->nulls[c][i] = false;
+	revision_row(def, values, isnull);
+	for (int c = 0; c < PM_REVISION_COLUMNS; c++)
+	{
+		/* the name lists go as array literals: see Q_INSERT_REVISIONS */
+		batch->values[c][i] = c >= 2 && c <= 4 ?
+			CStringGetTextDatum(OidOutputFunctionCall(F_ARRAY_OUT, values[c])) :
+			values[c];
+		batch->nulls[c][i] = isnull[c];
+	}
 	batch->bytes += strlen(def->upgrade_sql) +
 		(def->downgrade_sql ? strlen(def->downgrade_sql) : 0);
 	MemoryContextSwitchTo(oldcxt);
@@ -911,10 +907,11 @@ pm_catalog_batch_add(PmInsertBatch *batch, const PmRevisionDef *def)
 void
 pm_catalog_batch_flush(PmInsertBatch *batch)
 {
-	static const Oid elemtypes[10] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-		TEXTOID, TEXTOID, TEXTOID, BOOLOID, TEXTOID, TIMESTAMPTZOID};
+	static const Oid elemtypes[PM_REVISION_COLUMNS] = {TEXTOID, TEXTOID,
+		TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, TEXTOID,
+	TIMESTAMPTZOID};
 	MemoryContext oldcxt;
-	Datum		args[10];
+	Datum		args[PM_REVISION_COLUMNS];
 	int			dims[1];
 	int			lbs[1] = {1};
 
@@ -922,7 +919,7 @@ pm_catalog_batch_flush(PmInsertBatch *batch)
 		return;
 	oldcxt = MemoryContextSwitchTo(batch->cxt);
 	dims[0] = batch->n;
-	for (int c = 0; c < 10; c++)
+	for (int c = 0; c < PM_REVISION_COLUMNS; c++)
 	{
 		int16		typlen;
 		bool		typbyval;
