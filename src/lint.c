@@ -68,16 +68,6 @@ typedef struct NamedRel
 	char	   *name;
 } NamedRel;
 
-/* The statement being linted, and where its findings go. */
-typedef struct LintStmt
-{
-	PmLintState *state;
-	const char *revision;
-	int			line;
-	const char *sql;		/* from its first token, without the semicolon */
-	List	   *ignored;		/* rule names of its ignore comments */
-} LintStmt;
-
 /* An existing relation's size, as a finding reports it. */
 typedef struct RelSize
 {
@@ -86,6 +76,19 @@ typedef struct RelSize
 	int64		bytes;			/* -1: unknown (locked by another session) */
 	double		rows;			/* -1: not counted yet */
 } RelSize;
+
+/* The statement being linted, and where its findings go. */
+typedef struct LintStmt
+{
+	PmLintState *state;
+	const char *revision;
+	int			line;
+	const char *sql;		/* from its first token, without the semicolon */
+	List	   *ignored;		/* rule names of its ignore comments */
+	RangeVar   *sized_rv;		/* the relation last sized (NULL: none) */
+	RelSize		sized;			/* its size: rules ask again for the same */
+} LintStmt;
+
 
 static bool
 report(LintStmt *ls, const char *rule, const char *severity,
@@ -285,6 +288,18 @@ relation_size(PmLintState *state, RangeVar *rv)
 	return size;
 }
 
+/* relation_size, once per relation a statement names */
+static RelSize
+statement_size(LintStmt *ls, RangeVar *rv)
+{
+	if (ls->sized_rv != rv)
+	{
+		ls->sized = relation_size(ls->state, rv);
+		ls->sized_rv = rv;
+	}
+	return ls->sized;
+}
+
 /* "stocks (about 100000 rows, 4360 kB)" */
 static char *
 describe(RangeVar *rv, const RelSize *size)
@@ -330,7 +345,7 @@ static void
 report_sized(LintStmt *ls, RangeVar *rv, const char *rule,
 			 const char *what, const char *hint)
 {
-	RelSize		size = relation_size(ls->state, rv);
+	RelSize		size = statement_size(ls, rv);
 	const char *severity = size_severity(&size);
 
 	if (severity == NULL)
@@ -344,7 +359,7 @@ static void
 report_always(LintStmt *ls, RangeVar *rv, const char *rule,
 			  const char *severity, const char *what, const char *hint)
 {
-	RelSize		size = relation_size(ls->state, rv);
+	RelSize		size = statement_size(ls, rv);
 
 	if (size.created)
 		return;
@@ -578,11 +593,12 @@ remember_not_valid(PmLintState *state, const char *name)
 static void
 lint_add_constraint(LintStmt *ls, RangeVar *rv, Constraint *con)
 {
+	/* only CHECK and FOREIGN KEY can be NOT VALID */
+	if (con->skip_validation && con->conname)
+		remember_not_valid(ls->state, con->conname);
 	switch (con->contype)
 	{
 		case CONSTR_FOREIGN:
-			if (con->skip_validation && con->conname)
-				remember_not_valid(ls->state, con->conname);
 			if (con->skip_validation)
 				break;
 			report_sized(ls, rv, "constraint-missing-not-valid",
@@ -593,8 +609,6 @@ lint_add_constraint(LintStmt *ls, RangeVar *rv, Constraint *con)
 						 "Add it NOT VALID, then VALIDATE CONSTRAINT in a later revision (which takes a weaker lock).");
 			break;
 		case CONSTR_CHECK:
-			if (con->skip_validation && con->conname)
-				remember_not_valid(ls->state, con->conname);
 			if (!con->skip_validation)
 				report_sized(ls, rv, "constraint-missing-not-valid",
 							 "The check constraint is validated at once, scanning the table under an ACCESS EXCLUSIVE lock",
@@ -849,7 +863,7 @@ lint_lock_timeout(LintStmt *ls, Node *stmt)
 
 		if (rv == NULL || was_created(state, rv))
 			continue;
-		size = relation_size(state, rv);
+		size = statement_size(ls, rv);
 		if (!OidIsValid(size.relid))
 			continue;
 		/* once per script; a silenced one is not reported for it */
@@ -1047,6 +1061,7 @@ pm_lint_script(PmLintState *state, const char *revision, const char *sql,
 		ls.line = ps->line + first_line - 1;
 		ls.sql = ps->sql;
 		ls.ignored = ignored_rules(sql + prev_end, ps->offset - prev_end);
+		ls.sized_rv = NULL;
 		lint_statement(&ls, ps->stmt, transactional);
 		prev_end = ps->end;
 	}

@@ -1605,6 +1605,22 @@ pim_migrate_plan(PG_FUNCTION_ARGS)
 }
 
 /*
+ * The findings of a lint function go to its result set; what the lint
+ * remembers across scripts lives as long as the call.
+ */
+static void
+lint_begin(FunctionCallInfo fcinfo, PmLintState *state)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	InitMaterializedSRF(fcinfo, 0);
+	memset(state, 0, sizeof(PmLintState));
+	state->tupstore = rsinfo->setResult;
+	state->tupdesc = rsinfo->setDesc;
+	state->cxt = CurrentMemoryContext;
+}
+
+/*
  * pim_migrate_lint(target text DEFAULT 'head')
  *		-> TABLE(revision, line, statement, rule, severity, message, hint)
  *
@@ -1615,19 +1631,15 @@ Datum
 pim_migrate_lint(PG_FUNCTION_ARGS)
 {
 	PmCall		call;
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	char	   *target_text = required_text(fcinfo, 0, "target");
-	PmLintState state = {0};
+	PmLintState state;
 	MemoryContext revcxt;
 	PmGraph    *graph;
 	List	   *plan;
 	ListCell   *lc;
 
-	InitMaterializedSRF(fcinfo, 0);
-	state.tupstore = rsinfo->setResult;
-	state.tupdesc = rsinfo->setDesc;
+	lint_begin(fcinfo, &state);
 	pm_catalog_connect(&call, true);
-	state.cxt = CurrentMemoryContext;
 	revcxt = AllocSetContextCreate(CurrentMemoryContext, "pim_migrate lint",
 								   ALLOCSET_DEFAULT_SIZES);
 	graph = pm_catalog_load_graph(NULL);
@@ -1658,20 +1670,16 @@ pim_migrate_lint(PG_FUNCTION_ARGS)
 Datum
 pim_migrate_lint_script(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	char	   *script = required_text(fcinfo, 0, "script");
 	bool		transactional = PG_ARGISNULL(1) || PG_GETARG_BOOL(1);
 	int			first_line = PG_ARGISNULL(2) ? 1 : PG_GETARG_INT32(2);
-	PmLintState state = {0};
+	PmLintState state;
 
 	if (first_line < 1 || first_line > PG_INT32_MAX / 2)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("first_line must be a line number, not %d", first_line)));
-	InitMaterializedSRF(fcinfo, 0);
-	state.tupstore = rsinfo->setResult;
-	state.tupdesc = rsinfo->setDesc;
-	state.cxt = CurrentMemoryContext;
+	lint_begin(fcinfo, &state);
 	pm_lint_script(&state, NULL, script, transactional, first_line);
 	return (Datum) 0;
 }
@@ -1686,14 +1694,10 @@ pim_migrate_lint_script(PG_FUNCTION_ARGS)
 Datum
 pim_migrate_lint_file(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	PmRevisionDef *def = pm_revfile_parse(required_text(fcinfo, 0, "file"));
-	PmLintState state = {0};
+	PmLintState state;
 
-	InitMaterializedSRF(fcinfo, 0);
-	state.tupstore = rsinfo->setResult;
-	state.tupdesc = rsinfo->setDesc;
-	state.cxt = CurrentMemoryContext;
+	lint_begin(fcinfo, &state);
 	pm_lint_script(&state, def->revision, def->upgrade_sql, def->transactional,
 				   def->upgrade_line);
 	return (Datum) 0;
