@@ -50,6 +50,14 @@ SELECT revision, line, locks, rewritten FROM pim_migrate_plan();
 SELECT to_regclass('notes') IS NOT NULL AS notes_kept;
 DELETE FROM pim_migrate.revision WHERE revision = 'pl3b';
 
+-- a statement that changes more relations than are followed one by one
+-- (here 300 new tables) is checked against every relation
+SELECT pim_migrate_revision('many', E'DO $$BEGIN\n  FOR i IN 1..300 LOOP\n    EXECUTE format(\'CREATE TABLE many_%s (id int)\', i);\n  END LOOP;\n  ALTER TABLE notes ALTER COLUMN id TYPE bigint;\nEND$$;',
+                            'SELECT 1;', revision => 'pl3c');
+SELECT revision, line, rewritten FROM pim_migrate_plan();
+SELECT to_regclass('many_1') IS NULL AS rolled_back;
+DELETE FROM pim_migrate.revision WHERE revision = 'pl3c';
+
 -- an error in a statement is the migration's error, and nothing stays
 SELECT pim_migrate_revision('bad', 'CREATE TABLE t_ok (id int); SELECT 1/0;',
                             'SELECT 1;', revision => 'pl4');

@@ -10,10 +10,11 @@
  * for a lock the transaction already holds, so a statement is credited
  * with the relations on which it took a mode not held before it, and for
  * each the strongest mode held while it ran (marked when an earlier
- * statement of the migration took that one).  A
- * rewrite is a relation whose relfilenode the statement changed: the
- * pg_class rows it wrote are compared with the file each relation had
- * when the plan began.
+ * statement of the migration took that one).
+ *
+ * A rewrite is a relation whose relfilenode the statement changed.  The
+ * file of every relation is read once, when the plan begins; after each
+ * statement only the relations its writes invalidated are looked up.
  *
  * src/plan.c
  *
@@ -34,8 +35,10 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "pim_migrate.h"
@@ -67,7 +70,6 @@ typedef struct PlanWatch
 	TupleDesc	tupdesc;
 	HTAB	   *files;
 	HTAB	   *held;			/* before the statement */
-	CommandId	first_cid;		/* the statement's first command */
 	instr_time	start;
 	MemoryContext cxt;
 } PlanWatch;
@@ -199,37 +201,82 @@ taken_locks(HTAB *files, HTAB *before, HTAB *after, List *rewritten)
 }
 
 /*
- * Relations whose file the statement changed: the pg_class rows written
- * by this transaction at or after first_cid, against the files known.
- * Relations it created are remembered, not reported.
+ * The relations whose pg_class row changed while a statement ran: the
+ * relcache invalidations our own writes send, which CommandCounterIncrement
+ * delivers to this backend.  Kept in a fixed array, since a relcache
+ * callback must not allocate; when it overflows, or the whole relcache is
+ * invalidated, every relation is looked at.
+ */
+#define PLAN_MAX_CHANGED 256
+
+static bool relcache_callback_registered = false;
+static bool watching_relcache = false;	/* an error may leave it on: harmless */
+static int	nchanged;
+static bool changed_all;
+static Oid	changed[PLAN_MAX_CHANGED];
+
+static void
+relcache_changed(Datum arg, Oid relid)
+{
+	if (!watching_relcache)
+		return;
+	if (relid == InvalidOid || nchanged == PLAN_MAX_CHANGED)
+		changed_all = true;
+	else
+		changed[nchanged++] = relid;
+}
+
+/*
+ * Remember a relation's row as it is now; add it to *rewritten when its
+ * file is not the one it had (not for TOAST tables: they follow theirs).
+ */
+static void
+check_file(PlanWatch *pw, Form_pg_class form, List **rewritten)
+{
+	bool		found;
+	FileEntry  *entry = remember_file(pw->files, form, &found);
+
+	if (found && entry->filenode != form->relfilenode &&
+		form->relfilenode != InvalidOid &&
+		form->relkind != RELKIND_TOASTVALUE &&
+		!list_member_oid(*rewritten, form->oid))
+		*rewritten = lappend_oid(*rewritten, form->oid);
+	entry->filenode = form->relfilenode;
+}
+
+/*
+ * Relations whose file the statement changed, against the files known;
+ * relations it created are remembered, not reported.  Only the relations
+ * it invalidated are looked up.
  */
 static List *
 rewritten_relations(PlanWatch *pw)
 {
-	Relation	pg_class = table_open(RelationRelationId, AccessShareLock);
-	SysScanDesc scan = systable_beginscan(pg_class, InvalidOid, false, NULL,
-										  0, NULL);
-	HeapTuple	tup;
 	List	   *result = NIL;
 
-	while ((tup = systable_getnext(scan)) != NULL)
+	if (changed_all)
 	{
-		Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
-		FileEntry  *entry;
-		bool		found;
+		Relation	pg_class = table_open(RelationRelationId, AccessShareLock);
+		SysScanDesc scan = systable_beginscan(pg_class, InvalidOid, false,
+											  NULL, 0, NULL);
+		HeapTuple	tup;
 
-		if (!TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tup->t_data)) ||
-			HeapTupleHeaderGetCmin(tup->t_data) < pw->first_cid)
-			continue;
-		entry = remember_file(pw->files, form, &found);
-		if (found && entry->filenode != form->relfilenode &&
-			form->relfilenode != InvalidOid &&
-			form->relkind != RELKIND_TOASTVALUE)
-			result = lappend_oid(result, form->oid);
-		entry->filenode = form->relfilenode;
+		while ((tup = systable_getnext(scan)) != NULL)
+			check_file(pw, (Form_pg_class) GETSTRUCT(tup), &result);
+		systable_endscan(scan);
+		table_close(pg_class, AccessShareLock);
+		return result;
 	}
-	systable_endscan(scan);
-	table_close(pg_class, AccessShareLock);
+	for (int i = 0; i < nchanged; i++)
+	{
+		HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(changed[i]));
+
+		/* dropped: its entry keeps its name, for its locks */
+		if (!HeapTupleIsValid(tup))
+			continue;
+		check_file(pw, (Form_pg_class) GETSTRUCT(tup), &result);
+		ReleaseSysCache(tup);
+	}
 	return result;
 }
 
@@ -240,7 +287,9 @@ watch_before(PmStatementWatch *watch)
 
 	MemoryContextReset(pw->cxt);
 	pw->held = held_locks(pw->cxt);
-	pw->first_cid = GetCurrentCommandId(false);
+	nchanged = 0;
+	changed_all = false;
+	watching_relcache = true;
 	INSTR_TIME_SET_CURRENT(pw->start);
 }
 
@@ -259,7 +308,9 @@ watch_after(PmStatementWatch *watch, const char *revision, int line,
 
 	INSTR_TIME_SET_CURRENT(elapsed);
 	INSTR_TIME_SUBTRACT(elapsed, pw->start);
-	CommandCounterIncrement();	/* the statement's catalog rows, visible */
+	/* the statement's catalog rows visible, and their invalidations in */
+	CommandCounterIncrement();
+	watching_relcache = false;
 
 	oldcxt = MemoryContextSwitchTo(pw->cxt);
 	values[0] = CStringGetTextDatum(revision);
@@ -296,11 +347,16 @@ PmStatementWatch *
 pm_plan_watch_create(Tuplestorestate *tupstore, TupleDesc tupdesc)
 {
 	PlanWatch  *pw = palloc0(sizeof(PlanWatch));
-	Relation	pg_class = table_open(RelationRelationId, AccessShareLock);
-	SysScanDesc scan = systable_beginscan(pg_class, InvalidOid, false, NULL,
-										  0, NULL);
+	Relation	pg_class;
+	SysScanDesc scan;
 	HeapTuple	tup;
 
+	if (!relcache_callback_registered)
+	{
+		CacheRegisterRelcacheCallback(relcache_changed, (Datum) 0);
+		relcache_callback_registered = true;
+	}
+	pg_class = table_open(RelationRelationId, AccessShareLock);
 	pw->watch.before = watch_before;
 	pw->watch.after = watch_after;
 	pw->tupstore = tupstore;
@@ -310,6 +366,7 @@ pm_plan_watch_create(Tuplestorestate *tupstore, TupleDesc tupdesc)
 	pw->cxt = AllocSetContextCreate(CurrentMemoryContext,
 									"pim_migrate plan statement",
 									ALLOCSET_DEFAULT_SIZES);
+	scan = systable_beginscan(pg_class, InvalidOid, false, NULL, 0, NULL);
 	while ((tup = systable_getnext(scan)) != NULL)
 	{
 		bool		found;
