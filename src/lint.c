@@ -305,6 +305,7 @@ static char *
 describe(RangeVar *rv, const RelSize *size)
 {
 	const char *name = quote_qualified_identifier(rv->schemaname, rv->relname);
+	char	   *pretty;
 
 	if (size->created)
 		return psprintf("%s (created in this migration)", name);
@@ -312,13 +313,11 @@ describe(RangeVar *rv, const RelSize *size)
 		return psprintf("%s (not in the database)", name);
 	if (size->bytes < 0)
 		return psprintf("%s (size unknown: locked by another session)", name);
+	pretty = text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty,
+																Int64GetDatum(size->bytes))));
 	if (size->rows < 0)
-		return psprintf("%s (%s, rows not counted yet)", name,
-						text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty,
-																		   Int64GetDatum(size->bytes)))));
-	return psprintf("%s (about %.0f rows, %s)", name, size->rows,
-					text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty,
-																	   Int64GetDatum(size->bytes)))));
+		return psprintf("%s (%s, rows not counted yet)", name, pretty);
+	return psprintf("%s (about %.0f rows, %s)", name, size->rows, pretty);
 }
 
 /*
