@@ -42,6 +42,7 @@ extern int	cmd_lint(PGconn *conn, const char *target, const char *file);
 extern int	cmd_plan(PGconn *conn, const char *target);
 
 /* import_alembic.c */
-extern int	cmd_import_alembic(const char *config, const char *argv0);
+extern int	cmd_import_alembic(const char *config, bool strict, bool skeletons,
+							   const char *argv0);
 
 #endif							/* PIM_MIGRATE_CLI_H */

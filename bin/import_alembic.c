@@ -63,12 +63,13 @@ alembic_python(void)
 }
 
 int
-cmd_import_alembic(const char *config, const char *argv0)
+cmd_import_alembic(const char *config, bool strict, bool skeletons,
+				   const char *argv0)
 {
 	char		self[MAXPGPATH];
 	char	   *helper;
 	const char *python = getenv("PIM_MIGRATE_PYTHON");
-	const char *args[9];
+	const char *args[12];
 	int			n = 0;
 
 	if (find_my_exec(argv0, self) != 0)
@@ -91,6 +92,12 @@ cmd_import_alembic(const char *config, const char *argv0)
 	args[n++] = versions_dir;
 	if (verbosity == 0)
 		args[n++] = "--quiet";
+	else if (verbosity > 1)
+		args[n++] = "--verbose";
+	if (strict)
+		args[n++] = "--strict";
+	if (skeletons)
+		args[n++] = "--skeletons";
 	args[n] = NULL;
 	fflush(NULL);
 	execvp(python, (char *const *) args);

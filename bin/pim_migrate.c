@@ -100,7 +100,7 @@ static const char *const command_help[][2] = {
 	{"show", "show REV\n  Show one revision."},
 	{"verify", "verify\n  Check the stored graph and history; exit 1 on any problem."},
 	{"adopt", "adopt [--version-table TABLE]\n  Take over a database that Alembic migrated: create the extension if it is\n  missing, load every file, then set the version rows from Alembic's version\n  table (default alembic_version), which stays as it is."},
-	{"import-alembic", "import-alembic [--config alembic.ini]\n  Write a revision file into the versions directory (--dir) for every\n  revision of the Alembic project, with the same id, parents, labels and\n  dependencies; the SQL is Alembic's own offline SQL.  No database needed."},
+	{"import-alembic", "import-alembic [--config alembic.ini] [--strict] [--skeletons]\n  Write a revision file into the versions directory (--dir) for every\n  revision of the Alembic project, with the same id, parents, labels and\n  dependencies; the SQL is Alembic's own offline SQL.  No database needed.\n  A revision that has a file (the same Revision ID) keeps it; the revisions\n  that cannot be converted are listed, with the file to write by hand\n  (--skeletons writes them, to finish).  A downgrade that raises makes its\n  revision irreversible, with a warning (--strict: refused instead)."},
 	{"check", "check --schema-file FILE\n  Exit 1 when the database (at head, after loading the files) differs from\n  the schema FILE describes: a migration is missing."},
 	{NULL, NULL}
 };
@@ -1221,6 +1221,8 @@ main(int argc, char **argv)
 		{"config", required_argument, NULL, 13},
 		{"file", required_argument, NULL, 14},
 		{"plan", no_argument, NULL, 15},
+		{"strict", no_argument, NULL, 20},
+		{"skeletons", no_argument, NULL, 21},
 		{"dir", required_argument, NULL, 1},
 		{"dbname", required_argument, NULL, 'd'},
 		{"quiet", no_argument, NULL, 'q'},
@@ -1246,7 +1248,9 @@ main(int argc, char **argv)
 				each = false,
 				purge = false,
 				plan = false,
-				autogenerate = false;
+				autogenerate = false,
+				import_strict = false,
+				import_skeletons = false;
 	int			c;
 	int			status;
 	PGconn	   *conn;
@@ -1361,6 +1365,12 @@ main(int argc, char **argv)
 			case 15:
 				plan = true;
 				break;
+			case 20:
+				import_strict = true;
+				break;
+			case 21:
+				import_skeletons = true;
+				break;
 			case 1:
 				versions_dir = optarg;
 				break;
@@ -1415,7 +1425,8 @@ main(int argc, char **argv)
 	{
 		if (optind < argc)
 			bad_usage("too many arguments for %s", command);
-		return cmd_import_alembic(config, progname_path);
+		return cmd_import_alembic(config, import_strict, import_skeletons,
+								  progname_path);
 	}
 	if (strcmp(command, "merge") == 0)
 	{

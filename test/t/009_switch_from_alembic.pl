@@ -93,7 +93,7 @@ alembic_ok('twin', 'upgrade', 'head');
 
 # the two commands of the README
 my $out = pim_ok('app', 'import-alembic');
-like($out, qr/imported 7 revisions from alembic into versions, 1 outside a transaction/,
+like($out, qr/^imported 7 of 7 revisions from alembic into versions: 7 written, 1 outside a transaction$/m,
 	'import-alembic: every revision, one of them outside a transaction');
 like(slurp_file('versions/f1e2d3c4b5a6_index_prices_by_day.sql'),
 	qr/^-- Transactional: false\n.*^CREATE INDEX CONCURRENTLY ix_prices_day ON prices \(day\);$/ms,
@@ -108,7 +108,8 @@ like(slurp_file('versions/a1b2c3d4e5f6_add_prices.sql'),
 my $all = join('', map { slurp_file($_) } glob('versions/*.sql'));
 unlike($all, qr/alembic_version|^BEGIN;|^COMMIT;/mi, "Alembic's bookkeeping is left out");
 $out = pim_ok('app', 'import-alembic');
-is(scalar(() = $out =~ /\.\.\. unchanged/g), 7, 'importing again: every file unchanged');
+is($out, "imported 7 of 7 revisions from alembic into versions: 0 written, 7 kept\n",
+	'importing again: every file kept');
 
 # an env.py that commits per migration (as Alembic advises next to
 # autocommit_block) gives the same files
@@ -190,7 +191,8 @@ chmod 0755, $nopython;
 	like($err, qr/no Alembic configuration file "nowhere.ini"/, 'no alembic.ini: said so');
 }
 
-# a revision that reads the database while it runs has no offline SQL
+# a revision that reads the database while it runs has no offline SQL: it
+# is named, with the file to write, while the others are written
 open($fh, '>', 'alembic/versions/0a0b0c0d0e0f_recount.py') or die;
 print $fh <<'EOF';
 """Recount
@@ -220,21 +222,43 @@ close $fh;
 {
 	my ($rc, $o, $err) = command('app', 'pim_migrate', '--dir', 'other', 'import-alembic');
 	is($rc, 1, 'a revision without offline SQL: exit 1');
-	like($err, qr/could not produce the offline SQL of revision 0a0b0c0d0e0f \(upgrade\)/,
-		'a revision without offline SQL: named');
-	ok(!-e 'other', 'a revision without offline SQL: nothing written');
-}
+	is($err, <<'EOF', 'a revision without offline SQL: named, with the file to write');
+pim_migrate: could not convert 1 of 8 revisions; write their files by hand, in SQL:
+  alembic/versions/0a0b0c0d0e0f_recount.py, upgrade: reads the database while it runs: connection.execute(...).scalar (line 17)
+    write other/0a0b0c0d0e0f_recount.sql
+HINT:  Write each named file (--skeletons writes them with their header and the Python as a comment), then run import-alembic again: a revision that has a file keeps it.
+EOF
+	is(scalar(() = glob('other/*.sql')), 7, 'a revision without offline SQL: the others are written');
+	ok(!-e 'other/0a0b0c0d0e0f_recount.sql', 'a revision without offline SQL: not its file');
 
-# a file changed by hand is not overwritten
-unlink 'alembic/versions/0a0b0c0d0e0f_recount.py';
-{
-	open($fh, '>>', 'versions/4e55a8b046a1_initial_migration_with_stock_model.sql') or die;
-	print $fh "-- edited\n";
+	# the file a user writes is that revision's scripts from then on, under
+	# any name; "Revises :" is read as the server reads it
+	open($fh, '>', 'other/0a0b0c0d0e0f_count_by_hand.sql') or die;
+	print $fh "-- Recount\n--\n-- Revision ID: 0a0b0c0d0e0f\n-- Revises : f1e2d3c4b5a6\n\n"
+	  . "-- +upgrade\nDO \$\$BEGIN EXECUTE format('COMMENT ON TABLE stocks IS %L', "
+	  . "(SELECT count(*) || ' stocks' FROM stocks)); END\$\$;\n\n"
+	  . "-- +downgrade\nCOMMENT ON TABLE stocks IS NULL;\n";
 	close $fh;
-	my ($rc, $o, $err) = command('app', 'pim_migrate', 'import-alembic');
-	is($rc, 1, 'a file with other content: exit 1');
-	like($err, qr/1 file\(s\) exist with other content: versions\/4e55a8b046a1_/,
-		'a file with other content: named');
+	($rc, $o, $err) = command('app', 'pim_migrate', '--dir', 'other', 'import-alembic');
+	is($rc, 0, 'with the hand-written file: exit 0') or diag($err);
+	is($o, "imported 8 of 8 revisions from alembic into other: 0 written, 8 kept\n",
+		'with the hand-written file: every file kept');
+	like(slurp_file('other/0a0b0c0d0e0f_count_by_hand.sql'), qr/^DO \$\$BEGIN/m,
+		'the hand-written file is not rewritten');
+
+	# a header that disagrees with the Python file is said
+	open($fh, '>', 'other/0a0b0c0d0e0f_count_by_hand.sql') or die;
+	print $fh "-- Recount\n--\n-- Revision ID: 0a0b0c0d0e0f\n-- Revises: 1975ea83b712\n"
+	  . "-- Branch Labels: counts\n\n-- +upgrade\nSELECT 1;\n";
+	close $fh;
+	($rc, $o, $err) = command('app', 'pim_migrate', '--dir', 'other', 'import-alembic');
+	is($rc, 1, 'a header that disagrees: exit 1');
+	is($err, <<'EOF', 'a header that disagrees: said, key by key');
+pim_migrate: 1 revision file(s) disagree with the Alembic project:
+  other/0a0b0c0d0e0f_count_by_hand.sql: Revises: 1975ea83b712 where 0a0b0c0d0e0f_recount.py says f1e2d3c4b5a6; Branch Labels: counts where 0a0b0c0d0e0f_recount.py says (none)
+HINT:  Correct those files' headers.
+EOF
 }
+unlink 'alembic/versions/0a0b0c0d0e0f_recount.py';
 
 done_testing();
