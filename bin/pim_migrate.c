@@ -995,7 +995,10 @@ file_heads(RevFile *files, int n, int *nheads)
 	return heads;
 }
 
-/* A revision among the files: an id, a unique prefix, a label. */
+/*
+ * A revision among the files: an id, a label, or a unique prefix of an id
+ * of four characters or more (the server's rule, which is Alembic's).
+ */
 static const char *
 file_revision(RevFile *files, int n, const char *name)
 {
@@ -1004,8 +1007,9 @@ file_revision(RevFile *files, int n, const char *name)
 
 	if (k >= 0)
 		return files[k].id;
-	for (int i = 0; i < n && strlen(name) >= 4; i++)
-		if (files[i].id && strncmp(files[i].id, name, strlen(name)) == 0)
+	for (int i = 0; i < n && *name; i++)
+		if (files[i].id && strlen(files[i].id) >= 4 &&
+			strncmp(files[i].id, name, strlen(name)) == 0)
 		{
 			if (found)
 				fail("revision prefix \"%s\" is ambiguous among the files", name);

@@ -10,13 +10,13 @@ SELECT pim_migrate_revision('two', 'SELECT 2', 'SELECT 2', revision => '1975ab00
 SELECT pim_migrate_revision('three', 'SELECT 3', 'SELECT 3', revision => '2a00');
 SELECT pim_migrate_revision('four', 'SELECT 4', 'SELECT 4', revision => '2a01', branch_labels => '{tip}');
 
--- head, a full id, a label, a unique prefix of four characters or more
+-- head, a full id, a label, a unique prefix
 SELECT revision FROM pim_migrate_show('head');
 SELECT revision FROM pim_migrate_show('2a00');
 SELECT revision FROM pim_migrate_show('tip');
 SELECT revision FROM pim_migrate_show('1975e');
 SELECT revision FROM pim_migrate_show('1975ab');
--- 2a0 is a prefix of 2a00 and 2a01, but a prefix needs four characters
+-- a prefix of any length counts: 2a0 is a prefix of 2a00 and 2a01 (22023)
 SELECT revision FROM pim_migrate_show('2a0');
 \echo :LAST_ERROR_SQLSTATE
 -- an ambiguous prefix lists the candidates (22023)
@@ -103,6 +103,24 @@ SELECT revision FROM pim_migrate_show('tip@c000');
 \echo :LAST_ERROR_SQLSTATE
 SELECT revision FROM pim_migrate_show('nosuch@head');
 \echo :LAST_ERROR_SQLSTATE
+
+-- a prefix matches only ids of four characters or more, as Alembic's
+-- _revision_for_ident: 27c finds 27c6a30d7c24; ae1 matches two ids
+-- (22023); b matches no such id, so b1 and b2 do not count (42704), and
+-- they are found by their full ids.  A label wins over a prefix: ae10
+-- names b2, not ae1027a6acf0 or ae10ff0a1b2c.
+SELECT pim_migrate_revision('p one', 'SELECT 1', 'SELECT 1', revision => '27c6a30d7c24', down_revision => '{}');
+SELECT pim_migrate_revision('p two', 'SELECT 1', 'SELECT 1', revision => 'ae1027a6acf0', down_revision => '{}');
+SELECT pim_migrate_revision('p three', 'SELECT 1', 'SELECT 1', revision => 'ae10ff0a1b2c', down_revision => '{}');
+SELECT pim_migrate_revision('p four', 'SELECT 1', 'SELECT 1', revision => 'b1', down_revision => '{}');
+SELECT pim_migrate_revision('p five', 'SELECT 1', 'SELECT 1', revision => 'b2', down_revision => '{}', branch_labels => '{ae10}');
+SELECT revision FROM pim_migrate_show('27c');
+SELECT revision FROM pim_migrate_show('ae1');
+\echo :LAST_ERROR_SQLSTATE
+SELECT revision FROM pim_migrate_show('b');
+\echo :LAST_ERROR_SQLSTATE
+SELECT revision FROM pim_migrate_show('b1');
+SELECT revision FROM pim_migrate_show('ae10');
 
 -- clean up
 DROP EXTENSION pim_migrate;

@@ -136,9 +136,13 @@
 	" (SELECT COALESCE(pg_catalog.max(id), 0) FROM pim_migrate.log)," \
 	" (SELECT pg_catalog.count(*) FROM pim_migrate.version)"
 
+/* ids shorter than PM_PREFIX_MIN_ID_LEN are never matched by a prefix */
 #define Q_FIND_PREFIX \
 	"SELECT revision FROM pim_migrate.revision" \
-	" WHERE pg_catalog.starts_with(revision, $1) ORDER BY revision LIMIT 2"
+	" WHERE pg_catalog.starts_with(revision, $1)" \
+	" AND pg_catalog.length(revision) OPERATOR(pg_catalog.>=) " \
+	CppAsString2(PM_PREFIX_MIN_ID_LEN) \
+	" ORDER BY revision LIMIT 2"
 
 /* indexed (GIN on branch_labels): registration must not scan the history */
 #define Q_LABEL_OWNER \
@@ -1111,7 +1115,8 @@ pm_catalog_moved_since_snapshot(void)
 
 /*
  * pm_catalog_find_prefix
- *		Up to two revision ids that start with prefix, in id order.
+ *		Up to two revision ids that start with prefix, in id order; ids
+ *		shorter than PM_PREFIX_MIN_ID_LEN do not count, as in Alembic.
  */
 List *
 pm_catalog_find_prefix(const char *prefix)

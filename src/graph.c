@@ -158,7 +158,8 @@ pm_graph_find_label(const PmGraph *graph, const char *label)
 /*
  * pm_graph_find_prefix
  *		Indexes (as an integer List, in id order) of the revisions whose id
- *		starts with prefix.
+ *		starts with prefix and has at least PM_PREFIX_MIN_ID_LEN characters
+ *		(shorter ids are found by their full id only, as in Alembic).
  */
 List *
 pm_graph_find_prefix(const PmGraph *graph, const char *prefix)
@@ -179,7 +180,8 @@ pm_graph_find_prefix(const PmGraph *graph, const char *prefix)
 			hi = mid;
 	}
 	for (; lo < graph->n && strncmp(graph->revs[lo].id, prefix, len) == 0; lo++)
-		result = lappend_int(result, lo);
+		if (strlen(graph->revs[lo].id) >= PM_PREFIX_MIN_ID_LEN)
+			result = lappend_int(result, lo);
 	return result;
 }
 

@@ -43,6 +43,13 @@
  */
 #define PM_MAX_NAME_LEN		128
 
+/*
+ * A partial revision id, of any length, matches only ids of at least this
+ * many characters: Alembic's _revision_for_ident (script/revision.py)
+ * takes "x for x in revision_map if len(x) > 3 and x.startswith(ident)".
+ */
+#define PM_PREFIX_MIN_ID_LEN	4
+
 /* What a step does; also the operation recorded in pim_migrate.log. */
 typedef enum PmDirection
 {

@@ -129,8 +129,9 @@ same_content(const PmRevisionDef *a, const PmRevisionDef *b)
 
 /*
  * Parents and dependencies must exist.  A dependency may name a branch
- * label, kept as written; a unique prefix of four or more characters is
- * replaced by the full id, as Alembic's command line does.  Returns the
+ * label, kept as written; a unique prefix (of an id of four characters
+ * or more, pm_catalog_find_prefix) is replaced by the full id, as
+ * Alembic's command line does.  Returns the
  * names to store.
  */
 static List *
@@ -151,7 +152,7 @@ resolve_existing(const char *revision, List *names, bool allow_label,
 			result = lappend(result, name);
 			continue;
 		}
-		candidates = strlen(name) >= 4 ? pm_catalog_find_prefix(name) : NIL;
+		candidates = *name ? pm_catalog_find_prefix(name) : NIL;
 		if (list_length(candidates) > 1)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -7,7 +7,8 @@
  *	  LABEL@head | LABEL@heads | LABEL@base | LABEL@REV | LABEL@+N | LABEL@-N
  *
  * REV is a full revision id, a branch label (the revision that declares
- * it) or a unique prefix of at least four characters, tried in that order.
+ * it) or a unique prefix, of any length, of an id of four characters or
+ * more (PM_PREFIX_MIN_ID_LEN), tried in that order.
  * A resolved target is a set of revisions; base is the empty set.
  *
  * The rules are Alembic's (script/revision.py, RevisionMap): what a target
@@ -20,8 +21,7 @@
  * head or below base (22023), or where the walk is ambiguous (21000).
  *
  * Deliberate differences from Alembic, where SPEC.md decides: -N from
- * several current heads is an error (Alembic warns and picks one); a
- * prefix needs four characters (Alembic asks that of the ids it matches).
+ * several current heads is an error (Alembic warns and picks one).
  *
  * src/target.c
  *
@@ -34,8 +34,6 @@
 #include "lib/stringinfo.h"
 
 #include "pim_migrate.h"
-
-#define MIN_PREFIX_LEN 4
 
 /* A target split into its parts: [label@][symbol][+N|-N]. */
 typedef struct TargetSpec
@@ -219,7 +217,7 @@ resolve_ident(PmGraph *graph, const char *name, const char *label)
 	{
 		List	   *candidates;
 
-		if (strlen(name) < MIN_PREFIX_LEN)
+		if (*name == '\0')
 			unknown(name);
 		candidates = pm_graph_find_prefix(graph, name);
 		if (label && candidates != NIL)
@@ -256,7 +254,7 @@ resolve_branch(PmGraph *graph, const char *label)
 	if (rev >= 0)
 		return rev;
 	rev = pm_graph_find(graph, label);
-	if (rev < 0 && strlen(label) >= MIN_PREFIX_LEN)
+	if (rev < 0 && *label != '\0')
 	{
 		List	   *candidates = pm_graph_find_prefix(graph, label);
 

@@ -64,8 +64,8 @@ Deliberate differences (counted, and printed in the summary):
   pim_migrate ending with the minimal set of heads of the rows sharing no
   lineage with any destination and the destinations counts as agreement.
   Where it does not fail but drops a row, that stays a difference.
-- a prefix shorter than four characters is never a prefix in pim_migrate;
-  no such question is asked (the prefixes asked have six characters).
+- the prefixes asked have six characters; pim_migrate's rule for shorter
+  ones is Alembic's (ids of four characters or more), see sql/target.sql.
 
 Run with Debian's interpreter, which has python3-alembic (1.8) and
 python3-psycopg2, against a database where pim_migrate is installed (the
