@@ -22,6 +22,22 @@ extern const char *versions_dir;
 extern int	verbosity;
 extern int	steps_total;
 
+/*
+ * How a running migration commits, for the line that ends a failure:
+ * everything at the end (nothing of it stays), or in parts (what was
+ * committed stays).
+ */
+typedef enum MigrationCommit
+{
+	COMMIT_NOT_MIGRATING,
+	COMMIT_AT_END,
+	COMMIT_PER_STEP_CALL,		/* CALL ..._each: a step's NOTICE, then its commit */
+	COMMIT_IN_PARTS				/* outside.c counts steps_committed */
+} MigrationCommit;
+
+extern MigrationCommit migration_commit;
+extern int	steps_committed;
+
 /* pim_migrate.c */
 extern void fail(const char *fmt,...) pg_attribute_printf(1, 2) pg_attribute_noreturn();
 extern void notice_processor(void *arg, const char *message);
@@ -42,6 +58,9 @@ extern int	cmd_lint(PGconn *conn, const char *target, const char *file);
 extern int	cmd_plan(PGconn *conn, const char *target);
 
 /* import_alembic.c */
+extern int	cmd_return_to_alembic(PGconn *conn, const char *config,
+								  const char *version_table,
+								  const char *argv0);
 extern int	cmd_import_alembic(const char *config, bool strict, bool skeletons,
 							   const char *argv0);
 

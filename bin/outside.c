@@ -74,6 +74,7 @@ apply_steps(PGconn *conn, PGresult *steps, int from, int to, bool record_only)
 	PQclear(run(conn, "SELECT count(*) FROM pim_migrate_apply($1::text[], $2, $3::boolean)",
 				3, params, NULL));
 	PQclear(run(conn, "COMMIT", 0, NULL, NULL));
+	steps_committed += to - from;
 	pfree(ids.data);
 }
 
@@ -210,6 +211,8 @@ run_plan_outside(PGconn *conn, PGresult *steps, bool each)
 
 	PQclear(run(conn, "SELECT pim_migrate_lock()", 0, NULL, NULL));
 	PQclear(run(conn, "COMMIT", 0, NULL, NULL));
+	/* from here, a failure leaves what was committed before it */
+	migration_commit = COMMIT_IN_PARTS;
 	while (i < n)
 	{
 		int			j = i;

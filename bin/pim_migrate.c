@@ -40,6 +40,9 @@ const char *versions_dir = "versions";
 int			verbosity = 1;		/* 0: -q, 2: -v */
 int			steps_total = 0;	/* for the progress count on a terminal */
 static int	steps_done = 0;
+static int	steps_announced = 0;	/* "Running ..." lines printed */
+MigrationCommit migration_commit = COMMIT_NOT_MIGRATING;
+int			steps_committed = 0;
 
 /* One revision file, with the header fields that order loading. */
 typedef struct RevFile
@@ -99,7 +102,8 @@ static const char *const command_help[][2] = {
 	{"branches", "branches\n  Show the branch points."},
 	{"show", "show REV\n  Show one revision."},
 	{"verify", "verify\n  Check the stored graph and history; exit 1 on any problem."},
-	{"adopt", "adopt [--version-table TABLE]\n  Take over a database that Alembic migrated: create the extension if it is\n  missing, load every file, then set the version rows from Alembic's version\n  table (default alembic_version), which stays as it is."},
+	{"adopt", "adopt [--version-table TABLE] [--force]\n  Take over a database that Alembic migrated: create the extension if it is\n  missing, load every file, then set the version rows from Alembic's version\n  table (default alembic_version; SCHEMA.TABLE), which stays as it is.\n  Refused once pim_migrate has migrated past it (--force: adopt anyway);\n  adopting the same rows again changes nothing."},
+	{"return-to-alembic", "return-to-alembic [--config alembic.ini] [--version-table TABLE]\n  Go back to Alembic: write pim_migrate's current revisions into Alembic's\n  version table (created if missing), replacing its rows, in one\n  transaction.  Refused when a current revision is not one of the Alembic\n  project's."},
 	{"import-alembic", "import-alembic [--config alembic.ini] [--strict] [--skeletons]\n  Write a revision file into the versions directory (--dir) for every\n  revision of the Alembic project, with the same id, parents, labels and\n  dependencies; the SQL is Alembic's own offline SQL.  No database needed.\n  A revision that has a file (the same Revision ID) keeps it; the revisions\n  that cannot be converted are listed, with the file to write by hand\n  (--skeletons writes them, to finish).  A downgrade that raises makes its\n  revision irreversible, with a warning (--strict: refused instead)."},
 	{"check", "check --schema-file FILE\n  Exit 1 when the database (at head, after loading the files) differs from\n  the schema FILE describes: a migration is missing."},
 	{NULL, NULL}
@@ -441,8 +445,12 @@ notice_processor(void *arg, const char *message)
 		return;
 	if (strncmp(text, "NOTICE:  ", 9) == 0)
 		text += 9;
-	if (steps_total > 0 && strncmp(text, "Running ", 8) == 0)
-		printf("[%d/%d] ", ++steps_done, steps_total);
+	if (strncmp(text, "Running ", 8) == 0)
+	{
+		steps_announced++;
+		if (steps_total > 0)
+			printf("[%d/%d] ", ++steps_done, steps_total);
+	}
 	fputs(text, stdout);
 	fflush(stdout);
 }
@@ -532,6 +540,40 @@ print_error(const char *what, PGresult *res)
 
 static void check_result(PGconn *conn, PGresult *res, const char *what);
 
+/*
+ * After a failed migration that announced steps, the last line says what
+ * stays: the "Running" lines above it are no record of what was applied.
+ */
+static void
+report_what_stays(void)
+{
+	int			committed = steps_committed;
+
+	if (steps_announced == 0 || migration_commit == COMMIT_NOT_MIGRATING)
+		return;
+	if (migration_commit == COMMIT_AT_END)
+	{
+		fprintf(stderr, "%s: the migration was rolled back: none of its steps was committed, the database is as it was\n",
+				progname);
+		return;
+	}
+	/* each step commits before the next one is announced */
+	if (migration_commit == COMMIT_PER_STEP_CALL)
+		committed = steps_announced - 1;
+	/*
+	 * Steps run in one transaction with the failed one (several
+	 * transactional revisions between Transactional: false ones) were
+	 * announced too, and went with it: only the commits count.
+	 */
+	if (committed == 0)
+		fprintf(stderr, "%s: the migration stopped at the failed step: no step of it had been committed\n",
+				progname);
+	else
+		fprintf(stderr, "%s: the migration stopped at the failed step: the %d step%s committed before it stay%s applied, the rest was rolled back\n",
+				progname, committed, committed == 1 ? "" : "s",
+				committed == 1 ? "s" : "");
+}
+
 PGresult *
 run(PGconn *conn, const char *sql, int nparams, const char *const *params,
 	const char *what)
@@ -554,8 +596,11 @@ check_result(PGconn *conn, PGresult *res, const char *what)
 			fail("the connection was lost: %s", PQerrorMessage(conn));
 		print_error(what, res);
 		PQclear(res);
-		PQclear(PQexec(conn, "ROLLBACK"));
+		/* a failed CALL of an _each procedure leaves no transaction open */
+		if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+			PQclear(PQexec(conn, "ROLLBACK"));
 		PQfinish(conn);
+		report_what_stays();
 		exit(EXIT_ERROR);
 	}
 }
@@ -652,6 +697,128 @@ load_files(PGconn *conn)
 	pg_free(names);
 }
 
+/* A word for a shell command line: quoted unless it is plain. */
+static char *
+shell_word(const char *word)
+{
+	StringInfoData buf;
+
+	if (*word && strspn(word, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") == strlen(word))
+		return pg_strdup(word);
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '\'');
+	for (const char *p = word; *p; p++)
+		if (*p == '\'')
+			appendStringInfoString(&buf, "'\\''");
+		else
+			appendStringInfoChar(&buf, *p);
+	appendStringInfoChar(&buf, '\'');
+	return buf.data;
+}
+
+/*
+ * The role may not create the extension: say what it lacks, asking the
+ * server (a superuser, unless the extension is trusted; then the CREATE
+ * privilege on the database), and what a DBA runs.  The transaction is
+ * rolled back already.
+ */
+static void pg_attribute_noreturn()
+extension_not_allowed(PGconn *conn, PGresult *err)
+{
+	PGresult   *res = PQexec(conn,
+							 "SELECT current_user, pg_catalog.current_database(),"
+							 " (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user),"
+							 " pg_catalog.has_database_privilege(pg_catalog.current_database(), 'CREATE'),"
+							 " COALESCE((SELECT v.trusted FROM pg_catalog.pg_available_extension_versions v"
+							 "  JOIN pg_catalog.pg_available_extensions e USING (name)"
+							 "  WHERE v.name = 'pim_migrate' AND v.version = e.default_version), false)");
+	const char *db = PQdb(conn);
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+	{
+		const char *role = PQgetvalue(res, 0, 0);
+		bool		may_create = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
+		bool		trusted = strcmp(PQgetvalue(res, 0, 4), "t") == 0;
+
+		db = PQgetvalue(res, 0, 1);
+		fprintf(stderr, "%s: the extension pim_migrate is not installed in database \"%s\", and role \"%s\" may not create it: ",
+				progname, db, role);
+		if (trusted)
+			fprintf(stderr, "that takes the CREATE privilege on database \"%s\"\n", db);
+		else if (may_create)
+			fprintf(stderr, "that takes a superuser, since pim_migrate is not a trusted extension (the CREATE privilege on database \"%s\" is not enough)\n",
+					db);
+		else
+			fprintf(stderr, "that takes a superuser, since pim_migrate is not a trusted extension (and the role lacks the CREATE privilege on database \"%s\" too)\n",
+					db);
+	}
+	else
+		fprintf(stderr, "%s: the extension pim_migrate is not installed in database \"%s\", and this role may not create it\n",
+				progname, db);
+	fprintf(stderr, "DETAIL:  %s\n", PQresultErrorField(err, PG_DIAG_MESSAGE_PRIMARY));
+	fprintf(stderr, "HINT:  A database administrator creates it once: psql -d %s -c 'CREATE EXTENSION pim_migrate'\n",
+			shell_word(db));
+	PQclear(res);
+	PQfinish(conn);
+	exit(EXIT_ERROR);
+}
+
+/*
+ * In the open transaction of a migration: create the extension when the
+ * database has none, as Alembic creates its version table, so that a
+ * failure later in the same transaction leaves nothing, the extension
+ * included.
+ */
+static void
+ensure_extension(PGconn *conn)
+{
+	PGresult   *res = run(conn, "SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pim_migrate'",
+						  0, NULL, NULL);
+	bool		present = PQntuples(res) > 0;
+	const char *state;
+
+	PQclear(res);
+	if (present)
+		return;
+	res = PQexec(conn, "CREATE EXTENSION IF NOT EXISTS pim_migrate");
+	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK && state &&
+		strcmp(state, "42501") == 0)
+	{
+		PQclear(PQexec(conn, "ROLLBACK"));
+		extension_not_allowed(conn, res);
+	}
+	/* "not available": no control file (58P01 before 15.4) */
+	if (PQresultStatus(res) != PGRES_COMMAND_OK && state &&
+		(strcmp(state, "0A000") == 0 || strcmp(state, "58P01") == 0))
+	{
+		const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+
+		fprintf(stderr, "%s: the extension pim_migrate is not installed on the server of database \"%s\"\n",
+				progname, PQdb(conn));
+		fprintf(stderr, "DETAIL:  %s%s%s\n", PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY),
+				detail ? ": " : "", detail ? detail : "");
+		fprintf(stderr, "HINT:  Install pim_migrate (make install, as root) on the machine where PostgreSQL runs, then run this command again.\n");
+		PQclear(res);
+		PQclear(PQexec(conn, "ROLLBACK"));
+		PQfinish(conn);
+		exit(EXIT_ERROR);
+	}
+	check_result(conn, res, NULL);
+	PQclear(res);
+	if (verbosity > 1)
+		printf("created the extension pim_migrate in database \"%s\"\n", PQdb(conn));
+}
+
+/* Open a migration's transaction: the extension, then every file. */
+static void
+begin_and_load(PGconn *conn)
+{
+	PQclear(run(conn, "BEGIN", 0, NULL, NULL));
+	ensure_extension(conn);
+	load_files(conn);
+}
+
 /*
  * Commands
  */
@@ -700,8 +867,7 @@ cmd_migrate(PGconn *conn, const char *command, const char *target,
 	{
 		char	   *query = psprintf("SELECT pim_migrate_%s_sql($1)", command);
 
-		PQclear(run(conn, "BEGIN", 0, NULL, NULL));
-		load_files(conn);
+		begin_and_load(conn);
 		res = run(conn, query, 1, params, NULL);
 		for (const char *p = PQgetvalue(res, 0, 0); (p = strstr(p, "\n-- Running ")) != NULL; p++)
 			steps_total++;
@@ -713,17 +879,16 @@ cmd_migrate(PGconn *conn, const char *command, const char *target,
 	{
 		char	   *call = psprintf("CALL pim_migrate_%s_each($1)", command);
 
-		PQclear(run(conn, "BEGIN", 0, NULL, NULL));
-		load_files(conn);
+		begin_and_load(conn);
 		if (run_outside_if_needed(conn, command, target, true, dry_run, NULL))
 			return 0;
 		PQclear(run(conn, "COMMIT", 0, NULL, NULL));
+		migration_commit = COMMIT_PER_STEP_CALL;
 		PQclear(run(conn, call, 1, params, NULL));
 		return 0;
 	}
 
-	PQclear(run(conn, "BEGIN", 0, NULL, NULL));
-	load_files(conn);
+	begin_and_load(conn);
 	if (sql)
 	{
 		char	   *query;
@@ -755,6 +920,7 @@ cmd_migrate(PGconn *conn, const char *command, const char *target,
 									 command);
 		int			nsteps;
 
+		migration_commit = COMMIT_AT_END;
 		if (run_outside_if_needed(conn, command, target, false, dry_run, &nsteps))
 			return 0;
 
@@ -948,28 +1114,45 @@ new_id(void)
 	return id;
 }
 
-/* "Add sector field" -> "add_sector_field" */
+/*
+ * "Add sector field" -> "add_sector_field", as Alembic's _rev_path
+ * (script/base.py) makes it: the words (runs of ASCII letters, digits and
+ * "_") joined by "_", lower-cased; longer than truncate_slug_length (40),
+ * cut at 40 and back to the last "_" (the whole 40 when there is none),
+ * then "_" is appended, so no word is cut in the middle.
+ */
+#define SLUG_LENGTH 40
+
 static char *
 slug(const char *message)
 {
-	char	   *out = pg_malloc(41);
+	char	   *out = pg_malloc(strlen(message) + 2);
 	int			n = 0;
 	bool		gap = false;
 
-	for (const char *p = message; *p && n < 40; p++)
+	for (const char *p = message; *p; p++)
 	{
-		if (isalnum((unsigned char) *p))
+		if (isalnum((unsigned char) *p) || *p == '_')
 		{
 			if (gap && n > 0)
 				out[n++] = '_';
-			if (n < 40)
-				out[n++] = tolower((unsigned char) *p);
+			out[n++] = tolower((unsigned char) *p);
 			gap = false;
 		}
 		else
 			gap = true;
 	}
 	out[n] = '\0';
+	if (n > SLUG_LENGTH)
+	{
+		char	   *cut;
+
+		out[SLUG_LENGTH] = '\0';
+		cut = strrchr(out, '_');
+		n = cut ? cut - out : SLUG_LENGTH;
+		out[n++] = '_';
+		out[n] = '\0';
+	}
 	return n ? out : pg_strdup("revision");
 }
 
@@ -1082,22 +1265,24 @@ schema_diff(PGconn *conn, const char *schema_file, char **upgrade,
 	return changed;
 }
 
-/* Load every file and take the version rows from Alembic's table. */
+/*
+ * Load every file and take the version rows from Alembic's table; force
+ * even once pim_migrate has migrated past them.
+ */
 static int
-cmd_adopt(PGconn *conn, const char *version_table)
+cmd_adopt(PGconn *conn, const char *version_table, bool force)
 {
-	const char *params[1] = {version_table};
+	const char *params[2] = {version_table, force ? "true" : "false"};
 	PGresult   *res;
 
-	PQclear(run(conn, "BEGIN", 0, NULL, NULL));
-	res = run(conn, "SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pim_migrate'",
-			  0, NULL, NULL);
-	if (PQntuples(res) == 0)
-		PQclear(run(conn, "CREATE EXTENSION pim_migrate", 0, NULL, NULL));
+	begin_and_load(conn);
+	res = run(conn, "SELECT pg_catalog.to_regclass($1) IS NULL", 1, params, NULL);
+	if (strcmp(PQgetvalue(res, 0, 0), "t") == 0)
+		fail("no Alembic version table \"%s\" in database \"%s\" (name it with --version-table SCHEMA.TABLE, as version_table and version_table_schema in env.py)",
+			 version_table, PQdb(conn));
 	PQclear(res);
-	load_files(conn);
-	res = run(conn, "SELECT * FROM pim_migrate_adopt_alembic($1::text::regclass)",
-			  1, params, NULL);
+	res = run(conn, "SELECT * FROM pim_migrate_adopt_alembic($1::text::regclass, $2::boolean)",
+			  2, params, NULL);
 	PQclear(run(conn, "COMMIT", 0, NULL, NULL));
 	if (verbosity > 0)
 	{
@@ -1225,6 +1410,7 @@ main(int argc, char **argv)
 		{"config", required_argument, NULL, 13},
 		{"file", required_argument, NULL, 14},
 		{"plan", no_argument, NULL, 15},
+		{"force", no_argument, NULL, 16},
 		{"strict", no_argument, NULL, 20},
 		{"skeletons", no_argument, NULL, 21},
 		{"dir", required_argument, NULL, 1},
@@ -1252,6 +1438,7 @@ main(int argc, char **argv)
 				each = false,
 				purge = false,
 				plan = false,
+				force = false,
 				autogenerate = false,
 				import_strict = false,
 				import_skeletons = false;
@@ -1369,6 +1556,9 @@ main(int argc, char **argv)
 			case 15:
 				plan = true;
 				break;
+			case 16:
+				force = true;
+				break;
 			case 20:
 				import_strict = true;
 				break;
@@ -1461,8 +1651,21 @@ main(int argc, char **argv)
 	if (autogenerate || (schema_file && strcmp(command, "check") != 0))
 		bad_usage("--autogenerate and --schema-file go with revision and check");
 
-	/* adopt is the first command a switching database sees */
-	conn = connect_db(strcmp(command, "adopt") != 0);
+	if (force && strcmp(command, "adopt") != 0)
+		bad_usage("--force goes with adopt");
+	if ((strcmp(command, "adopt") == 0 ||
+		 strcmp(command, "return-to-alembic") == 0) && optind < argc)
+		bad_usage("too many arguments for %s", command);
+
+	/*
+	 * The commands that migrate create the extension when it is missing, in
+	 * their transaction, as Alembic creates its version table: a new
+	 * environment needs no "init".  The others only look.
+	 */
+	conn = connect_db(!(strcmp(command, "adopt") == 0 ||
+						((strcmp(command, "upgrade") == 0 ||
+						  strcmp(command, "downgrade") == 0 ||
+						  strcmp(command, "stamp") == 0) && !plan)));
 	if (plan)
 		status = cmd_plan(conn, optind < argc ? argv[optind] : "head");
 	else if (strcmp(command, "lint") == 0)
@@ -1484,7 +1687,10 @@ main(int argc, char **argv)
 	else if (strcmp(command, "check") == 0)
 		status = cmd_check(conn, schema_file);
 	else if (strcmp(command, "adopt") == 0)
-		status = cmd_adopt(conn, version_table);
+		status = cmd_adopt(conn, version_table, force);
+	else if (strcmp(command, "return-to-alembic") == 0)
+		status = cmd_return_to_alembic(conn, config, version_table,
+									   progname_path);
 	else
 		status = cmd_verify(conn);
 	PQfinish(conn);

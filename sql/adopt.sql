@@ -19,16 +19,31 @@ SELECT revision, operation, applied_by = current_user AS by_me FROM pim_migrate.
 SELECT * FROM pim_migrate_upgrade('4e55a8b046a1');
 SELECT * FROM alembic_version;
 
--- several heads, in a version table of another name and schema
+-- adopting again once pim_migrate has migrated past Alembic's rows would
+-- set the database back without a downgrade: refused (55000), nothing
+-- changes
+SELECT * FROM pim_migrate_adopt_alembic();
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM pim_migrate_current();
+
+-- several heads, in a version table of another name and schema; force
+-- replaces pim_migrate's rows all the same
 CREATE SCHEMA legacy;
 CREATE TABLE legacy.versions (version_num varchar(32) NOT NULL);
 INSERT INTO legacy.versions VALUES ('4e55a8b046a1'), ('side0001');
 SELECT * FROM pim_migrate_adopt_alembic('legacy.versions');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM pim_migrate_adopt_alembic('legacy.versions', force => true);
 SELECT * FROM pim_migrate_current() ORDER BY 1;
+
+-- adopting again with the same rows is a no-op: no log row
+SELECT count(*) AS log_rows FROM pim_migrate.log;
+SELECT * FROM pim_migrate_adopt_alembic('legacy.versions');
+SELECT count(*) AS log_rows FROM pim_migrate.log;
 
 -- an empty version table: Alembic's base
 TRUNCATE legacy.versions;
-SELECT * FROM pim_migrate_adopt_alembic('legacy.versions');
+SELECT * FROM pim_migrate_adopt_alembic('legacy.versions', true);
 SELECT count(*) FROM pim_migrate_current();
 
 -- errors: nothing changes

@@ -130,6 +130,10 @@
 	" pg_catalog.array_append('{}'::pg_catalog.text[], $1)" \
 	" ORDER BY revision LIMIT 1"
 
+/* whether pim_migrate ever ran a step (upgrade, downgrade, stamp, adopt) */
+#define Q_HAS_STEPS \
+	"SELECT 1 FROM pim_migrate.log LIMIT 1"
+
 /* what any migration, stamp or registration changes */
 #define Q_FINGERPRINT \
 	"SELECT (SELECT pg_catalog.count(*) FROM pim_migrate.revision)," \
@@ -257,6 +261,7 @@ static PmQuery q_set_heads = {.sql = Q_SET_HEADS, .nargs = 1,
 static PmQuery q_label_user = {.sql = Q_LABEL_USER, .nargs = 1,
 .argtypes = {TEXTOID}};
 static PmQuery q_fingerprint = {.sql = Q_FINGERPRINT, .whole_table = true};
+static PmQuery q_has_steps = {.sql = Q_HAS_STEPS};
 static PmQuery q_find_prefix = {.sql = Q_FIND_PREFIX, .whole_table = true, .nargs = 1,
 .argtypes = {TEXTOID}};
 static PmQuery q_label_owner = {.sql = Q_LABEL_OWNER, .nargs = 1,
@@ -957,6 +962,21 @@ pm_catalog_revision_exists(const char *revision)
 	bool		found;
 
 	run_query(&q_revision_exists, &arg, NULL, SPI_OK_SELECT);
+	found = SPI_processed > 0;
+	SPI_freetuptable(SPI_tuptable);
+	return found;
+}
+
+/*
+ * pm_catalog_has_steps
+ *		Whether the log records any step in this database.
+ */
+bool
+pm_catalog_has_steps(void)
+{
+	bool		found;
+
+	run_query(&q_has_steps, NULL, NULL, SPI_OK_SELECT);
 	found = SPI_processed > 0;
 	SPI_freetuptable(SPI_tuptable);
 	return found;

@@ -222,6 +222,7 @@ extern void pm_catalog_batch_add(PmInsertBatch *batch, const PmRevisionDef *def)
 extern void pm_catalog_batch_flush(PmInsertBatch *batch);
 extern List *pm_catalog_graph_heads(void);
 extern bool pm_catalog_revision_exists(const char *revision);
+extern bool pm_catalog_has_steps(void);
 extern bool pm_catalog_kept_heads(List **heads, List **version);
 extern void pm_catalog_keep_heads(List *heads);
 extern void pm_catalog_revision_changed(void);

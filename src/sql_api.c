@@ -759,6 +759,22 @@ pim_migrate_downgrade_each(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+/* One row per C string of texts, into a SETOF text result. */
+static void
+put_text_rows(ReturnSetInfo *rsinfo, List *texts)
+{
+	ListCell   *lc;
+
+	foreach(lc, texts)
+	{
+		Datum		value = CStringGetTextDatum(lfirst(lc));
+		bool		isnull = false;
+
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value,
+							 &isnull);
+	}
+}
+
 /*
  * pim_migrate_current() -> SETOF text
  *
@@ -769,19 +785,11 @@ Datum
 pim_migrate_current(PG_FUNCTION_ARGS)
 {
 	PmCall		call;
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	ListCell   *lc;
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	pm_catalog_connect(&call, true);
-	foreach(lc, pm_catalog_version_rows())
-	{
-		Datum		value = CStringGetTextDatum(lfirst(lc));
-		bool		isnull = false;
-
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value,
-							 &isnull);
-	}
+	put_text_rows((ReturnSetInfo *) fcinfo->resultinfo,
+				  pm_catalog_version_rows());
 	pm_catalog_disconnect(&call);
 	return (Datum) 0;
 }
@@ -1089,10 +1097,10 @@ pim_migrate_stamp(PG_FUNCTION_ARGS)
 /*
  * The version rows an Alembic version table holds (its column version_num),
  * read with the caller's rights, as "r1,r2" for the stamp grammar; "" when
- * it is empty (Alembic's base).
+ * it is empty (Alembic's base).  *sorted gets them as a list, in id order.
  */
 static char *
-alembic_versions(Oid relid)
+alembic_versions(Oid relid, List **sorted)
 {
 	char	   *relname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 												  get_rel_name(relid));
@@ -1132,26 +1140,40 @@ alembic_versions(Oid relid)
 					 errhint("Register the project's revisions first: the command's adopt loads the files of its versions directory, pim_migrate_load() one file.")));
 		appendStringInfo(&ids, "%s%s", ids.len > 0 ? "," : "", id);
 	}
+	list_sort(versions, pm_cstring_cmp);
+	*sorted = versions;
 	return ids.data;
 }
 
 /*
- * pim_migrate_adopt_alembic(version_table regclass) -> SETOF text
+ * pim_migrate_adopt_alembic(version_table regclass DEFAULT 'alembic_version',
+ *							 force boolean DEFAULT false) -> SETOF text
  *
  * A database that Alembic migrated, whose revisions are now registered
  * (import-alembic), goes on with pim_migrate: its version rows become
  * those of Alembic's version table, which is left as it is so that the
  * team may go back.  Every id must be registered.  Returns the new current
  * revisions; records an "adopt" step in the log.
+ *
+ * Once pim_migrate has run a step in the database and its version rows
+ * have moved away from Alembic's, adopting again would replace them
+ * without running a script (typically: set the database back to where
+ * Alembic left it, after upgrades): refused (55000) unless force.  With the
+ * same rows it is a no-op, so a deploy may adopt every time.  Version
+ * 1.0 of the extension declares no force argument, hence PG_NARGS().
  */
 Datum
 pim_migrate_adopt_alembic(PG_FUNCTION_ARGS)
 {
 	PmCall		call;
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	bool		force = PG_NARGS() > 1 && !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
 	PmGraph    *graph;
 	List	   *rows;
 	List	   *dests;
+	List	   *alembic;
+	List	   *current;
+	bool		migrated;
 	char	   *ids;
 
 	if (PG_ARGISNULL(0))
@@ -1162,7 +1184,30 @@ pim_migrate_adopt_alembic(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	pm_catalog_connect(&call, false);
 	pm_lock_migration();
-	ids = alembic_versions(PG_GETARG_OID(0));
+	ids = alembic_versions(PG_GETARG_OID(0), &alembic);
+	current = pm_catalog_version_rows();
+	migrated = pm_catalog_has_steps();
+	if (migrated && pm_names_equal(current, alembic))
+	{
+		/* adopted already, and nothing moved since */
+		put_text_rows(rsinfo, current);
+		pm_catalog_disconnect(&call);
+		return (Datum) 0;
+	}
+	if (migrated && !force)
+	{
+		char	   *table = DatumGetCString(DirectFunctionCall1(regclassout,
+																PG_GETARG_DATUM(0)));
+
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("pim_migrate has migrated this database past Alembic's version table %s",
+						table),
+				 errdetail("The current revisions are %s; %s holds %s.  Adopting it again would replace them without running any script.",
+						   current ? pm_join_list(current) : "none (base)",
+						   table, alembic ? pm_join_list(alembic) : "none (base)"),
+				 errhint("To replace them anyway, pass force => true (the command's adopt --force).")));
+	}
 	graph = pm_catalog_load_graph(NULL);
 	/* Alembic's rows are the whole truth: as a stamp with purge */
 	rows = *ids ? pm_target_stamp(graph, ids, true, &dests) : NIL;

@@ -156,12 +156,79 @@ $node->safe_psql('app',
 	"CREATE TABLE alembic_version (version_num varchar(32) NOT NULL PRIMARY KEY); "
 	  . "INSERT INTO alembic_version VALUES ('join0001'); "
 	  . "ALTER TABLE stocks DROP COLUMN currency");    # the schema Alembic left
-cli_ok([ 'adopt' ], qr/^Adopting join0001, join them\nadopted 1 version row from alembic_version\njoin0001$/m, 'adopt');
+# (pim_migrate migrated this database above: only --force adopts it)
+cli_ok([ 'adopt', '--force' ], qr/^Adopting join0001, join them\nadopted 1 version row from alembic_version\njoin0001$/m, 'adopt');
 cli_ok([ 'upgrade' ], qr/^Running upgrade join0001 -> curr0001, Add currency$/, 'then exactly the rest runs');
 is($node->safe_psql('app', 'SELECT version_num FROM alembic_version'), 'join0001',
 	'alembic_version is left as it was');
-cli_fails([ 'adopt', '--version-table', 'nosuch' ], 1, qr/relation "nosuch" does not exist/,
+cli_fails([ 'adopt', '--version-table', 'nosuch' ], 1,
+	qr/^pim_migrate: no Alembic version table "nosuch" in database "app" \(name it with --version-table SCHEMA\.TABLE, as version_table and version_table_schema in env\.py\)$/,
 	'adopt from a table that is not there');
+# adopting again once pim_migrate went on would set the database back
+cli_fails([ 'adopt' ], 1,
+	qr/pim_migrate has migrated this database past Alembic's version table alembic_version\n.*\nHINT:  .*--force/,
+	'adopt again after an upgrade is refused');
+cli_ok([ 'current' ], qr/^curr0001 \(head\)$/, 'and the current revision stays');
+cli_ok([ 'adopt', '--force' ], qr/^adopted 1 version row from alembic_version\njoin0001$/m, 'adopt --force');
+cli_ok([ 'adopt' ], qr/^adopted 1 version row from alembic_version\njoin0001$/m,
+	'adopting the same rows again is a no-op');
+# force set the rows back below the schema, which is at curr0001
+cli_ok([ 'stamp', 'curr0001' ], undef, 'stamped back to where the schema is');
+
+# return-to-alembic: the helper lists the Alembic project's ids (a fake
+# one here: bin/pim_migrate_import_alembic.py --list-revisions)
+open(my $hfh, '>', 'fake_helper') or die;
+print $hfh "#!/bin/sh\n# \$1 is the helper script; print the project's ids\n"
+  . "printf '%s\\n' \$FAKE_IDS\n";
+close $hfh;
+chmod 0755, 'fake_helper';
+{
+	local $ENV{PIM_MIGRATE_PYTHON} = "$dir/fake_helper";
+	local $ENV{FAKE_IDS} = 'join0001';
+	cli_fails([ 'return-to-alembic' ], 1,
+		qr/^pim_migrate: the Alembic project of "alembic\.ini" has no revision curr0001, which pim_migrate applied: Alembic could not go on from there \(write it as an Alembic revision first\); nothing was changed$/,
+		'return-to-alembic refuses a revision Alembic does not have');
+	is($node->safe_psql('app', 'SELECT version_num FROM alembic_version'), 'join0001',
+		'and alembic_version is unchanged');
+	$ENV{FAKE_IDS} = 'join0001 curr0001';
+	cli_ok([ 'return-to-alembic' ], qr/^wrote 1 version row into alembic_version\ncurr0001$/,
+		'return-to-alembic');
+	is($node->safe_psql('app', 'SELECT version_num FROM alembic_version'), 'curr0001',
+		'alembic_version holds the current revision');
+	$node->safe_psql('app', 'CREATE SCHEMA legacy');
+	cli_ok([ 'return-to-alembic', '--version-table', 'legacy.alembic_version' ],
+		qr/^created legacy\.alembic_version\n/, 'return-to-alembic creates the table as Alembic does');
+	is($node->safe_psql('app',
+			"SELECT version_num, (SELECT conname FROM pg_constraint WHERE conrelid = 'legacy.alembic_version'::regclass AND contype = 'p') FROM legacy.alembic_version"),
+		'curr0001|alembic_version_pkc', 'with its rows and its primary key');
+}
+
+# a failed one-transaction migration says, last, that nothing stays
+open(my $ffh, '>', 'versions/fail0001_fails.sql') or die;
+print $ffh "-- fails\n--\n-- Revision ID: fail0001\n-- Revises: curr0001\n\n-- +upgrade\nSELECT 1/0;\n\n-- +downgrade\n";
+close $ffh;
+{
+	my ($rc, $out, $err) = cli('upgrade');
+	is($rc, 1, 'a failing upgrade: exit 1');
+	like($out, qr/^Running upgrade curr0001 -> fail0001, fails$/m, 'it announced the step');
+	is((split /\n/, $err)[-1],
+		'pim_migrate: the migration was rolled back: none of its steps was committed, the database is as it was',
+		'the last line says everything was rolled back');
+	($rc, $out, $err) = cli('upgrade', '--each');
+	is((split /\n/, $err)[-1],
+		'pim_migrate: the migration stopped at the failed step: no step of it had been committed',
+		'with --each, it says what was committed');
+}
+unlink 'versions/fail0001_fails.sql';
+
+# file names cut the slug as Alembic does, never mid-word
+cli_ok([ 'revision', '-m', 'Add the sector field to the Stock model, with an index', '--rev-id', 'slug0001', '--head', 'base' ],
+	qr/Generating versions\/slug0001_add_the_sector_field_to_the_stock_model_\.sql \.\.\. done/,
+	'a long slug is cut at a word');
+cli_ok([ 'revision', '-m', 'Abcdefghijabcdefghijabcdefghijabcdefghijabcdefghij', '--rev-id', 'slug0002', '--head', 'base' ],
+	qr/Generating versions\/slug0002_abcdefghijabcdefghijabcdefghijabcdefghij_\.sql \.\.\. done/,
+	'one long word is cut at 40');
+unlink glob('versions/slug000*');
 
 # error paths
 cli_fails([ 'upgrade', 'nosuch' ], 1, qr/Can't locate revision identified by 'nosuch'/, 'unknown revision');
