@@ -107,10 +107,10 @@ class NoResult:
         self._call = call
 
     def __getattr__(self, name):
-        raise ReadsDatabase(f"{self._call}.{name}")
+        raise ReadsDatabase(f"{self._call}.{name}()")
 
     def __iter__(self):
-        raise ReadsDatabase(f"iterating over {self._call}")
+        raise ReadsDatabase(f"a loop over {self._call}")
 
     def __getitem__(self, key):
         raise ReadsDatabase(f"{self._call}[...]")
@@ -129,7 +129,7 @@ class OfflineConnection(sqla_mock.MockConnection):
         if any(multiparams) or params:
             raise ParametersDropped()
         self._dump(construct)
-        return NoResult("connection.execute(...)")
+        return NoResult("op.get_bind().execute(...)")
 
     def __getattr__(self, name):
         if name.startswith("__"):

@@ -11,23 +11,19 @@ use warnings;
 
 use Cwd qw(getcwd);
 use File::Temp qw(tempdir);
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use AlembicSwitch;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-# Debian's python3-alembic and python3-psycopg2 (installed by the test
-# command) run the project's Alembic
-my $python = '/usr/bin/python3';
-my ($stdout, $stderr);
-IPC::Run::run([ $python, '-c', 'import alembic, psycopg2' ], '>', \$stdout, '2>', \$stderr)
-  or plan skip_all => "$python cannot import alembic and psycopg2: $stderr";
-$ENV{PIM_MIGRATE_PYTHON} = $python;
+my $python = switch_setup();
 
 my $node = PostgreSQL::Test::Cluster->new('main');
 $node->init;
 $node->start;
-my $host = $node->host;
-my $port = $node->port;
+switch_node($node);
 $node->safe_psql('postgres', "CREATE DATABASE $_") foreach ('app', 'twin');
 
 # a copy of the project to work in: the command writes versions/ beside it
@@ -35,53 +31,6 @@ my $src = getcwd() . '/examples/alembic_project';
 my $dir = tempdir(CLEANUP => 1);
 system('cp', '-r', "$src/.", $dir) == 0 or die "cp: $?";
 chdir $dir or die;
-
-sub url
-{
-	my ($db) = @_;
-	# SQLAlchemy's URL, as the guide's .env has it; pim_migrate reads it too
-	return "postgresql+psycopg2://localhost/$db?host=$host&port=$port";
-}
-
-sub command
-{
-	my ($db, @cmd) = @_;
-	local $ENV{DATABASE_URL} = url($db);
-	my ($out, $err);
-	IPC::Run::run(\@cmd, '>', \$out, '2>', \$err);
-	return ($? >> 8, $out, $err);
-}
-
-sub alembic_ok
-{
-	my ($db, @args) = @_;
-	my ($rc, $out, $err) = command($db, $python, '-m', 'alembic', @args);
-	is($rc, 0, "alembic @args on $db") or diag($err);
-}
-
-sub pim_ok
-{
-	my ($db, @args) = @_;
-	my ($rc, $out, $err) = command($db, 'pim_migrate', @args);
-	is($rc, 0, "pim_migrate @args on $db") or diag($err);
-	return $out;
-}
-
-sub schema_only
-{
-	my ($db) = @_;
-	my $file = $node->basedir . "/$db.schema.sql";
-	$node->command_ok(
-		[ 'pg_dump', '--schema-only', '--exclude-schema=pim_migrate',
-		  '--exclude-table=alembic_version', '-f', $file, '-d', $node->connstr($db) ],
-		"pg_dump --schema-only of $db");
-	my $dump = slurp_file($file);
-	$dump =~ s/^--.*$//mg;
-	$dump =~ s/^\\(un)?restrict .*$//mg;
-	$dump =~ s/^.*EXTENSION.*pim_migrate.*$//mg;	# the extension itself
-	$dump =~ s/\n{2,}/\n/g;
-	return $dump;
-}
 
 # The team's databases: Alembic took app to the guide's second revision
 # (with a row the data migration will fill); the twin goes all the way.
@@ -224,7 +173,7 @@ close $fh;
 	is($rc, 1, 'a revision without offline SQL: exit 1');
 	is($err, <<'EOF', 'a revision without offline SQL: named, with the file to write');
 pim_migrate: could not convert 1 of 8 revisions; write their files by hand, in SQL:
-  alembic/versions/0a0b0c0d0e0f_recount.py, upgrade: reads the database while it runs: connection.execute(...).scalar (line 17)
+  alembic/versions/0a0b0c0d0e0f_recount.py, upgrade: reads the database while it runs: op.get_bind().execute(...).scalar() (line 17)
     write other/0a0b0c0d0e0f_recount.sql
 HINT:  Write each named file (--skeletons writes them with their header and the Python as a comment), then run import-alembic again: a revision that has a file keeps it.
 EOF

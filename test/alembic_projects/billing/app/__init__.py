@@ -1,0 +1,1 @@
+"""billing: invoices and subscriptions (only the models live here)."""
