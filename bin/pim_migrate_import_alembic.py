@@ -614,8 +614,9 @@ def main():
     if args.verbose:
         for path in kept:
             print(f"Keeping {path} ... it exists")
-    for line in warnings:
-        print(line, file=sys.stderr)
+    if not args.quiet:
+        for line in warnings:
+            print(line, file=sys.stderr)
 
     if not args.quiet:
         parts = [f"{len(written)} written"]

@@ -141,6 +141,52 @@ foreach my $project (@projects)
 		  or diag($err);
 		is(schema_only($new, $version_table), $before, "$project: downgrade base: nothing changed");
 	}
+	# back to Alembic from where pim_migrate left the team's database: Alembic
+	# sees pim_migrate's current and goes on from there to the twin's schema
+	pim_ok($app, 'return-to-alembic', '--version-table', $version_table);
+	is(join(',', sort split /\n/, $node->safe_psql($app, "SELECT version_num FROM $version_table")),
+		current($app), "$project: return-to-alembic: Alembic's rows are pim_migrate's current");
+	alembic_ok($app, 'upgrade', 'heads');
+	is(schema_only($app, $version_table), schema_only($twin, $version_table),
+		"$project: return-to-alembic, then alembic upgrade heads: the twin's schema");
+
+	# the import's options, on a project with both kinds of irreversible
+	# downgrade and both kinds of refusal
+	if ($project eq 'helpdesk')
+	{
+		# --strict: a downgrade that raises is a refusal too
+		($rc, $out, $err) = command($app, 'pim_migrate', '--dir', 'strict', 'import-alembic', '--strict');
+		is($rc, 1, "$project: --strict: exit 1");
+		like($err, qr/^pim_migrate: could not convert 4 of 14 revisions; write their files by hand, in SQL:$/m,
+			"$project: --strict: the irreversible ones are refused too");
+		like($err, qr{^  alembic/versions/1a612e44158b_drop_legacy_password_hashes\.py, downgrade: its downgrade\(\) raises NotImplementedError \(line 24\)$}m,
+			"$project: --strict: a raising downgrade, named");
+		unlike($err, qr/imported as irreversible/, "$project: --strict: nothing made irreversible");
+
+		# -q: nothing but the refusals; -v: the Python errors as DETAIL
+		($rc, $out, $err) = command($app, 'pim_migrate', '-q', '--dir', 'quiet', 'import-alembic');
+		is($out, '', "$project: -q: nothing on standard output");
+		unlike($err, qr/warning|INFO/, "$project: -q: no warning, no logging");
+		($rc, $out, $err) = command($app, 'pim_migrate', '-v', '--dir', 'verbose', 'import-alembic');
+		like($err, qr/^    DETAIL:  ParametersDropped$/m, "$project: -v: the Python error, as DETAIL");
+
+		# --skeletons: files to finish, which refuse to load until edited
+		($rc, $out, $err) = command($app, 'pim_migrate', '--dir', 'skel', 'import-alembic', '--skeletons');
+		is($rc, 1, "$project: --skeletons: exit 1, there is work left");
+		my ($skeleton) = glob('skel/ae97d0eda82f_*.sql');
+		ok(defined $skeleton && slurp_file($skeleton) =~
+			  /^-- Revision ID: ae97d0eda82f\n-- Revises: 8f6d4ef8aa38\n.*^-- \|     connection\.execute\(.*^pim_migrate_todo: write the upgrade of revision ae97d0eda82f;$/ms,
+			"$project: --skeletons: header, the Python as a comment, the line to replace");
+		($rc, $out, $err) = command($app, 'pim_migrate', '--dir', 'skel', 'import-alembic');
+		like($err, qr{^  skel/ae97d0eda82f_escalation_level\.sql is a skeleton still to finish: write its SQL where it says TODO$}m,
+			"$project: a skeleton left as it is: listed again");
+		$node->safe_psql('postgres', "CREATE DATABASE ${project}_skel");
+		($rc, $out, $err) = command("${project}_skel", 'pim_migrate', '--dir', 'skel', 'upgrade', 'heads');
+		is($rc, 1, "$project: a skeleton left as it is does not load");
+		like($err, qr/syntax error at or near "pim_migrate_todo"/, "$project: a skeleton: the line to replace, named")
+		  or diag($err);
+	}
+
 	# a deploy that fails half-way (a table in the way of a revision) says
 	# on its last line what stays, and that is what stays
 	if ($project eq 'blog_cms')
