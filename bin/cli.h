@@ -57,6 +57,11 @@ extern void run_plan_outside(PGconn *conn, PGresult *steps, bool each);
 extern int	cmd_lint(PGconn *conn, const char *target, const char *file);
 extern int	cmd_plan(PGconn *conn, const char *target);
 
+/* python.c */
+extern char *locate_helper(const char *argv0, const char *name,
+						   const char **python);
+extern char *helper_output(const char *const *args, const char *what);
+
 /* import_alembic.c */
 extern int	cmd_return_to_alembic(PGconn *conn, const char *config,
 								  const char *version_table,

@@ -6,10 +6,8 @@
  *
  * The SQL must come from Alembic itself (its offline mode, through the
  * project's env.py), so the work is done in Python by
- * pim_migrate_import_alembic.py, installed beside this program.  It runs
- * under the Python that runs the project's Alembic: PIM_MIGRATE_PYTHON if
- * set, else the interpreter named by the "alembic" script found on PATH
- * (a virtualenv's, or the system's), else python3.
+ * pim_migrate_import_alembic.py, installed beside this program, under the
+ * Python that runs the project's Alembic (python.c).
  *
  * bin/import_alembic.c
  *
@@ -17,83 +15,18 @@
  */
 #include "postgres_fe.h"
 
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
 
-/*
- * The Python on the "#!" line of the first alembic script on PATH, or
- * NULL.  "#!/usr/bin/env python3" gives "python3".
- */
-static char *
-alembic_python(void)
-{
-	const char *path = getenv("PATH");
-	char	   *dirs;
-
-	if (path == NULL)
-		return NULL;
-	dirs = pg_strdup(path);
-	for (char *dir = strtok(dirs, ":"); dir; dir = strtok(NULL, ":"))
-	{
-		char	   *script = psprintf("%s/alembic", *dir ? dir : ".");
-		FILE	   *f;
-		char		line[MAXPGPATH];
-		char	   *interp;
-
-		if (access(script, X_OK) != 0 || (f = fopen(script, "r")) == NULL)
-			continue;
-		if (fgets(line, sizeof(line), f) == NULL || strncmp(line, "#!", 2) != 0)
-		{
-			fclose(f);
-			continue;
-		}
-		fclose(f);
-		interp = strtok(line + 2, " \t\r\n");
-		if (interp && strcmp(interp, "/usr/bin/env") == 0)
-			interp = strtok(NULL, " \t\r\n");
-		/* a shell wrapper (pyenv's shims) says nothing of its Python */
-		if (interp && strncmp(last_dir_separator(interp) ?
-							  last_dir_separator(interp) + 1 : interp,
-							  "python", 6) == 0)
-			return pg_strdup(interp);
-		return NULL;
-	}
-	return NULL;
-}
-
-/*
- * The helper script installed beside this program, and the Python to run
- * it with: PIM_MIGRATE_PYTHON, else the alembic script's, else python3.
- */
-static char *
-locate_helper(const char *argv0, const char **python)
-{
-	char		self[MAXPGPATH];
-	char	   *helper;
-
-	if (find_my_exec(argv0, self) != 0)
-		fail("could not find the pim_migrate program's own path");
-	get_parent_directory(self);
-	helper = psprintf("%s/pim_migrate_import_alembic.py", self);
-	if (access(helper, R_OK) != 0)
-		fail("could not read \"%s\": %m (reinstall pim_migrate)", helper);
-
-	*python = getenv("PIM_MIGRATE_PYTHON");
-	if (*python == NULL || **python == '\0')
-		*python = alembic_python();
-	if (*python == NULL)
-		*python = "python3";
-	return helper;
-}
+#define HELPER "pim_migrate_import_alembic.py"
 
 int
 cmd_import_alembic(const char *config, bool strict, bool skeletons,
 				   const char *argv0)
 {
 	const char *python;
-	char	   *helper = locate_helper(argv0, &python);
+	char	   *helper = locate_helper(argv0, HELPER, &python);
 	const char *args[12];
 	int			n = 0;
 
@@ -120,66 +53,29 @@ cmd_import_alembic(const char *config, bool strict, bool skeletons,
 
 /*
  * The revision ids of the Alembic project of config, one per line of the
- * helper's --list-revisions output.  The helper runs as a child whose
- * standard output is a pipe (no shell: the arguments go as they are); its
- * messages go to our standard error.  Exits when it fails.
+ * helper's --list-revisions output.  Exits when the helper fails.
  */
 static char **
 alembic_revision_ids(const char *config, const char *argv0, int *n)
 {
 	const char *python;
-	char	   *helper = locate_helper(argv0, &python);
+	char	   *helper = locate_helper(argv0, HELPER, &python);
 	const char *args[] = {python, helper, "--config", config,
 	"--list-revisions", NULL};
-	int			fds[2];
-	pid_t		pid;
-	FILE	   *out;
-	char		line[1024];
+	char	   *out = helper_output(args, "return-to-alembic");
 	char	  **ids = NULL;
 	int			cap = 0;
-	int			status;
 
-	fflush(NULL);
-	if (pipe(fds) != 0)
-		fail("could not create a pipe: %m");
-	pid = fork();
-	if (pid < 0)
-		fail("could not fork: %m");
-	if (pid == 0)
-	{
-		close(fds[0]);
-		if (dup2(fds[1], STDOUT_FILENO) < 0)
-			_exit(126);
-		close(fds[1]);
-		execvp(python, (char *const *) args);
-		fprintf(stderr, "%s: could not run \"%s\" for return-to-alembic: %m (set PIM_MIGRATE_PYTHON to a Python with Alembic)\n",
-				progname, python);
-		_exit(127);
-	}
-	close(fds[1]);
-	out = fdopen(fds[0], "r");
-	if (out == NULL)
-		fail("could not read from the helper: %m");
 	*n = 0;
-	while (fgets(line, sizeof(line), out) != NULL)
+	for (char *line = strtok(out, "\r\n"); line; line = strtok(NULL, "\r\n"))
 	{
-		size_t		len = strcspn(line, "\r\n");
-
-		line[len] = '\0';
-		if (len == 0)
-			continue;
 		if (*n == cap)
 		{
 			cap = cap ? cap * 2 : 64;
 			ids = pg_realloc(ids, sizeof(char *) * cap);
 		}
-		ids[(*n)++] = pg_strdup(line);
+		ids[(*n)++] = line;
 	}
-	fclose(out);
-	if (waitpid(pid, &status, 0) != pid)
-		fail("could not wait for the helper: %m");
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		fail("could not list the revisions of the Alembic project of \"%s\"", config);
 	return ids;
 }
 
