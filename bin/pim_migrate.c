@@ -895,9 +895,18 @@ cmd_migrate(PGconn *conn, const char *command, const char *target,
 
 		if (strcmp(command, "stamp") == 0)
 		{
-			/* the stamp itself is the offline script */
-			printf("BEGIN;\nSELECT * FROM pim_migrate_stamp('%s', %s);\nCOMMIT;\n",
-				   target, purge ? "true" : "false");
+			/*
+			 * The stamp itself is the offline script; the target goes in
+			 * as a literal, escaped by libpq, so that nothing in it can end
+			 * the string and run
+			 */
+			char	   *literal = PQescapeLiteral(conn, target, strlen(target));
+
+			if (literal == NULL)
+				fail("could not quote the target: %s", PQerrorMessage(conn));
+			printf("BEGIN;\nSELECT * FROM pim_migrate_stamp(%s, %s);\nCOMMIT;\n",
+				   literal, purge ? "true" : "false");
+			PQfreemem(literal);
 			PQclear(run(conn, "ROLLBACK", 0, NULL, NULL));
 			return 0;
 		}

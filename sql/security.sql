@@ -80,6 +80,16 @@ CALL pim_migrate_downgrade_each('base');
 SELECT count(*) FROM regress_trap.version;
 RESET search_path;
 
+-- A message is written into comment lines of generated scripts: a line
+-- end in it would end the comment and run the rest.  Refused, with where.
+SELECT pim_migrate_revision(E'innocent\nDROP TABLE victim; --', 'SELECT 1',
+       revision => 'inj1', down_revision => '{}');
+SELECT pim_migrate_revision(E'tab\there', 'SELECT 1', revision => 'inj2',
+       down_revision => '{}');
+SELECT pim_migrate_load(E'-- ünïcode, then a carriage return:\rDROP TABLE victim; --\n--\n'
+       '-- Revision ID: inj3\n-- Revises:\n\n-- +upgrade\nSELECT 1;\n');
+SELECT count(*) FROM pim_migrate.revision WHERE revision LIKE 'inj%';
+
 -- clean up
 DROP SCHEMA regress_trap CASCADE;
 DROP ROLE regress_pm_hostile;

@@ -74,6 +74,25 @@ append_lock_and_check(StringInfo out, PmGraph *graph)
 }
 
 /*
+ * pm_comment_text
+ *		Text for the rest of a "--" comment line of a generated script: any
+ *		control character (a line end would end the comment, and what
+ *		follows would run) becomes a space.  Registration refuses them in
+ *		messages; this also covers rows written before it did, and any
+ *		other text a script's comments quote.
+ */
+char *
+pm_comment_text(const char *text)
+{
+	char	   *result = pstrdup(text);
+
+	for (char *p = result; *p; p++)
+		if (iscntrl((unsigned char) *p))
+			*p = ' ';
+	return result;
+}
+
+/*
  * pm_offline_script
  *		The script for plan (made from graph, which it updates as it goes),
  *		in the caller's memory context.
@@ -119,10 +138,12 @@ pm_offline_script(PmGraph *graph, List *plan, const char *target,
 		/* Alembic's words, as the online NOTICE */
 		if (step->direction == PM_UPGRADE)
 			appendStringInfo(&out, "\n-- Running upgrade %s -> %s, %s\n",
-							 pm_join_list(parents), node->id, node->message);
+							 pm_join_list(parents), node->id,
+							 pm_comment_text(node->message));
 		else
 			appendStringInfo(&out, "\n-- Running downgrade %s -> %s, %s\n",
-							 node->id, pm_join_list(parents), node->message);
+							 node->id, pm_join_list(parents),
+							 pm_comment_text(node->message));
 		/* the start time outlives a COMMIT only as a session setting */
 		appendStringInfo(&out,
 						 "DO $pim_migrate$ BEGIN PERFORM pg_catalog.set_config("

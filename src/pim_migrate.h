@@ -359,6 +359,7 @@ extern int	pm_exec_plan(PmGraph *graph, List *plan, Tuplestorestate *tupstore,
 						 TupleDesc tupdesc);
 
 /* offline.c */
+extern char *pm_comment_text(const char *text);
 extern char *pm_offline_script(PmGraph *graph, List *plan,
 							   const char *target, PmDirection direction);
 

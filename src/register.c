@@ -23,6 +23,7 @@
  */
 #include "postgres.h"
 
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
@@ -95,11 +96,31 @@ check_names(List *names, const char *what, const char *self)
 	}
 }
 
+/*
+ * A message is written into "--" comment lines: of offline scripts, of
+ * revision files, of the log.  A line end in it would end the comment and
+ * let the rest run as SQL (a message "x\nDROP TABLE t; --" made the
+ * offline script drop t), so no control character may be in it.
+ */
+static void
+check_message(const char *message)
+{
+	for (const char *p = message; *p; p++)
+		if (iscntrl((unsigned char) *p))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("revision message has a control character at position %d",
+							pg_mbstrlen_with_len(message, p - message) + 1),
+					 errdetail("Messages are written into comment lines of generated scripts, which a line end would end."),
+					 errhint("Write the message on one line, without tabs or other control characters.")));
+}
+
 /* What can be checked of a definition without reading the catalog */
 static void
 check_definition(const PmRevisionDef *def)
 {
 	pm_register_check_name(def->revision, "revision id");
+	check_message(def->message);
 	check_names(def->down_revisions, "down_revision", def->revision);
 	check_names(def->depends_on, "dependency", def->revision);
 	check_names(def->branch_labels, "branch label", NULL);

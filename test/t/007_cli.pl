@@ -88,6 +88,18 @@ is($node->safe_psql('app', "SELECT count(*) FROM pg_attribute WHERE attrelid = '
 # --sql, --dry-run, --each
 cli_ok([ 'upgrade', '--sql' ], qr/^BEGIN;.*ALTER TABLE stocks ADD COLUMN sector varchar;.*COMMIT;$/ms,
 	'upgrade --sql prints the offline script');
+# the target of stamp --sql is a literal: a quote in it cannot end the
+# string, and the script stamps nothing and drops nothing
+{
+	my $stamp_sql = cli_ok([ 'stamp', '--sql', "x'); DROP TABLE stocks; --" ],
+		qr/^SELECT \* FROM pim_migrate_stamp\('x''\); DROP TABLE stocks; --', false\);$/m,
+		'stamp --sql: the target written as a literal');
+	my ($rc, $out, $err) = $node->psql('app', $stamp_sql);
+	like($err, qr/ERROR:  invalid target "x'\); DROP TABLE stocks; --"/,
+		'stamp --sql: the script refuses the target as a whole');
+	is($node->safe_psql('app', "SELECT to_regclass('stocks') IS NOT NULL"), 't',
+		'stamp --sql: and drops nothing');
+}
 cli_ok([ 'upgrade', '--dry-run' ], qr/dry run: 1 step ran and was rolled back/, 'upgrade --dry-run');
 cli_ok([ 'current' ], qr/^[0-9a-f]{12}$/, 'dry run and --sql changed nothing');
 cli_ok([ 'upgrade', '--each' ], qr/1 step committed/, 'upgrade --each');
