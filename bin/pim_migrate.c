@@ -33,6 +33,8 @@
 #include "cli.h"
 
 #define EXIT_USAGE 2
+#define OPT_HELP 1000			/* --help: not '?', which getopt also returns
+								 * for an unknown option */
 
 const char *progname = "pim_migrate";
 static const char *conn_arg = NULL;	/* -d */
@@ -1399,7 +1401,7 @@ main(int argc, char **argv)
 		{"dir", required_argument, NULL, 1},
 		{"quiet", no_argument, NULL, 'q'},
 		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, '?'},
+		{"help", no_argument, NULL, OPT_HELP},
 		{NULL, 0, NULL, 0}
 	};
 	static struct option command_options[] = {
@@ -1426,7 +1428,7 @@ main(int argc, char **argv)
 		{"dbname", required_argument, NULL, 'd'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, '?'},
+		{"help", no_argument, NULL, OPT_HELP},
 		{NULL, 0, NULL, 0}
 	};
 	const char *progname_path = argv[0];
@@ -1456,7 +1458,17 @@ main(int argc, char **argv)
 	PGconn	   *conn;
 
 	/* global options, up to the command */
-	while ((c = getopt_long(argc, argv, "+d:qv?", global_options, NULL)) != -1)
+	/*
+	 * "-?" and --help are the only ways to ask for help: getopt returns
+	 * '?' for any option it does not know too, which is bad usage (exit 2,
+	 * so that a CI guard with a typo fails)
+	 */
+	if (argc > 1 && strcmp(argv[1], "-?") == 0)
+	{
+		usage();
+		exit(0);
+	}
+	while ((c = getopt_long(argc, argv, "+d:qv", global_options, NULL)) != -1)
 	{
 		switch (c)
 		{
@@ -1472,13 +1484,9 @@ main(int argc, char **argv)
 			case 'v':
 				verbosity = 2;
 				break;
-			case '?':
-				if (optopt == 0 || optopt == '?')
-				{
-					usage();
-					exit(0);
-				}
-				bad_usage("invalid option");
+			case OPT_HELP:
+				usage();
+				exit(0);
 			default:
 				bad_usage("invalid option");
 		}
@@ -1513,7 +1521,13 @@ main(int argc, char **argv)
 			argc--;
 			i--;
 		}
-	while ((c = getopt_long(argc, argv, "m:r:d:qv?", command_options, NULL)) != -1)
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "-?") == 0)
+		{
+			command_usage(command);
+			exit(0);
+		}
+	while ((c = getopt_long(argc, argv, "m:r:d:qv", command_options, NULL)) != -1)
 	{
 		switch (c)
 		{
@@ -1586,13 +1600,9 @@ main(int argc, char **argv)
 			case 'v':
 				verbosity = 2;
 				break;
-			case '?':
-				if (optopt == 0 || optopt == '?')
-				{
-					command_usage(command);
-					exit(0);
-				}
-				bad_usage("invalid option for %s", command);
+			case OPT_HELP:
+				command_usage(command);
+				exit(0);
 			default:
 				bad_usage("invalid option for %s", command);
 		}

@@ -61,6 +61,19 @@ sub fill
 # the guide's story, with files only
 cli_ok([ '--help' ], qr/Commands:/, 'help');
 cli_ok([ 'upgrade', '--help' ], qr/Usage: .*upgrade/, 'help of a command');
+cli_ok([ 'upgrade', '-?' ], qr/Usage: .*upgrade/, 'help of a command, -?');
+
+# bad usage exits 2, always: an unknown option (a CI guard with a typo must
+# fail) and an option without its argument, for every command
+foreach my $command (qw(init revision upgrade downgrade stamp current history heads
+	branches show verify adopt return-to-alembic import-alembic check merge lint))
+{
+	my ($rc, $out, $err) = cli($command, '--metadta', 'x:y');
+	is($rc, 2, "$command with an unknown option: exit 2");
+	like($err, qr/unrecognized option/, "$command with an unknown option: said");
+	($rc, $out, $err) = cli($command, '--dir');
+	is($rc, 2, "$command with an option missing its argument: exit 2");
+}
 cli_ok([ 'init' ], qr/extension pim_migrate ready/, 'init');
 cli_ok([ 'revision', '-m', 'Initial migration with Stock model' ],
 	qr/Generating versions\/[0-9a-f]{12}_initial_migration_with_stock_model\.sql \.\.\. done/,
