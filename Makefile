@@ -25,10 +25,11 @@ include $(PGXS)
 # PGXS tracks no header dependencies; every module shares one header
 $(OBJS): src/pim_migrate.h
 
-# The pim_migrate command (bin/), built and installed with the extension.
-# PostgreSQL's bindir is not on PATH on Debian, so a link goes into
-# BIN_LINK_DIR (empty: no link).
-BIN_LINK_DIR ?= /usr/local/bin
+# The pim_migrate command (bin/), built and installed with the extension
+# into PostgreSQL's bindir.  That is not on PATH on Debian: make install
+# BIN_LINK_DIR=/usr/local/bin also links it there (the scripts do); by
+# default nothing is written outside PostgreSQL's directories.
+BIN_LINK_DIR ?=
 
 all: pim_migrate-command
 pim_migrate-command:

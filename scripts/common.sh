@@ -16,11 +16,12 @@ else
 	AS_ROOT=(sudo)
 fi
 
-# Debian packages the build and the tests need (Alembic and psycopg2 for
-# the differential test against Alembic).
+# Debian packages the build, the demo and the tests need: Alembic and
+# psycopg2 for import-alembic and the tests against Alembic, SQLAlchemy for
+# autogenerate from the models (the demo's Stock model).
 PACKAGES=(postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR
 	postgresql-client-$PG_MAJOR build-essential libipc-run-perl
-	python3-alembic python3-psycopg2)
+	python3-alembic python3-sqlalchemy python3-psycopg2)
 
 install_packages() {
 	local missing=()
@@ -30,9 +31,24 @@ install_packages() {
 	done
 	[ ${#missing[@]} -eq 0 ] && return 0
 	echo "== installing ${missing[*]}"
-	"${AS_ROOT[@]}" apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive "${AS_ROOT[@]}" apt-get install -y -qq \
-		--no-install-recommends "${missing[@]}" >/dev/null
+	step "apt-get update" "${AS_ROOT[@]}" apt-get update -qq
+	step "apt-get install ${missing[*]}" env DEBIAN_FRONTEND=noninteractive \
+		"${AS_ROOT[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# step WHAT COMMAND...: run an install step quietly; when it fails, say
+# which step it was and show what it printed, then stop.
+step() {
+	local what=$1 log
+	shift
+	log=$(mktemp)
+	if ! "$@" >"$log" 2>&1; then
+		echo "== install step failed: $what" >&2
+		tail -n 30 "$log" >&2
+		rm -f "$log"
+		exit 1
+	fi
+	rm -f "$log"
 }
 
 # build_and_install [make variables...]
@@ -40,7 +56,8 @@ build_and_install() {
 	echo "== building pim_migrate"
 	make -C "$TOP" -s clean >/dev/null
 	make -C "$TOP" -s "$@"
-	"${AS_ROOT[@]}" make -C "$TOP" -s install "$@" >/dev/null
+	# the command is also linked where PATH finds it, as asked for here
+	"${AS_ROOT[@]}" make -C "$TOP" -s install BIN_LINK_DIR=/usr/local/bin "$@" >/dev/null
 }
 
 # The user that runs clusters: postgres when we are root, else ourselves.

@@ -15,9 +15,10 @@ SQUAWK_VERSION=2.66.0
 if ! squawk --version 2>/dev/null | grep -qF "$SQUAWK_VERSION"; then
 	echo "== installing squawk-cli $SQUAWK_VERSION"
 	command -v npm >/dev/null ||
-		DEBIAN_FRONTEND=noninteractive "${AS_ROOT[@]}" apt-get install -y -qq \
-			--no-install-recommends npm >/dev/null
-	"${AS_ROOT[@]}" npm install -g --silent "squawk-cli@$SQUAWK_VERSION" >/dev/null
+		step "apt-get install npm" env DEBIAN_FRONTEND=noninteractive \
+			"${AS_ROOT[@]}" apt-get install -y -qq --no-install-recommends npm
+	step "npm install -g squawk-cli@$SQUAWK_VERSION" \
+		"${AS_ROOT[@]}" npm install -g --silent "squawk-cli@$SQUAWK_VERSION"
 fi
 
 build_and_install PG_CFLAGS="-DUSE_ASSERT_CHECKING -Wall -Wextra -Werror -Wno-unused-parameter"
