@@ -274,6 +274,16 @@ def aslist(v):
     return v or []
 
 
+def message_invalid(m):
+    """A control character: registration refuses it, since a message is
+    written into comment lines that a line end would end."""
+    return m is not None and any(ord(c) < 32 or ord(c) == 127 for c in m)
+
+
+def no_control(m):
+    return "".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in m)
+
+
 def name_invalid(n):
     """True if n can never be a revision id or branch label (22023)."""
     return (n == "" or len(n.encode()) > MAX_NAME or has_ascii_ws(n)
@@ -1018,7 +1028,7 @@ class Fuzzer:
         else:
             msg = self.rand_text(40)
         if oneline:
-            msg = msg.replace("\n", " ").replace("\r", " ")
+            msg = no_control(msg)
             msg = msg.strip(ASCII_WS)
             if msg == "" or msg.lower().startswith(("+up", "+down")) \
                     or ":" in msg:
@@ -1502,6 +1512,10 @@ class Fuzzer:
         elif any(x is None for x in aslist(down_revs)):
             self.check_code("revision", sql, params, res, "22004",
                             "a NULL array element")
+        elif message_invalid(message):
+            # refused; an unknown parent or several heads may say so first
+            self.check_code("revision", sql, params, res, "reject",
+                            "a control character in the message")
         else:
             self.check_code("revision", sql, params, res)
         if res.kept:
@@ -1731,6 +1745,9 @@ class Fuzzer:
         elif targets and target_malformed(targets[0]):
             self.check_code("merge", sql, params, res, "22023",
                             "a malformed first target")
+        elif message_invalid(message):
+            self.check_code("merge", sql, params, res, "reject",
+                            "a control character in the message")
         else:
             self.check_code("merge", sql, params, res)
         if res.kept:
@@ -1836,9 +1853,9 @@ class Fuzzer:
                         "'Zürich ☃ 東京'; -- \\ $$ '\n"
                         "SELECT 1" % (body, body.replace("$fz$", "$ fz$")))
         d["downgrade"] = rng.choice([None, "", "SELECT '$$' -- ☃\n"])
-        d["message"] = self.odd_text(rng.choice([5, 50, 500]))
+        d["message"] = no_control(self.odd_text(rng.choice([5, 50, 500])))
         if big == "message":
-            d["message"] = self.odd_text(100 * 1024)
+            d["message"] = no_control(self.odd_text(100 * 1024))
         elif big == "script":
             filler = ("Zürich ☃ 東京 'quote' \"dq\" \\ $$ $x$ %s 😀\t"
                       * 40 + "\n")
@@ -1852,7 +1869,7 @@ class Fuzzer:
         same: a one-line message (no CR, LF, or white space at its ends),
         scripts without a blank first line or white space at their end,
         no line that is a section marker, no line ending in CR."""
-        msg = d["message"].replace("\r", " ").replace("\n", " ")
+        msg = no_control(d["message"])
         msg = msg.strip(ASCII_WS)
         if msg == "" or ":" in msg or msg.lower().startswith(
                 ("+up", "+down")):
@@ -1988,6 +2005,45 @@ class Fuzzer:
                       (), extra="; ".join("%s: %s" % (short(r, 60), p)
                                           for r, p in rows[:5]))
 
+    def in_injection(self):
+        """A message made to break out of its comment line of the offline
+        script: with a line end it is refused; without one, it may hold
+        anything, and appears in that script only inside the "-- Running"
+        comment of its step."""
+        rng = self.rng
+        escape = rng.choice(["*/ DROP TABLE victim; /*",
+                             "'); DROP TABLE victim; --",
+                             "$pim_migrate$; DROP TABLE victim; $pim_migrate$",
+                             "\\'; DROP TABLE victim; --", "\u2028DROP TABLE victim;",
+                             "-- +downgrade", "E'\\n' DROP TABLE victim"])
+        breaker = rng.choice(["\n", "\r", "\r\n", "\x0b", "\x0c", "\x1b", "\t"])
+        controlled = rng.random() < 0.4
+        message = "innocent " + (breaker if controlled else "") + escape + \
+            " " + no_control(self.rand_text(8))
+        rid = self.fresh_name()
+        sql = ("SELECT pim_migrate_revision(message => %s, upgrade => 'SELECT 1',"
+               " revision => %s, down_revision => '{}'::text[])")
+        params = (message, rid)
+
+        def after(res):
+            self.cur.execute("SELECT pim_migrate_upgrade_sql(%s)", (rid,))
+            script = self.cur.fetchone()[0]
+            lines = [l for l in script.split("\n") if escape in l]
+            if len(lines) != 1 or not lines[0].startswith("-- Running upgrade "):
+                self.fail("injection", "the message is outside its comment "
+                          "line: %r" % (lines,), sql, params)
+
+        res = self.attempt(sql, params, after=after)
+        self.count("injection", res.ok)
+        if controlled:
+            self.check_code("injection", sql, params, res, "22023",
+                            "a line end or control character in the message")
+        else:
+            self.check_code("injection", sql, params, res)
+            if not res.ok:
+                self.fail("injection", "a one-line message was refused",
+                          sql, params, res)
+
     def run(self):
         self.connect()
         self.reset()
@@ -2003,6 +2059,7 @@ class Fuzzer:
             (self.in_reregister, 5), (self.in_merge, 6), (self.in_read, 2),
             (lambda: self.roundtrip(), 2), (self.in_each, 2),
             (self.in_odd_script, 1), (self.in_safety, 6),
+            (self.in_injection, 2),
         ]
         funcs = [f for f, _ in weights]
         cum = [w for _, w in weights]
