@@ -18,6 +18,15 @@ SELECT revision FROM pim_migrate_upgrade('head');
 SELECT * FROM pim_migrate_adopt_alembic();
 \echo :LAST_ERROR_SQLSTATE
 
+-- 1.0's autogenerate functions have no include or exclude; the library
+-- reads them only when passed
+SELECT oid::regprocedure FROM pg_proc
+WHERE proname IN ('pim_migrate_diff', 'pim_migrate_check', 'pim_migrate_autogenerate')
+ORDER BY oid::regprocedure::text;
+CREATE SCHEMA oldext;
+SELECT * FROM pim_migrate_diff('CREATE TABLE kept (a int);', 'oldext');
+SELECT pim_migrate_check('', 'oldext');
+
 -- 1.1: adopt gains force, and is still not granted to PUBLIC
 ALTER EXTENSION pim_migrate UPDATE TO '1.1';
 SELECT extversion FROM pg_extension WHERE extname = 'pim_migrate';
@@ -30,6 +39,22 @@ SELECT * FROM pim_migrate_adopt_alembic();
 SELECT * FROM pim_migrate_adopt_alembic(force => true);
 SELECT * FROM pim_migrate_current();
 SELECT revision, operation FROM pim_migrate.log ORDER BY id;
+
+-- 1.1: the autogenerate functions gain include and exclude;
+-- autogenerate is still not granted to PUBLIC
+SELECT oid::regprocedure FROM pg_proc
+WHERE proname IN ('pim_migrate_diff', 'pim_migrate_check', 'pim_migrate_autogenerate')
+ORDER BY oid::regprocedure::text;
+SELECT has_function_privilege('regress_pm_adopter',
+       'pim_migrate_autogenerate(text, text, name, text[], text[])', 'EXECUTE') AS may_execute;
+SET search_path = oldext, public;
+CREATE TABLE kept (a int);
+CREATE TABLE skipped (a int);
+RESET search_path;
+SELECT * FROM pim_migrate_diff('CREATE TABLE kept (a int, b int);', 'oldext', exclude => '{skip%}');
+SELECT pim_migrate_check('CREATE TABLE kept (a int);', 'oldext', include => '{kept}');
+SELECT pim_migrate_check('CREATE TABLE kept (a int);', 'oldext');
+DROP SCHEMA oldext CASCADE;
 
 -- the updated extension has the functions of a fresh one: signatures,
 -- defaults, strictness, volatility, privileges and comments

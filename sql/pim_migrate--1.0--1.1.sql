@@ -22,3 +22,44 @@ COMMENT ON FUNCTION pim_migrate_adopt_alembic(regclass, boolean)
 	IS 'set the version rows from an Alembic version table (left untouched); refuses, unless force, once pim_migrate has migrated past it; returns the new current';
 
 REVOKE ALL ON FUNCTION pim_migrate_adopt_alembic(regclass, boolean) FROM PUBLIC;
+
+--
+-- The autogenerate functions gain include and exclude: LIKE patterns of
+-- the tables, views, sequences and types to compare, and to leave out
+-- (Alembic's include_object / include_name).  The C entry points read
+-- them only when they are passed.
+--
+DROP FUNCTION pim_migrate_diff(text, name);
+
+CREATE FUNCTION pim_migrate_diff(
+	desired text, schema name DEFAULT 'public',
+	include text[] DEFAULT NULL, exclude text[] DEFAULT NULL,
+	OUT upgrade_sql text, OUT downgrade_sql text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pim_migrate_diff'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION pim_migrate_diff(text, name, text[], text[])
+	IS 'the scripts that turn the live schema into the desired one, and back';
+
+DROP FUNCTION pim_migrate_check(text, name);
+
+CREATE FUNCTION pim_migrate_check(desired text, schema name DEFAULT 'public',
+	include text[] DEFAULT NULL, exclude text[] DEFAULT NULL)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'pim_migrate_check'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION pim_migrate_check(text, name, text[], text[])
+	IS 'true when the live schema is the desired one (nothing to autogenerate)';
+
+DROP FUNCTION pim_migrate_autogenerate(text, text, name);
+
+CREATE FUNCTION pim_migrate_autogenerate(
+	message text, desired text, schema name DEFAULT 'public',
+	include text[] DEFAULT NULL, exclude text[] DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'pim_migrate_autogenerate'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION pim_migrate_autogenerate(text, text, name, text[], text[])
+	IS 'register the diff to the desired schema as a new revision on the head; returns its id, or NULL when nothing changed';
+
+REVOKE ALL ON FUNCTION pim_migrate_autogenerate(text, text, name, text[], text[]) FROM PUBLIC;

@@ -603,14 +603,18 @@ run_script(const char *revision, PmDirection direction, const char *sql)
  * pm_exec_run_desired
  *		Run the statements of a desired schema (pim_migrate_diff) in the
  *		current schema search path, after check approved each of them; an
- *		error names the line of the file ("desired schema, line N").
+ *		error names the line of the file ("desired schema, line N").  A
+ *		statement check returns false for is left out: it is blanked in a
+ *		copy of the file, so that lines keep their numbers.
  */
 void
-pm_exec_run_desired(const char *sql, void (*check) (Node *stmt))
+pm_exec_run_desired(const char *sql, bool (*check) (Node *stmt))
 {
 	ScriptPosition pos = {NULL, PM_UPGRADE, sql, -1, 0, 0, NULL};
 	ErrorContextCallback errcallback;
 	ListCell   *lc;
+	char	   *kept = pstrdup(sql);
+	size_t		len = strlen(sql);
 
 	push_position(&errcallback, &pos);
 	foreach(lc, raw_parser(sql, RAW_PARSE_DEFAULT))
@@ -620,10 +624,18 @@ pm_exec_run_desired(const char *sql, void (*check) (Node *stmt))
 		pos.stmt_location = raw->stmt_location;
 		pos.stmt_len = raw->stmt_len;
 		pos.stmt_line = line_of_offset(sql, skip_to_token(sql, raw->stmt_location));
-		check(raw->stmt);
+		if (!check(raw->stmt))
+		{
+			size_t		end = raw->stmt_len > 0 ?
+				(size_t) raw->stmt_location + raw->stmt_len : len;
+
+			for (size_t i = raw->stmt_location; i < end && i < len; i++)
+				if (kept[i] != '\n')
+					kept[i] = ' ';
+		}
 	}
 	error_context_stack = errcallback.previous;
-	run_script(NULL, PM_UPGRADE, sql);
+	run_script(NULL, PM_UPGRADE, kept);
 }
 
 /* "a, b" for the NOTICE's revision lists. */

@@ -344,7 +344,7 @@ extern List *pm_exec_parse_script(const char *revision, PmDirection direction,
 extern void pm_exec_check_plan(PmGraph *graph, List *plan, bool online);
 extern void pm_exec_abort_subxact(MemoryContext cxt, ResourceOwner owner)
 			pg_attribute_noreturn();
-extern void pm_exec_run_desired(const char *sql, void (*check) (Node *stmt));
+extern void pm_exec_run_desired(const char *sql, bool (*check) (Node *stmt));
 typedef struct PmRun PmRun;
 extern PmRun *pm_exec_run_begin(const char *applied_by);
 extern void pm_exec_run_end(PmRun *run);
@@ -364,8 +364,8 @@ extern char *pm_offline_script(PmGraph *graph, List *plan,
 							   const char *target, PmDirection direction);
 
 /* diff.c */
-extern void pm_diff(const char *desired, const char *schema, char **upgrade,
-					char **downgrade);
+extern void pm_diff(const char *desired, const char *schema, Datum include,
+					Datum exclude, char **upgrade, char **downgrade);
 
 /* pim_migrate.c: settings */
 extern int	pm_lock_timeout;

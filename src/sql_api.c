@@ -1448,11 +1448,35 @@ schema_arg(FunctionCallInfo fcinfo, int argno)
 }
 
 /*
- * pim_migrate_diff(desired text, schema name) -> TABLE(upgrade_sql text,
- *													  downgrade_sql text)
+ * The include or exclude patterns of the autogenerate functions: argument
+ * argno as a text[] Datum, or 0 when it is NULL or not there (the 1.0
+ * signatures have neither).  A NULL element would match nothing and
+ * exclude nothing silently: refused.
+ */
+static Datum
+patterns_arg(FunctionCallInfo fcinfo, int argno)
+{
+	ArrayType  *arr;
+
+	if (PG_NARGS() <= argno || PG_ARGISNULL(argno))
+		return (Datum) 0;
+	arr = PG_GETARG_ARRAYTYPE_P(argno);
+	if (array_contains_nulls(arr))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("include and exclude patterns must not be null")));
+	return PointerGetDatum(arr);
+}
+
+/*
+ * pim_migrate_diff(desired text, schema name, include text[],
+ *					exclude text[]) -> TABLE(upgrade_sql text,
+ *											 downgrade_sql text)
  *
  * The scripts that turn schema into the one desired describes, and back.
- * One row; both NULL when there is nothing to do.
+ * One row; both NULL when there is nothing to do.  include and exclude
+ * (1.1): LIKE patterns of the tables, views, sequences and types to
+ * compare, and to leave out.
  */
 Datum
 pim_migrate_diff(PG_FUNCTION_ARGS)
@@ -1468,7 +1492,8 @@ pim_migrate_diff(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	pm_catalog_connect(&call, false);
-	pm_diff(desired, schema, &upgrade, &downgrade);
+	pm_diff(desired, schema, patterns_arg(fcinfo, 2), patterns_arg(fcinfo, 3),
+			&upgrade, &downgrade);
 	nulls[0] = upgrade == NULL;
 	nulls[1] = downgrade == NULL;
 	values[0] = upgrade ? CStringGetTextDatum(upgrade) : (Datum) 0;
@@ -1479,7 +1504,8 @@ pim_migrate_diff(PG_FUNCTION_ARGS)
 }
 
 /*
- * pim_migrate_check(desired text, schema name) -> boolean
+ * pim_migrate_check(desired text, schema name, include text[],
+ *					 exclude text[]) -> boolean
  *
  * True when the live schema is the desired one: nothing to autogenerate.
  */
@@ -1493,13 +1519,15 @@ pim_migrate_check(PG_FUNCTION_ARGS)
 	char	   *downgrade;
 
 	pm_catalog_connect(&call, false);
-	pm_diff(desired, schema, &upgrade, &downgrade);
+	pm_diff(desired, schema, patterns_arg(fcinfo, 2), patterns_arg(fcinfo, 3),
+			&upgrade, &downgrade);
 	pm_catalog_disconnect(&call);
 	PG_RETURN_BOOL(upgrade == NULL);
 }
 
 /*
- * pim_migrate_autogenerate(message text, desired text, schema name) -> text
+ * pim_migrate_autogenerate(message text, desired text, schema name,
+ *							include text[], exclude text[]) -> text
  *
  * Registers the diff between the live schema and the desired one as a new
  * revision on the current head, as "alembic revision --autogenerate" does,
@@ -1541,7 +1569,8 @@ pim_migrate_autogenerate(PG_FUNCTION_ARGS)
 				 errmsg("Multiple heads are present; please specify the head revision on which the new revision should be based"),
 				 errhint("Merge the heads with pim_migrate_merge() first.")));
 
-	pm_diff(desired, schema, &def->upgrade_sql, &def->downgrade_sql);
+	pm_diff(desired, schema, patterns_arg(fcinfo, 3), patterns_arg(fcinfo, 4),
+			&def->upgrade_sql, &def->downgrade_sql);
 	if (def->upgrade_sql == NULL)
 	{
 		ereport(NOTICE,

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Round-trip test of autogenerate (pim_migrate_diff).
 
-For each pair of test/autogenerate/pairs.sql (old schema, new schema):
+For each pair of the pair files given (test/autogenerate/*.sql: old
+schema, new schema):
 build old in schema rt_live and new directly in schema rt_want; ask
 pim_migrate_diff(new, 'rt_live') for the scripts; run upgrade_sql in
 rt_live and compare pg_dump --schema-only of rt_live with rt_want's; ask
@@ -10,7 +11,12 @@ with the dump of old taken before; pim_migrate_check(old) must be true.
 Dumps are normalised only by dropping comments, SET lines and blank lines
 and by writing the schema name as S.
 
-Usage: autogenerate_roundtrip.py PAIRS_FILE PG_DUMP  (libpq environment
+Extensions a pair uses (hstore, citext, pg_trgm) live in schema rt_ext,
+which is on the search_path after the schema, as an application's
+extensions schema would be; roles rt_reader and rt_writer exist for
+grants and policies.
+
+Usage: autogenerate_roundtrip.py PAIRS_FILE... PG_DUMP  (libpq environment
 variables name the database, which has the extension).  Prints one line per
 failure and a summary "pairs: N, failed: M".
 """
@@ -60,16 +66,26 @@ def dump(pg_dump, schema):
     return '\n'.join(lines)
 
 
+SETUP = """
+CREATE SCHEMA IF NOT EXISTS rt_ext;
+CREATE EXTENSION IF NOT EXISTS hstore SCHEMA rt_ext;
+CREATE EXTENSION IF NOT EXISTS citext SCHEMA rt_ext;
+CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA rt_ext;
+DO $$BEGIN CREATE ROLE rt_reader; EXCEPTION WHEN duplicate_object THEN NULL; END$$;
+DO $$BEGIN CREATE ROLE rt_writer; EXCEPTION WHEN duplicate_object THEN NULL; END$$;
+"""
+
+
 def build(cur, schema, sql):
     cur.execute('DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s' % (schema, schema))
-    cur.execute('SET search_path = %s' % schema)
+    cur.execute('SET search_path = %s, rt_ext' % schema)
     if sql.strip():
         cur.execute(sql)
     cur.execute('RESET search_path')
 
 
 def run_in(cur, schema, sql):
-    cur.execute('SET search_path = %s' % schema)
+    cur.execute('SET search_path = %s, rt_ext' % schema)
     cur.execute(sql)
     cur.execute('RESET search_path')
 
@@ -110,10 +126,13 @@ def round_trip(conn, pg_dump, name, old, new):
 
 
 def main():
-    pairs = read_pairs(sys.argv[1])
-    pg_dump = sys.argv[2]
+    pairs = []
+    for path in sys.argv[1:-1]:
+        pairs += read_pairs(path)
+    pg_dump = sys.argv[-1]
     conn = psycopg2.connect('')
     conn.autocommit = True
+    conn.cursor().execute(SETUP)
     failed = 0
     for name, old, new in pairs:
         try:
@@ -124,7 +143,8 @@ def main():
             failed += 1
             print('FAIL %s: %s' % (name, problem))
     cur = conn.cursor()
-    cur.execute('DROP SCHEMA IF EXISTS rt_live CASCADE; DROP SCHEMA IF EXISTS rt_want CASCADE')
+    cur.execute('DROP SCHEMA IF EXISTS rt_live CASCADE; DROP SCHEMA IF EXISTS rt_want CASCADE;'
+                'DROP SCHEMA rt_ext CASCADE; DROP ROLE rt_reader; DROP ROLE rt_writer')
     print('pairs: %d, failed: %d' % (len(pairs), failed))
     return 1 if failed else 0
 
