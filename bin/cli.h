@@ -57,6 +57,33 @@ extern void run_plan_outside(PGconn *conn, PGresult *steps, bool each);
 extern int	cmd_lint(PGconn *conn, const char *target, const char *file);
 extern int	cmd_plan(PGconn *conn, const char *target);
 
+/*
+ * The project's configuration: [tool.pim_migrate] of pyproject.toml, and
+ * the command line's options over it (models.c).
+ */
+typedef struct ProjectConfig
+{
+	char	   *metadata;		/* MODULE:ATTR of the SQLAlchemy models */
+	const char *schema;			/* the schema they describe */
+	char	  **schema_files;	/* SQL added to the models */
+	int			nschema_files;
+	char	  **include;		/* LIKE patterns of what to compare */
+	int			ninclude;
+	char	  **exclude;		/* LIKE patterns of what to leave alone */
+	int			nexclude;
+	bool		schema_files_given; /* on the command line */
+	bool		include_given;
+	bool		exclude_given;
+} ProjectConfig;
+
+extern ProjectConfig project;
+
+/* models.c */
+extern void load_project_config(const char *argv0, bool dir_given);
+extern void project_add_option(const char *key, const char *value);
+extern void project_add_default_exclude(const char *pattern);
+extern char *desired_schema(const char *argv0, const char **what);
+
 /* python.c */
 extern char *locate_helper(const char *argv0, const char *name,
 						   const char **python);

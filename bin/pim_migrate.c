@@ -35,6 +35,7 @@
 #define EXIT_USAGE 2
 #define OPT_HELP 1000			/* --help: not '?', which getopt also returns
 								 * for an unknown option */
+#define OPT_VERSION 1001
 
 const char *progname = "pim_migrate";
 static const char *conn_arg = NULL;	/* -d */
@@ -92,7 +93,7 @@ bad_usage(const char *fmt,...)
 
 static const char *const command_help[][2] = {
 	{"init", "init\n  Create the versions directory; with a connection (-d or DATABASE_URL),\n  also create the extension if it is missing."},
-	{"revision", "revision -m MESSAGE [--head REV|base] [--branch-label LABEL]\n         [--depends-on REV] [--rev-id ID] [--autogenerate --schema-file FILE]\n  Write a new revision file whose Revises is the single head among the\n  files (or --head), with -- +upgrade and -- +downgrade sections to fill in.\n  No database needed.\n  --autogenerate --schema-file FILE: the scripts are the diff between the\n  database (at head, after loading the files) and the schema FILE describes."},
+	{"revision", "revision -m MESSAGE [--head REV|base] [--branch-label LABEL]\n         [--depends-on REV] [--rev-id ID]\n         [--autogenerate [--metadata MODULE:ATTR] [--schema-file FILE]...\n                         [--include PATTERN]... [--exclude PATTERN]...]\n  Write a new revision file whose Revises is the single head among the\n  files (or --head), with -- +upgrade and -- +downgrade sections to fill in.\n  No database needed.\n  --autogenerate: the scripts are the diff between the database (at head,\n  after loading the files) and the desired schema: the SQLAlchemy models of\n  --metadata (a declarative base or a MetaData, rendered by SQLAlchemy) and\n  the SQL of each --schema-file.  --include/--exclude: LIKE patterns of\n  the tables compared or left alone.  pyproject.toml's [tool.pim_migrate]\n  gives what the command line does not (versions, metadata, schema,\n  schema_files, include, exclude)."},
 	{"merge", "merge -m MESSAGE [--rev-id ID] REV... (default: heads)\n  Write an empty revision file that merges the given heads."},
 	{"upgrade", "upgrade [TARGET] [--sql] [--dry-run] [--plan] [--each]\n  Load every file, then upgrade to TARGET (default head), in one\n  transaction.  --sql prints the offline script and changes nothing;\n  --dry-run runs everything and rolls it back; --plan does too, and prints\n  per statement its time, the locks it took and the tables it rewrote;\n  --each commits per revision."},
 	{"lint", "lint [TARGET] | lint --file FILE\n  Print what each statement an upgrade to TARGET (default head) would run\n  will lock, rewrite or break, read from the live catalog (table sizes);\n  --file: one revision file or SQL file, not loaded.  Exit 1 when a\n  finding is an error.  \"-- pim_migrate:ignore RULE\" before a statement\n  silences RULE for it."},
@@ -107,7 +108,7 @@ static const char *const command_help[][2] = {
 	{"adopt", "adopt [--version-table TABLE] [--force]\n  Take over a database that Alembic migrated: create the extension if it is\n  missing, load every file, then set the version rows from Alembic's version\n  table (default alembic_version; SCHEMA.TABLE), which stays as it is.\n  Refused once pim_migrate has migrated past it (--force: adopt anyway);\n  adopting the same rows again changes nothing."},
 	{"return-to-alembic", "return-to-alembic [--config alembic.ini] [--version-table TABLE]\n  Go back to Alembic: write pim_migrate's current revisions into Alembic's\n  version table (created if missing), replacing its rows, in one\n  transaction.  Refused when a current revision is not one of the Alembic\n  project's."},
 	{"import-alembic", "import-alembic [--config alembic.ini] [--strict] [--skeletons]\n  Write a revision file into the versions directory (--dir) for every\n  revision of the Alembic project, with the same id, parents, labels and\n  dependencies; the SQL is Alembic's own offline SQL.  No database needed.\n  A revision that has a file (the same Revision ID) keeps it; the revisions\n  that cannot be converted are listed, with the file to write by hand\n  (--skeletons writes them, to finish).  A downgrade that raises makes its\n  revision irreversible, with a warning (--strict: refused instead)."},
-	{"check", "check --schema-file FILE\n  Exit 1 when the database (at head, after loading the files) differs from\n  the schema FILE describes: a migration is missing."},
+	{"check", "check [--metadata MODULE:ATTR] [--schema-file FILE]... [--include PATTERN]...\n      [--exclude PATTERN]...\n  Exit 1, printing the missing statements, when the database (at head,\n  after loading the files) differs from the desired schema (as for\n  revision --autogenerate): a migration is missing."},
 	{NULL, NULL}
 };
 
@@ -122,6 +123,7 @@ usage(void)
 		   "      --dir=DIR          versions directory (default: versions)\n"
 		   "  -q, --quiet            print only errors\n"
 		   "  -v, --verbose          print more\n"
+		   "  --version              show the version, then exit\n"
 		   "  -?, --help             show this help, then exit\n\n"
 		   "Commands:\n");
 	for (int i = 0; command_help[i][0]; i++)
@@ -470,6 +472,8 @@ libpq_url(const char *url)
 	return pg_strdup(url);
 }
 
+static void check_extension_version(PGconn *conn, const char *installed);
+
 static PGconn *
 connect_db(bool need_extension)
 {
@@ -509,13 +513,32 @@ connect_db(bool need_extension)
 
 	if (need_extension)
 	{
-		res = PQexec(conn, "SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pim_migrate'");
+		res = PQexec(conn, "SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pim_migrate'");
 		if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) == 0)
 			fail("the extension pim_migrate is not installed in database \"%s\" (run \"%s init\" with a connection)",
 				 PQdb(conn), progname);
+		check_extension_version(conn, PQgetvalue(res, 0, 0));
 		PQclear(res);
 	}
 	return conn;
+}
+
+/*
+ * The command speaks the SQL interface of the extension version it was
+ * built with (pim_migrate.control's default_version): an older one lacks
+ * functions or arguments it calls, so say so before anything fails.
+ */
+static void
+check_extension_version(PGconn *conn, const char *installed)
+{
+	if (strcmp(installed, PIM_MIGRATE_VERSION) == 0)
+		return;
+	fprintf(stderr, "%s: the extension pim_migrate in database \"%s\" is version %s, and this command needs version %s\n",
+			progname, PQdb(conn), installed, PIM_MIGRATE_VERSION);
+	fprintf(stderr, "HINT:  Update the extension (psql -d %s -c 'ALTER EXTENSION pim_migrate UPDATE'), or run the pim_migrate command of version %s.\n",
+			PQdb(conn), installed);
+	PQfinish(conn);
+	exit(EXIT_ERROR);
 }
 
 /* Print an error result the way psql would, with its context line. */
@@ -774,14 +797,18 @@ extension_not_allowed(PGconn *conn, PGresult *err)
 static void
 ensure_extension(PGconn *conn)
 {
-	PGresult   *res = run(conn, "SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pim_migrate'",
+	PGresult   *res = run(conn, "SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pim_migrate'",
 						  0, NULL, NULL);
 	bool		present = PQntuples(res) > 0;
 	const char *state;
 
-	PQclear(res);
 	if (present)
+	{
+		check_extension_version(conn, PQgetvalue(res, 0, 0));
+		PQclear(res);
 		return;
+	}
+	PQclear(res);
 	res = PQexec(conn, "CREATE EXTENSION IF NOT EXISTS pim_migrate");
 	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK && state &&
@@ -842,6 +869,9 @@ run_outside_if_needed(PGconn *conn, const char *command, const char *target,
 
 	if (nsteps)
 		*nsteps = PQntuples(steps);
+	/* the plan is the progress count's total, on a terminal */
+	if (isatty(fileno(stdout)) && verbosity > 0)
+		steps_total = PQntuples(steps);
 
 	if (outside && dry_run)
 		fail("a dry run cannot hold revision \"%s\": it is marked \"Transactional: false\", and a dry run is one transaction, rolled back at the end",
@@ -858,24 +888,6 @@ cmd_migrate(PGconn *conn, const char *command, const char *target,
 {
 	const char *params[2] = {target, dry_run ? "true" : "false"};
 	PGresult   *res;
-
-	/*
-	 * On a terminal, count the steps first (the offline script has one
-	 * "-- Running" line per step) for a progress count; not worth it when
-	 * nobody watches.
-	 */
-	if (isatty(fileno(stdout)) && verbosity > 0 && !sql &&
-		strcmp(command, "stamp") != 0)
-	{
-		char	   *query = psprintf("SELECT pim_migrate_%s_sql($1)", command);
-
-		begin_and_load(conn);
-		res = run(conn, query, 1, params, NULL);
-		for (const char *p = PQgetvalue(res, 0, 0); (p = strstr(p, "\n-- Running ")) != NULL; p++)
-			steps_total++;
-		PQclear(res);
-		PQclear(run(conn, "ROLLBACK", 0, NULL, NULL));
-	}
 
 	if (each && strcmp(command, "stamp") != 0)
 	{
@@ -1246,28 +1258,52 @@ write_revision(const char *message, const char *revises, const char *labels,
 	return 0;
 }
 
+/* The patterns as a text[] literal, for a parameter. */
+static char *
+pattern_array(char **items, int n)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	for (int i = 0; i < n; i++)
+		append_array_element(&buf, items[i]);
+	appendStringInfoChar(&buf, '}');
+	return buf.data;
+}
+
 /*
- * The diff between the database and the schema file: load every file in a
- * transaction that is rolled back (nothing is registered), refuse unless
- * the database is then at head, as Alembic does, and ask pim_migrate_diff.
- * Returns false when there is no difference.
+ * The diff between the database and the desired schema (models, schema
+ * files): load every file in a transaction that is rolled back (nothing is
+ * registered), refuse unless the database is then at head, as Alembic
+ * does, and ask pim_migrate_diff.  Alembic's version table is never
+ * compared: a team that adopted may go back.  Returns false when there is
+ * no difference.
  */
 static bool
-schema_diff(PGconn *conn, const char *schema_file, char **upgrade,
-			char **downgrade)
+schema_diff(PGconn *conn, const char *desired, const char *what,
+			char **upgrade, char **downgrade)
 {
-	const char *params[1] = {read_file(schema_file)};
+	char	   *exclude;
+	const char *params[4];
 	PGresult   *res;
 	bool		changed;
 
+	project_add_default_exclude("alembic_version");
+	exclude = pattern_array(project.exclude, project.nexclude);
+	params[0] = desired;
+	params[1] = project.schema;
+	params[2] = project.ninclude > 0 ? pattern_array(project.include, project.ninclude) : NULL;
+	params[3] = exclude;
 	PQclear(run(conn, "BEGIN", 0, NULL, NULL));
 	load_files(conn);
 	res = run(conn, "SELECT up_to_date FROM pim_migrate_status()", 0, NULL, NULL);
 	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0)
 		fail("Target database is not up to date");
 	PQclear(res);
-	res = run(conn, "SELECT upgrade_sql, downgrade_sql FROM pim_migrate_diff($1)",
-			  1, params, schema_file);
+	res = run(conn, "SELECT upgrade_sql, downgrade_sql FROM pim_migrate_diff($1, $2,"
+			  " include => $3::pg_catalog.text[], exclude => $4::pg_catalog.text[])",
+			  4, params, what);
 	changed = !PQgetisnull(res, 0, 0);
 	*upgrade = changed ? pg_strdup(PQgetvalue(res, 0, 0)) : NULL;
 	*downgrade = changed ? pg_strdup(PQgetvalue(res, 0, 1)) : NULL;
@@ -1307,12 +1343,12 @@ cmd_adopt(PGconn *conn, const char *version_table, bool force)
 }
 
 static int
-cmd_check(PGconn *conn, const char *schema_file)
+cmd_check(PGconn *conn, const char *desired, const char *what)
 {
 	char	   *upgrade;
 	char	   *downgrade;
 
-	if (!schema_diff(conn, schema_file, &upgrade, &downgrade))
+	if (!schema_diff(conn, desired, what, &upgrade, &downgrade))
 	{
 		if (verbosity > 0)
 			printf("No new upgrade operations detected.\n");
@@ -1402,6 +1438,7 @@ main(int argc, char **argv)
 		{"quiet", no_argument, NULL, 'q'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, OPT_HELP},
+		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0}
 	};
 	static struct option command_options[] = {
@@ -1417,6 +1454,9 @@ main(int argc, char **argv)
 		{"rev-range", required_argument, NULL, 'r'},
 		{"autogenerate", no_argument, NULL, 10},
 		{"schema-file", required_argument, NULL, 11},
+		{"metadata", required_argument, NULL, 22},
+		{"include", required_argument, NULL, 23},
+		{"exclude", required_argument, NULL, 24},
 		{"version-table", required_argument, NULL, 12},
 		{"config", required_argument, NULL, 13},
 		{"file", required_argument, NULL, 14},
@@ -1440,7 +1480,8 @@ main(int argc, char **argv)
 			   *depends = NULL,
 			   *rev_id = NULL,
 			   *range = NULL,
-			   *schema_file = NULL,
+			   *desired = NULL,
+			   *desired_what = NULL,
 			   *version_table = "alembic_version",
 			   *lint_file = NULL,
 			   *config = "alembic.ini";
@@ -1455,6 +1496,7 @@ main(int argc, char **argv)
 				import_skeletons = false;
 	int			c;
 	int			status;
+	bool		dir_given = false;
 	PGconn	   *conn;
 
 	/* global options, up to the command */
@@ -1477,6 +1519,7 @@ main(int argc, char **argv)
 				break;
 			case 1:
 				versions_dir = optarg;
+				dir_given = true;
 				break;
 			case 'q':
 				verbosity = 0;
@@ -1486,6 +1529,9 @@ main(int argc, char **argv)
 				break;
 			case OPT_HELP:
 				usage();
+				exit(0);
+			case OPT_VERSION:
+				printf("pim_migrate %s\n", PIM_MIGRATE_VERSION);
 				exit(0);
 			default:
 				bad_usage("invalid option");
@@ -1565,7 +1611,16 @@ main(int argc, char **argv)
 				autogenerate = true;
 				break;
 			case 11:
-				schema_file = optarg;
+				project_add_option("schema-file", optarg);
+				break;
+			case 22:
+				project.metadata = optarg;
+				break;
+			case 23:
+				project_add_option("include", optarg);
+				break;
+			case 24:
+				project_add_option("exclude", optarg);
 				break;
 			case 12:
 				version_table = optarg;
@@ -1590,6 +1645,7 @@ main(int argc, char **argv)
 				break;
 			case 1:
 				versions_dir = optarg;
+				dir_given = true;
 				break;
 			case 'd':
 				conn_arg = optarg;
@@ -1608,6 +1664,9 @@ main(int argc, char **argv)
 		}
 	}
 
+	/* pyproject.toml, for what the command line did not say */
+	load_project_config(progname_path, dir_given);
+
 	if (strcmp(command, "init") == 0)
 		return cmd_init();
 	if (strcmp(command, "revision") == 0)
@@ -1617,12 +1676,12 @@ main(int argc, char **argv)
 
 		if (message == NULL)
 			bad_usage("revision needs -m MESSAGE");
-		if (autogenerate != (schema_file != NULL))
-			bad_usage("--autogenerate and --schema-file go together");
+		if (autogenerate && (desired = desired_schema(progname_path, &desired_what)) == NULL)
+			bad_usage("revision --autogenerate needs --metadata MODULE:ATTR or --schema-file FILE (or metadata in [tool.pim_migrate] of pyproject.toml)");
 		if (autogenerate)
 		{
 			conn = connect_db(true);
-			if (!schema_diff(conn, schema_file, &upgrade, &downgrade))
+			if (!schema_diff(conn, desired, desired_what, &upgrade, &downgrade))
 			{
 				PQfinish(conn);
 				if (verbosity > 0)
@@ -1665,10 +1724,11 @@ main(int argc, char **argv)
 		bad_usage("--plan goes with upgrade alone");
 	if (lint_file && (strcmp(command, "lint") != 0 || optind < argc))
 		bad_usage("--file goes with lint, without a target");
-	if (strcmp(command, "check") == 0 && schema_file == NULL)
-		bad_usage("check needs --schema-file FILE");
-	if (autogenerate || (schema_file && strcmp(command, "check") != 0))
-		bad_usage("--autogenerate and --schema-file go with revision and check");
+	if (autogenerate)
+		bad_usage("--autogenerate goes with revision");
+	if (strcmp(command, "check") == 0 &&
+		(desired = desired_schema(progname_path, &desired_what)) == NULL)
+		bad_usage("check needs --metadata MODULE:ATTR or --schema-file FILE (or metadata in [tool.pim_migrate] of pyproject.toml)");
 
 	if (force && strcmp(command, "adopt") != 0)
 		bad_usage("--force goes with adopt");
@@ -1704,7 +1764,7 @@ main(int argc, char **argv)
 	else if (strcmp(command, "show") == 0)
 		status = cmd_show(conn, argv[optind]);
 	else if (strcmp(command, "check") == 0)
-		status = cmd_check(conn, schema_file);
+		status = cmd_check(conn, desired, desired_what);
 	else if (strcmp(command, "adopt") == 0)
 		status = cmd_adopt(conn, version_table, force);
 	else if (strcmp(command, "return-to-alembic") == 0)

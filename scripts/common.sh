@@ -18,9 +18,10 @@ fi
 
 # Debian packages the build, the demo and the tests need: Alembic and
 # psycopg2 for import-alembic and the tests against Alembic, SQLAlchemy for
-# autogenerate from the models (the demo's Stock model).
+# autogenerate from the models (the demo's Stock model), IO::Pty for the
+# tests that play a terminal.
 PACKAGES=(postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR
-	postgresql-client-$PG_MAJOR build-essential libipc-run-perl
+	postgresql-client-$PG_MAJOR build-essential libipc-run-perl libio-pty-perl
 	python3-alembic python3-sqlalchemy python3-psycopg2)
 
 install_packages() {

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Set everything up on a fresh Debian 12 machine and run the Stock demo on
 # a throwaway cluster: install packages, build and install pim_migrate,
-# start a cluster, then with the pim_migrate command: init, upgrade head
-# (which loads the revision files of examples/versions), current, history,
-# check against the model in examples/schema.sql, a model change turned into
-# a revision by revision --autogenerate, upgrade, downgrade -1.
+# start a cluster, then the Alembic guide's workflow with the pim_migrate
+# command, in a copy of the guide's project (examples/: the app package
+# with the Stock model, pyproject.toml, versions/): init, upgrade head,
+# current, history, check against the models; then the guide's "Make Model
+# Changes" (sector added to app/models/stock.py), revision --autogenerate,
+# review, upgrade head, check, downgrade -1.
 #
 # KEEP=1 leaves the cluster running and says how to connect to it.
 set -euo pipefail
@@ -26,29 +28,45 @@ psql_demo() {
 		-d postgres "$@"
 }
 
-# the Alembic guide's commands, with pim_migrate in place of alembic
+# the Alembic guide's commands, with pim_migrate in place of alembic, run
+# in the project (pyproject.toml says where the revisions and the models
+# are); the models are read by Debian's Python, which has SQLAlchemy
 cli() {
 	echo "== pim_migrate $*"
 	"${RUN_AS[@]}" env DATABASE_URL="postgresql://$RUN_USER@localhost/postgres?host=$WORKDIR&port=$PORT" \
-		"$PG_BINDIR/pim_migrate" --dir "$WORKDIR/versions" "$@"
+		PIM_MIGRATE_PYTHON=/usr/bin/python3 "$PG_BINDIR/pim_migrate" "$@"
 }
-# a copy: autogenerate writes a file into it
-cp -r "$TOP/examples/versions" "$TOP/examples/schema.sql" "$WORKDIR/"
-chown -R "$RUN_USER" "$WORKDIR/versions" "$WORKDIR/schema.sql" 2>/dev/null || true
+PROJECT=$WORKDIR/stock_app
+mkdir "$PROJECT"
+cp -r "$TOP/examples/app" "$TOP/examples/pyproject.toml" "$TOP/examples/versions" "$PROJECT/"
+# The guide's story starts before its "Make Model Changes" step: the Stock
+# model without sector, and its first revision only.
+rm "$PROJECT"/versions/4e55a8b046a1_*.sql
+sed -i '/sector\|# New field/d' "$PROJECT/app/models/stock.py"
+chown -R "$RUN_USER" "$PROJECT" 2>/dev/null || true
+cd "$PROJECT"
+
 cli init
 cli upgrade head
 cli current
 cli history
 echo '== psql -c "\d stocks"'
 psql_demo -c '\d stocks'
-cli check --schema-file "$WORKDIR/schema.sql"
-echo "== the model gains a column: $WORKDIR/schema.sql"
-echo "ALTER TABLE stocks ADD COLUMN currency char(3) NOT NULL DEFAULT 'USD';" >>"$WORKDIR/schema.sql"
-cli check --schema-file "$WORKDIR/schema.sql" || echo "(exit $?: a migration is missing)"
-cli revision --autogenerate -m "Add currency to Stock model" --schema-file "$WORKDIR/schema.sql"
-cat "$WORKDIR"/versions/*_add_currency_to_stock_model.sql
+cli check
+
+echo "== 1. Make Model Changes: sector in app/models/stock.py"
+sed -i 's/^    ticker = Column(String, index=True)$/&\n    # New field\n    sector = Column(String, index=True)  # Add this/' app/models/stock.py
+grep -n "sector" app/models/stock.py
+cli check || echo "(exit $?: a migration is missing)"
+echo "== 2. Generate Migration"
+cli revision --autogenerate -m "Add sector field to Stock model"
+echo "== 3. Review Generated Migration"
+cat versions/*_add_sector_field_to_stock_model.sql
+echo "== 4. Apply Migration"
 cli upgrade head
-cli check --schema-file "$WORKDIR/schema.sql"
+echo '== 5. Verify Changes: psql -c "\d stocks"'
+psql_demo -c '\d stocks'
+cli check
 cli downgrade -1
 cli current
 psql_demo -c "SELECT * FROM pim_migrate_status();"

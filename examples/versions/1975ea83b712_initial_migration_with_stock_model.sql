@@ -6,7 +6,7 @@
 
 -- +upgrade
 CREATE TABLE stocks (
-    id integer NOT NULL,
+    id SERIAL NOT NULL,
     name varchar,
     market varchar,
     ticker varchar,

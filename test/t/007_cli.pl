@@ -166,9 +166,11 @@ cli_ok([ 'downgrade', '-1' ], qr/Running downgrade curr0001 -> join0001/, 'and i
 cli_fails([ 'revision', '--autogenerate', '-m', 'late', '--schema-file', 'schema.sql' ], 1,
 	qr/Target database is not up to date/, 'autogenerate below head');
 cli_ok([ 'upgrade' ], undef, 'back to head');
-cli_fails([ 'check' ], 2, qr/check needs --schema-file FILE/, 'check without a schema file');
-cli_fails([ 'revision', '-m', 'x', '--autogenerate' ], 2, qr/--autogenerate and --schema-file go together/,
-	'autogenerate without a schema file');
+cli_fails([ 'check' ], 2, qr/check needs --metadata MODULE:ATTR or --schema-file FILE/,
+	'check without models or a schema file');
+cli_fails([ 'revision', '-m', 'x', '--autogenerate' ], 2,
+	qr/revision --autogenerate needs --metadata MODULE:ATTR or --schema-file FILE/,
+	'autogenerate without models or a schema file');
 open($sfh, '>', 'bad.sql') or die;
 print $sfh "CREATE TABLE a (x int);\nDELETE FROM stocks;\n";
 close $sfh;

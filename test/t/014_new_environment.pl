@@ -71,6 +71,33 @@ is($node->safe_psql('locked', "SELECT count(*) FROM pg_extension WHERE extname =
 is($rc, 1, 'stamp says the same');
 like($err, qr/may not create it/, 'stamp: the same message');
 
+# an extension older than the command: said, with the update to run, before
+# anything calls a function it lacks; once updated, the command goes on
+$node->safe_psql('postgres', 'CREATE DATABASE old');
+$node->safe_psql('old', "CREATE EXTENSION pim_migrate VERSION '1.0'");
+my $version = (split /\s+/, `pim_migrate --version`)[1];
+foreach my $args ([ 'current' ], [ 'upgrade', 'head' ])
+{
+	($rc, $out, $err) = cli('dbname=old', @$args);
+	is($rc, 1, "@$args on an extension at 1.0: exit 1");
+	is($err, "pim_migrate: the extension pim_migrate in database \"old\" is version 1.0, and this command needs version $version\n"
+		  . "HINT:  Update the extension (psql -d old -c 'ALTER EXTENSION pim_migrate UPDATE'), or run the pim_migrate command of version 1.0.\n",
+		"@$args on an extension at 1.0: says which update to run");
+}
+$node->safe_psql('old', 'ALTER EXTENSION pim_migrate UPDATE');
+($rc, $out, $err) = cli('dbname=old', 'upgrade', 'head');
+is($rc, 0, 'after the update: the command goes on') or diag($err);
+
+# on a terminal, each step is counted against the plan's length
+$node->safe_psql('postgres', 'CREATE DATABASE tty');
+{
+	my $tty_out;
+	IPC::Run::run([ 'pim_migrate', '-d', "host=$host port=$port dbname=tty", 'upgrade', 'head' ],
+		'>pty>', \$tty_out);
+	like($tty_out, qr/^\[1\/1\] Running upgrade  -> new00001, first\r?$/m,
+		'on a terminal: the progress count');
+}
+
 chdir '/';
 $node->stop;
 done_testing();
