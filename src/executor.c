@@ -638,18 +638,6 @@ pm_exec_run_desired(const char *sql, bool (*check) (Node *stmt))
 	run_script(NULL, PM_UPGRADE, kept);
 }
 
-/* "a, b" for the NOTICE's revision lists. */
-static char *
-join_names(char **names, int n)
-{
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	for (int i = 0; i < n; i++)
-		appendStringInfo(&buf, "%s%s", i > 0 ? ", " : "", names[i]);
-	return buf.data;
-}
-
 /*
  * pm_exec_check_plan
  *		Refuse a plan before anything runs: a downgrade through a revision
@@ -815,7 +803,7 @@ pm_exec_step(PmGraph *graph, const PmStep *step, const char *applied_by,
 						node->id),
 				 errhint("A revision script must not edit pim_migrate's catalog.")));
 
-	parents = join_names(node->parent_names, node->nparent_names);
+	parents = pm_join_array(node->parent_names, node->nparent_names);
 	if (step->direction == PM_UPGRADE)
 		ereport(NOTICE,
 				(errmsg("Running upgrade %s -> %s, %s",

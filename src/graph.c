@@ -49,6 +49,21 @@ pm_join_list(List *cstrings)
 }
 
 /*
+ * pm_join_array
+ *		The same, for an array of n C strings (a node's parent names).
+ */
+char *
+pm_join_array(char **names, int n)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (int i = 0; i < n; i++)
+		appendStringInfo(&buf, "%s%s", i > 0 ? ", " : "", names[i]);
+	return buf.data;
+}
+
+/*
  * pm_arena_alloc
  *		size bytes, MAXALIGNed, carved from a block of the current memory
  *		context (see PmArena).

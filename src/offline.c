@@ -126,23 +126,22 @@ pm_offline_script(PmGraph *graph, List *plan, const char *target,
 		PmRevisionDef *def;
 		List	   *deletes = NIL;
 		List	   *inserts = NIL;
-		List	   *parents = NIL;
+		char	   *parents;
 		ListCell   *lc2;
 
 		CHECK_FOR_INTERRUPTS();
 		oldcxt = MemoryContextSwitchTo(stepcxt);
 		def = pm_catalog_fetch_revision(node->id);
-		for (int i = 0; i < node->nparent_names; i++)
-			parents = lappend(parents, node->parent_names[i]);
+		parents = pm_join_array(node->parent_names, node->nparent_names);
 
 		/* Alembic's words, as the online NOTICE */
 		if (step->direction == PM_UPGRADE)
 			appendStringInfo(&out, "\n-- Running upgrade %s -> %s, %s\n",
-							 pm_join_list(parents), node->id,
+							 parents, node->id,
 							 pm_comment_text(node->message));
 		else
 			appendStringInfo(&out, "\n-- Running downgrade %s -> %s, %s\n",
-							 node->id, pm_join_list(parents),
+							 node->id, parents,
 							 pm_comment_text(node->message));
 		/* the start time outlives a COMMIT only as a session setting */
 		appendStringInfo(&out,

@@ -258,6 +258,7 @@ extern const char *pm_revfile_header_key(const char *text, int len);
 /* graph.c */
 extern int	pm_cstring_cmp(const ListCell *a, const ListCell *b);
 extern char *pm_join_list(List *cstrings);
+extern char *pm_join_array(char **names, int n);
 extern bool pm_name_in_list(List *names, const char *name);
 extern bool pm_names_equal(List *a, List *b);
 extern PmGraph *pm_graph_build(PmNode *nodes, int n, PmArena *arena,
