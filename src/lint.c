@@ -35,6 +35,7 @@
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
+#include "commands/tablecmds.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
@@ -42,6 +43,7 @@
 #include "parser/parse_type.h"
 #include "parser/parser.h"
 #include "storage/bufmgr.h"
+#include "storage/lock.h"
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -774,6 +776,14 @@ referenced_tables(AlterTableCmd *cmd)
 	return result;
 }
 
+/* Whether ordinary reads (SELECT) or writes (INSERT, UPDATE) wait for mode. */
+static bool
+blocks_queries(LOCKMODE mode)
+{
+	return DoLockModesConflict(mode, AccessShareLock) ||
+		DoLockModesConflict(mode, RowExclusiveLock);
+}
+
 /*
  * The tables on which a statement takes a lock that queues behind a long
  * transaction and makes every query on the table queue behind it in turn
@@ -790,6 +800,13 @@ strong_lock_targets(Node *stmt)
 				List	   *result = list_make1(alter->relation);
 				ListCell   *lc;
 
+				/*
+				 * The lock the server will take, as it decides it: VALIDATE
+				 * CONSTRAINT or SET (autovacuum_enabled = off) take SHARE
+				 * UPDATE EXCLUSIVE, which no read or write waits behind
+				 */
+				if (!blocks_queries(AlterTableGetLockLevel(alter->cmds)))
+					return NIL;
 				foreach(lc, alter->cmds)
 					result = list_concat(result,
 										 referenced_tables(lfirst_node(AlterTableCmd, lc)));

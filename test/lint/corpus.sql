@@ -178,8 +178,16 @@ ALTER TABLE big ADD CONSTRAINT big_n_positive CHECK (n > 0);
 -- expect: require-lock-timeout
 ALTER TABLE big ADD CONSTRAINT big_n_positive CHECK (n > 0) NOT VALID;
 -- case: validate a constraint
--- expect: require-lock-timeout
+-- expect: none
+-- squawk-only: require-lock-timeout: blocks no query
 ALTER TABLE big VALIDATE CONSTRAINT big_n_positive;
+-- case: autovacuum off for a big table
+-- expect: none
+-- squawk-only: require-lock-timeout: blocks no query
+ALTER TABLE big SET (autovacuum_enabled = off);
+-- case: a weak command beside a strong one: the strongest lock counts
+-- expect: require-lock-timeout
+ALTER TABLE big SET (autovacuum_enabled = off), ALTER COLUMN t SET STORAGE EXTERNAL;
 -- case: check constraint on an empty table
 -- expect: require-lock-timeout
 -- squawk-only: constraint-missing-not-valid: empty table
@@ -384,7 +392,8 @@ ALTER TABLE big ALTER COLUMN n DROP DEFAULT;
 -- expect: require-lock-timeout
 ALTER TABLE big DROP CONSTRAINT big_pkey;
 -- case: set statistics
--- expect: require-lock-timeout
+-- expect: none
+-- squawk-only: require-lock-timeout: blocks no query
 ALTER TABLE big ALTER COLUMN n SET STATISTICS 500;
 -- case: create table, then add everything to it
 -- expect: require-lock-timeout
