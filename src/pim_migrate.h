@@ -291,6 +291,14 @@ extern void pm_graph_apply_step(PmGraph *graph, const PmStep *step,
 								List **deletes, List **inserts);
 
 /* target.c */
+typedef enum PmTargetWord
+{
+	PM_TARGET_OTHER,
+	PM_TARGET_HEAD,				/* "head": the one head */
+	PM_TARGET_HEADS				/* "heads": every head */
+} PmTargetWord;
+
+extern PmTargetWord pm_target_word(const char *text);
 extern PmTarget *pm_target_resolve(PmGraph *graph, const char *text);
 extern PmTarget *pm_target_upgrade(PmGraph *graph, const char *text);
 extern int	pm_target_downgrade(PmGraph *graph, const char *text, List **roots);

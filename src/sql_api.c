@@ -360,7 +360,7 @@ known_up_to_date(const char *target_text, List **kept)
 {
 	List	   *heads = NIL;
 	List	   *version = NIL;
-	bool		all_heads = strcmp(target_text, "heads") == 0;
+	PmTargetWord word = pm_target_word(target_text);
 	bool		known = pm_catalog_kept_heads(&heads, &version);
 
 	if (kept)
@@ -368,8 +368,8 @@ known_up_to_date(const char *target_text, List **kept)
 	if (!known || heads == NIL || !pm_names_equal(heads, version))
 		return false;
 	/* "head" with several heads is an error the whole graph explains */
-	return all_heads || (strcmp(target_text, "head") == 0 &&
-						 list_length(heads) == 1);
+	return word == PM_TARGET_HEADS ||
+		(word == PM_TARGET_HEAD && list_length(heads) == 1);
 }
 
 /*

@@ -119,6 +119,23 @@ id_list(const PmGraph *graph, List *revs)
 }
 
 /*
+ * pm_target_word
+ *		Whether a target is the grammar's "heads" or "head" alone (no label,
+ *		no step): the targets a no-op upgrade may answer from the kept
+ *		heads without reading the graph.  Anything else is PM_TARGET_OTHER,
+ *		malformed targets included (the full path reports them).
+ */
+PmTargetWord
+pm_target_word(const char *text)
+{
+	if (strcmp(text, "heads") == 0)
+		return PM_TARGET_HEADS;
+	if (strcmp(text, "head") == 0)
+		return PM_TARGET_HEAD;
+	return PM_TARGET_OTHER;
+}
+
+/*
  * Split a target into label, symbol and relative step; raise 22023 for
  * anything that is not of the grammar's shape.
  */
