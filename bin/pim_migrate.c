@@ -59,7 +59,6 @@ typedef struct RevFile
 	int			ndepends;
 	char	  **labels;
 	int			nlabels;
-	bool		placed;			/* scratch for ordering */
 } RevFile;
 
 /*
@@ -366,76 +365,6 @@ find_file(RevFile *files, int n, const char *name)
 	return hit->file;
 }
 
-/*
- * The files in an order the server accepts: each after the files it
- * revises or depends on (Kahn's algorithm, in file order among the ready
- * ones).  Files caught in a cycle come last, for the server to name.
- */
-static RevFile **
-load_order(RevFile *files, int n)
-{
-	RevFile   **order = pg_malloc(sizeof(RevFile *) * (n + 1));
-	int		   *waiting = pg_malloc0(sizeof(int) * (n + 1));	/* unplaced deps */
-	int		   *first = pg_malloc(sizeof(int) * (n + 1));	/* waiter lists */
-	int			nedges = 0;
-	int			cap = 0;
-	int		   *next;
-	int		   *who;
-	int		   *queue = pg_malloc(sizeof(int) * (n + 1));
-	int			head = 0;
-	int			tail = 0;
-	int			placed = 0;
-
-	for (int i = 0; i < n; i++)
-	{
-		first[i] = -1;
-		cap += files[i].nrevises + files[i].ndepends;
-	}
-	next = pg_malloc(sizeof(int) * (cap + 1));
-	who = pg_malloc(sizeof(int) * (cap + 1));
-	for (int i = 0; i < n; i++)
-	{
-		RevFile    *f = &files[i];
-
-		for (int j = 0; j < f->nrevises + f->ndepends; j++)
-		{
-			const char *name = j < f->nrevises ? f->revises[j] : f->depends[j - f->nrevises];
-			int			k = find_file(files, n, name);
-
-			if (k < 0 || k == i)
-				continue;
-			who[nedges] = i;
-			next[nedges] = first[k];
-			first[k] = nedges++;
-			waiting[i]++;
-		}
-	}
-	for (int i = 0; i < n; i++)
-		if (waiting[i] == 0)
-			queue[tail++] = i;
-	while (head < tail)
-	{
-		int			i = queue[head++];
-
-		files[i].placed = true;
-		order[placed++] = &files[i];
-		for (int e = first[i]; e >= 0; e = next[e])
-			if (--waiting[who[e]] == 0)
-				queue[tail++] = who[e];
-	}
-	for (int i = 0; i < n; i++)
-		if (!files[i].placed)
-		{
-			files[i].placed = true;
-			order[placed++] = &files[i];
-		}
-	pg_free(waiting);
-	pg_free(first);
-	pg_free(next);
-	pg_free(who);
-	pg_free(queue);
-	return order;
-}
 
 /*
  * Database
@@ -675,15 +604,15 @@ binary_text_array(StringInfo buf, const char *const *items, int n)
 }
 
 /*
- * Load every file, parents first, in the current transaction: one call,
- * however many files (a deploy loads them all every time).
+ * Load every file in the current transaction: one call, however many files
+ * (a deploy loads them all every time).  They go in name order; the
+ * server reads their headers and registers parents first.
  */
 void
 load_files(PGconn *conn)
 {
 	int			n;
 	RevFile    *files = read_versions(&n);
-	RevFile   **order = load_order(files, n);
 	const char **texts = pg_malloc(sizeof(char *) * (n + 1));
 	const char **names = pg_malloc(sizeof(char *) * (n + 1));
 	StringInfoData scripts_buf;
@@ -696,8 +625,8 @@ load_files(PGconn *conn)
 
 	for (int i = 0; i < n; i++)
 	{
-		texts[i] = order[i]->text;
-		names[i] = psprintf("%s/%s", versions_dir, order[i]->name);
+		texts[i] = files[i].text;
+		names[i] = psprintf("%s/%s", versions_dir, files[i].name);
 	}
 	initStringInfo(&scripts_buf);
 	initStringInfo(&names_buf);

@@ -109,5 +109,22 @@ FROM (SELECT i, rev_file(format('f%s', i), CASE WHEN i > 1 THEN format('f%s', i 
 SELECT count(*) FROM pim_migrate.revision WHERE revision LIKE 'e%' OR revision LIKE 'f%';
 SELECT * FROM pim_migrate_heads();
 
+-- Files in any order: the server registers parents first, reading the
+-- header as it always does ("Revises :" with a space before the colon, a
+-- dependency on a label of a later file, a merge of two later files)
+SELECT pim_migrate_load_files(ARRAY[
+    E'-- child\n--\n-- Revision ID: o3\n-- Revises : o2\n-- Depends On: olabel\n\n-- +upgrade\nSELECT 3;\n',
+    E'-- merge\n--\n-- Revision ID: o4\n-- Revises: o3, o5\n\n-- +upgrade\nSELECT 4;\n',
+    E'-- parent\n--\n-- Revision ID: o2\n-- Revises: o1\n\n-- +upgrade\nSELECT 2;\n',
+    E'-- side\n--\n-- Revision ID: o5\n-- Revises: o1\n-- Branch Labels: olabel\n\n-- +upgrade\nSELECT 5;\n',
+    E'-- root\n--\n-- Revision ID: o1\n-- Revises:\n\n-- +upgrade\nSELECT 1;\n'],
+  ARRAY['a_o3.sql', 'b_o4.sql', 'c_o2.sql', 'd_o5.sql', 'e_o1.sql']);
+SELECT revision, down_revisions, depends_on FROM pim_migrate_history() WHERE revision LIKE 'o%';
+-- a cycle among them is still named
+SELECT pim_migrate_load_files(ARRAY[
+    E'-- x\n--\n-- Revision ID: p1\n-- Revises: p2\n\n-- +upgrade\nSELECT 1;\n',
+    E'-- y\n--\n-- Revision ID: p2\n-- Revises: p1\n\n-- +upgrade\nSELECT 2;\n'],
+  ARRAY['p1.sql', 'p2.sql']);
+
 -- clean up
 TRUNCATE pim_migrate.version, pim_migrate.revision, pim_migrate.log;

@@ -428,12 +428,102 @@ register_new(HTAB *known, PmInsertBatch *batch, PmRevisionDef *def)
 	return true;
 }
 
+typedef struct NameIndex
+{
+	char		name[PM_MAX_NAME_LEN + 1];	/* hash key */
+	int			file;
+} NameIndex;
+
+/*
+ * The order to register parsed files in: each after the files whose id or
+ * label its Revises and Depends On name, otherwise as given.  The server
+ * orders them, with the header as it reads it, so that no client needs a
+ * parser of its own for it.  Files caught in a cycle come last, as given,
+ * for registration to name the cycle; when an id is given twice the
+ * order is left as it is (the second file replaces the first).
+ */
+static int *
+load_order(PmRevisionDef **defs, int n)
+{
+	int		   *order = palloc(sizeof(int) * Max(n, 1));
+	int		   *waiting = palloc0(sizeof(int) * Max(n, 1));
+	List	  **waiters = palloc0(sizeof(List *) * Max(n, 1));
+	bool	   *placed = palloc0(sizeof(bool) * Max(n, 1));
+	HASHCTL		ctl;
+	HTAB	   *names;
+	int			nplaced = 0;
+	int			head = 0;
+	bool		found;
+
+	for (int i = 0; i < n; i++)
+		order[i] = i;
+	ctl.keysize = PM_MAX_NAME_LEN + 1;
+	ctl.entrysize = sizeof(NameIndex);
+	ctl.hcxt = CurrentMemoryContext;
+	names = hash_create("pim_migrate file names", Max(2 * n, 64), &ctl,
+						HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	for (int i = 0; i < n; i++)
+	{
+		NameIndex  *e = hash_search(names, defs[i]->revision, HASH_ENTER, &found);
+		ListCell   *lc;
+
+		if (found)
+			return order;		/* an id given twice: as given */
+		e->file = i;
+		foreach(lc, defs[i]->branch_labels)
+		{
+			e = hash_search(names, lfirst(lc), HASH_ENTER, &found);
+			if (!found)
+				e->file = i;
+		}
+	}
+	for (int i = 0; i < n; i++)
+	{
+		List	   *parents = list_concat_copy(defs[i]->down_revisions,
+											   defs[i]->depends_on);
+		ListCell   *lc;
+
+		foreach(lc, parents)
+		{
+			NameIndex  *e = strlen(lfirst(lc)) > PM_MAX_NAME_LEN ? NULL :
+				hash_search(names, lfirst(lc), HASH_FIND, NULL);
+
+			if (e == NULL || e->file == i)
+				continue;
+			waiters[e->file] = lappend_int(waiters[e->file], i);
+			waiting[i]++;
+		}
+	}
+	/* Kahn's: ready files in the order given, each releasing its waiters */
+	for (int i = 0; i < n; i++)
+		if (waiting[i] == 0)
+		{
+			order[nplaced++] = i;
+			placed[i] = true;
+		}
+	while (head < nplaced)
+	{
+		ListCell   *lc;
+
+		foreach(lc, waiters[order[head++]])
+			if (--waiting[lfirst_int(lc)] == 0)
+			{
+				order[nplaced++] = lfirst_int(lc);
+				placed[lfirst_int(lc)] = true;
+			}
+	}
+	for (int i = 0; i < n; i++)
+		if (!placed[i])
+			order[nplaced++] = i;
+	return order;
+}
+
 /*
  * pm_register_files
- *		Register revision files in the given order (parents first), as
- *		pim_migrate_load would one by one; names (or NIL) name them in
- *		error context lines.  Returns how many files registered or
- *		replaced a revision.
+ *		Register revision files, parents first whatever the order given
+ *		(load_order), as pim_migrate_load would one by one; names (or NIL)
+ *		name them in error context lines.  Returns how many files
+ *		registered or replaced a revision.
  *
  * A deploy loads every file every time, so what is stored is read once
  * and an unchanged file costs a parse, a checksum and a binary search.
@@ -454,6 +544,9 @@ pm_register_files(List *scripts, List *names)
 	ErrorContextCallback errcallback;
 	const char *name = NULL;
 	int			changed = 0;
+	int			nfiles = list_length(scripts);
+	PmRevisionDef **defs = palloc(sizeof(PmRevisionDef *) * Max(nfiles, 1));
+	int		   *order;
 	ListCell   *lc;
 
 	errcallback.callback = file_error_callback;
@@ -461,20 +554,28 @@ pm_register_files(List *scripts, List *names)
 	errcallback.previous = error_context_stack;
 	error_context_stack = &errcallback;
 
+	/* every file parsed first, to be ordered by what it names */
 	foreach(lc, scripts)
 	{
-		MemoryContext oldcxt;
-		PmRevisionDef *def;
-		PmRevisionDef *old;
 		int			i = foreach_current_index(lc);
 
 		name = i < list_length(names) ? list_nth(names, i) : NULL;
-		oldcxt = MemoryContextSwitchTo(filecxt);
-		def = pm_revfile_parse(lfirst(lc));
-		pm_revfile_checksum(def);
+		defs[i] = pm_revfile_parse(lfirst(lc));
+		pm_revfile_checksum(defs[i]);
+	}
+	name = NULL;
+	order = load_order(defs, nfiles);
+
+	for (int k = 0; k < nfiles; k++)
+	{
+		MemoryContext oldcxt;
+		int			i = order[k];
+		PmRevisionDef *def = defs[i];
+		PmRevisionDef *old;
+
+		name = i < list_length(names) ? list_nth(names, i) : NULL;
 		old = bsearch(def->revision, stored, nstored, sizeof(PmRevisionDef),
 					  def_id_cmp);
-		MemoryContextSwitchTo(oldcxt);
 		if (old != NULL && same_content(old, def))
 		{
 			MemoryContextReset(filecxt);
