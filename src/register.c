@@ -526,9 +526,10 @@ load_order(PmRevisionDef **defs, int n)
  *		registered or replaced a revision.
  *
  * A deploy loads every file every time, so what is stored is read once
- * and an unchanged file costs a parse, a checksum and a binary search.
- * New files are checked against the names in memory and inserted in
- * batches.  Memory is reset per file.
+ * and an unchanged file costs a parse, a checksum and a binary search,
+ * its memory freed at once: only new or changed files are kept, ordered
+ * and registered.  New files are checked against the names in memory and
+ * inserted in batches.
  */
 int
 pm_register_files(List *scripts, List *names)
@@ -544,8 +545,14 @@ pm_register_files(List *scripts, List *names)
 	ErrorContextCallback errcallback;
 	const char *name = NULL;
 	int			changed = 0;
-	int			nfiles = list_length(scripts);
-	PmRevisionDef **defs = palloc(sizeof(PmRevisionDef *) * Max(nfiles, 1));
+	MemoryContext keptcxt = AllocSetContextCreate(CurrentMemoryContext,
+												  "pim_migrate new files",
+												  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext parsecxt = NULL;
+	PmRevisionDef **defs = palloc(sizeof(PmRevisionDef *) * Max(list_length(scripts), 1));
+	PmRevisionDef **olds = palloc(sizeof(PmRevisionDef *) * Max(list_length(scripts), 1));
+	int		   *file = palloc(sizeof(int) * Max(list_length(scripts), 1));
+	int			nfiles = 0;
 	int		   *order;
 	ListCell   *lc;
 
@@ -554,33 +561,52 @@ pm_register_files(List *scripts, List *names)
 	errcallback.previous = error_context_stack;
 	error_context_stack = &errcallback;
 
-	/* every file parsed first, to be ordered by what it names */
+	/*
+	 * Every file parsed first; what is new or changed is kept (its parse
+	 * context moves under keptcxt), to be ordered by what it names
+	 */
 	foreach(lc, scripts)
 	{
 		int			i = foreach_current_index(lc);
+		MemoryContext oldcxt;
+		PmRevisionDef *def;
+		PmRevisionDef *old;
 
+		if (parsecxt == NULL)
+			parsecxt = AllocSetContextCreate(CurrentMemoryContext,
+											 "pim_migrate parsed file",
+											 ALLOCSET_SMALL_SIZES);
 		name = i < list_length(names) ? list_nth(names, i) : NULL;
-		defs[i] = pm_revfile_parse(lfirst(lc));
-		pm_revfile_checksum(defs[i]);
+		oldcxt = MemoryContextSwitchTo(parsecxt);
+		def = pm_revfile_parse(lfirst(lc));
+		pm_revfile_checksum(def);
+		MemoryContextSwitchTo(oldcxt);
+		old = bsearch(def->revision, stored, nstored, sizeof(PmRevisionDef),
+					  def_id_cmp);
+		if (old != NULL && same_content(old, def))
+		{
+			MemoryContextReset(parsecxt);
+			continue;
+		}
+		MemoryContextSetParent(parsecxt, keptcxt);
+		parsecxt = NULL;
+		defs[nfiles] = def;
+		olds[nfiles] = old;
+		file[nfiles++] = i;
 	}
 	name = NULL;
+	if (parsecxt)
+		MemoryContextDelete(parsecxt);
 	order = load_order(defs, nfiles);
 
 	for (int k = 0; k < nfiles; k++)
 	{
 		MemoryContext oldcxt;
-		int			i = order[k];
-		PmRevisionDef *def = defs[i];
-		PmRevisionDef *old;
+		PmRevisionDef *def = defs[order[k]];
+		PmRevisionDef *old = olds[order[k]];
+		int			i = file[order[k]];
 
 		name = i < list_length(names) ? list_nth(names, i) : NULL;
-		old = bsearch(def->revision, stored, nstored, sizeof(PmRevisionDef),
-					  def_id_cmp);
-		if (old != NULL && same_content(old, def))
-		{
-			MemoryContextReset(filecxt);
-			continue;
-		}
 		changed++;
 		if (use_known && known == NULL)
 			known = known_names_create(stored, nstored);
@@ -621,5 +647,6 @@ pm_register_files(List *scripts, List *names)
 
 	error_context_stack = errcallback.previous;
 	MemoryContextDelete(filecxt);
+	MemoryContextDelete(keptcxt);
 	return changed;
 }
