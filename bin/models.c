@@ -166,6 +166,7 @@ desired_schema(const char *argv0, const char **what)
 	StringInfoData desired;
 	StringInfoData parts;
 	int			nsources = (project.metadata != NULL) + project.nschema_files;
+	int			line = 1;		/* where the next source starts */
 
 	if (nsources == 0)
 		return NULL;
@@ -180,17 +181,19 @@ desired_schema(const char *argv0, const char **what)
 
 		appendStringInfoString(&desired, helper_output(args, "--metadata"));
 		appendStringInfo(&parts, "the models of %s", project.metadata);
+		line += count_lines(desired.data);
 	}
 	for (int i = 0; i < project.nschema_files; i++)
 	{
-		int			line = count_lines(desired.data) + 1;
+		char	   *text = read_file(project.schema_files[i]);
 
 		if (parts.len > 0)
 			appendStringInfoString(&parts, ", ");
 		appendStringInfoString(&parts, project.schema_files[i]);
 		if (nsources > 1)
 			appendStringInfo(&parts, " from line %d", line);
-		appendStringInfo(&desired, "%s\n", read_file(project.schema_files[i]));
+		appendStringInfo(&desired, "%s\n", text);
+		line += count_lines(text) + 1;
 	}
 	*what = nsources > 1 ? psprintf("the desired schema (%s)", parts.data) : parts.data;
 	return desired.data;
