@@ -394,7 +394,7 @@ def file_name(script, rev):
     return f"{rev.revision}_{slug(message_of(rev), script.truncate_slug_length)}.sql"
 
 
-def revision_file(script, rev, up, down, irreversible, transactional):
+def revision_file(rev, up, down, irreversible, transactional):
     lines = header_lines(rev, transactional)
     lines += ["", f"-- imported from {os.path.basename(rev.path)} by pim_migrate import-alembic"]
     if irreversible:
@@ -590,7 +590,7 @@ def main():
                             f"{irreversible.reason}")
             if args.verbose and irreversible.detail:
                 warnings.append(f"DETAIL:  {irreversible.detail}")
-        written.append((path, revision_file(script, rev, up, down,
+        written.append((path, revision_file(rev, up, down,
                                             irreversible and irreversible.reason,
                                             transactional),
                         transactional, irreversible))
@@ -649,13 +649,15 @@ def main():
                 if args.verbose and exc.detail:
                     lines.append(f"    DETAIL:  {exc.detail}")
             lines.append(f"    {'skeleton written:' if args.skeletons else 'write'} {path}")
-    lines.append("HINT:  " + " ".join(
-        ([f"Correct those files' headers."] if disagree else []) +
-        (["Finish the skeletons, then run import-alembic again: a revision that"
-          " has a file keeps it."] if args.skeletons and refused else
-         ["Write each named file (--skeletons writes them with their header and the"
-          " Python as a comment), then run import-alembic again: a revision that has"
-          " a file keeps it."] if refused else [])))
+    hints = ["Correct those files' headers."] if disagree else []
+    if refused and args.skeletons:
+        hints.append("Finish the skeletons, then run import-alembic again: a revision"
+                     " that has a file keeps it.")
+    elif refused:
+        hints.append("Write each named file (--skeletons writes them with their header"
+                     " and the Python as a comment), then run import-alembic again: a"
+                     " revision that has a file keeps it.")
+    lines.append("HINT:  " + " ".join(hints))
     print("\n".join(lines), file=sys.stderr)
     sys.exit(1)
 
