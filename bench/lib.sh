@@ -31,6 +31,18 @@ timed() {
 		sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -1
 }
 
+# wall-clock milliseconds of a command run as the cluster user
+wall() {
+	local t0 t1
+	t0=$(date +%s%N)
+	if ! "${RUN_AS[@]}" env PGHOST="$WORKDIR" PGPORT="$PORT" "$@" >/dev/null; then
+		echo "bench: failed: $*" >&2
+		return 1
+	fi
+	t1=$(date +%s%N)
+	echo $(((t1 - t0) / 1000))e-3 | awk '{printf "%.1f", $1}'
+}
+
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 # A table of the medians of runs[KEY] (space-separated ms) for each KEY,

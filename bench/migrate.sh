@@ -62,18 +62,6 @@ FILES=$WORKDIR/files
 
 declare -A runs
 
-# wall-clock milliseconds of a command run as the cluster user
-wall() {
-	local t0 t1
-	t0=$(date +%s%N)
-	if ! "${RUN_AS[@]}" env PGHOST="$WORKDIR" PGPORT="$PORT" "$@" >/dev/null; then
-		echo "bench: failed: $*" >&2
-		return 1
-	fi
-	t1=$(date +%s%N)
-	echo $(((t1 - t0) / 1000))e-3 | awk '{printf "%.1f", $1}'
-}
-
 fresh() { q -d postgres -c "CREATE DATABASE $1 TEMPLATE ${2:-template0}"; }
 drop() { for db in "$@"; do q -d postgres -c "DROP DATABASE IF EXISTS $db"; done; }
 

@@ -1,9 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * cli.h
- *	  What the files of the pim_migrate command share: messages, the
- *	  connection's helpers, and the commands that live in files of their
- *	  own.
+ *	  What the files of the pim_migrate command share: one section per
+ *	  file, saying what it owns.  pim_migrate.c itself is the options and
+ *	  the dispatch to the commands declared here.
  *
  * bin/cli.h
  *
@@ -16,11 +16,7 @@
 #include "libpq-fe.h"
 
 #define EXIT_ERROR 1
-
-extern const char *progname;
-extern const char *versions_dir;
-extern int	verbosity;
-extern int	steps_total;
+#define EXIT_USAGE 2
 
 /*
  * How a running migration commits, for the line that ends a failure:
@@ -35,18 +31,54 @@ typedef enum MigrationCommit
 	COMMIT_IN_PARTS				/* outside.c counts steps_committed */
 } MigrationCommit;
 
+/* common.c: messages, the connection, queries and their results */
+extern const char *progname;
+extern const char *conn_arg;
+extern int	verbosity;
+extern int	steps_total;
 extern MigrationCommit migration_commit;
 extern int	steps_committed;
 
-/* pim_migrate.c */
 extern void fail(const char *fmt,...) pg_attribute_printf(1, 2) pg_attribute_noreturn();
+extern void bad_usage(const char *fmt,...) pg_attribute_printf(1, 2) pg_attribute_noreturn();
 extern void notice_processor(void *arg, const char *message);
+extern bool connection_given(void);
+extern PGconn *connect_db(bool need_extension);
+extern void check_extension_version(PGconn *conn, const char *installed);
 extern void print_error(const char *what, PGresult *res);
 extern PGresult *run(PGconn *conn, const char *sql, int nparams,
 					 const char *const *params, const char *what);
+extern void check_result(PGconn *conn, PGresult *res, const char *what);
 extern void append_array_element(StringInfo buf, const char *value);
+
+/* revision_files.c: the versions directory */
+extern const char *versions_dir;
 extern char *read_file(const char *path);
 extern void load_files(PGconn *conn);
+extern int	cmd_revision(const char *message, const char *head,
+						 const char *label, const char *depends,
+						 const char *rev_id, const char *upgrade,
+						 const char *downgrade);
+extern int	cmd_merge(const char *message, const char *rev_id, int nrevs,
+					  char **revs);
+
+/* commands.c: the commands that change the database */
+extern void begin_and_load(PGconn *conn);
+extern int	cmd_init(void);
+extern int	cmd_migrate(PGconn *conn, const char *command, const char *target,
+						bool sql, bool dry_run, bool each, bool purge);
+extern int	cmd_adopt(PGconn *conn, const char *version_table, bool force);
+extern bool schema_diff(PGconn *conn, const char *desired, const char *what,
+						char **upgrade, char **downgrade);
+extern int	cmd_check(PGconn *conn, const char *desired, const char *what);
+
+/* inspect.c: the commands that only look */
+extern int	cmd_current(PGconn *conn);
+extern int	cmd_history(PGconn *conn, const char *range);
+extern int	cmd_heads(PGconn *conn);
+extern int	cmd_branches(PGconn *conn);
+extern int	cmd_show(PGconn *conn, const char *rev);
+extern int	cmd_verify(PGconn *conn);
 
 /* outside.c */
 extern const char *first_outside(PGresult *steps);

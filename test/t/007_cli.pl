@@ -257,6 +257,36 @@ cli_ok([ 'revision', '-m', 'Abcdefghijabcdefghijabcdefghijabcdefghijabcdefghij',
 	'one long word is cut at 40');
 unlink glob('versions/slug000*');
 
+# "revision" reads the Revises of the files without a database, by the
+# server's rules: white space before the colon and inside a key, any case,
+# comma lists, CRLF line ends, nothing after "-- +upgrade".  The server
+# accepts each of these files; the new file goes on their single head.
+mkdir 'hdrs' or die;
+my %hdr_files = (
+	'hdr0001_a.sql' => "-- a\n--\n-- Revision ID: hdr0001\n-- Revises:\n\n-- +upgrade\nSELECT 1;\n",
+	'hdr0002_b.sql' => "-- b\n--Revision  ID :hdr0002\n--   REVISES : hdr0001\n\n--  +UPGRADE\nSELECT 2;\n",
+	'hdr0003_c.sql' => "-- c\r\n  -- revision id:\thdr0003\r\n\t-- Revises :  hdr0002\r\n-- +upgrade\r\nSELECT 3;\r\n",
+	'hdr0b01_d.sql' => "-- d\n-- Revision ID : hdr0b01\n-- Revises :\n-- +upgrade\nSELECT 4;\n",
+	'hdr0005_e.sql' => "-- e\n-- Revision ID: hdr0005\n-- Revises :hdr0003 ,  hdr0b01\n-- +upgrade\n-- Revision ID: notme\nSELECT 5;\n",);
+for my $name (keys %hdr_files)
+{
+	open(my $hfh, '>', "hdrs/$name") or die;
+	print $hfh $hdr_files{$name};
+	close $hfh;
+}
+$node->safe_psql('postgres', 'CREATE DATABASE hdrs');
+cli_ok([ '-d', $node->connstr('hdrs'), '--dir', 'hdrs', 'upgrade', '--sql', 'hdr0005' ],
+	qr/hdr0005/, 'the server reads the spacing variants');
+cli_ok([ '--dir', 'hdrs', 'revision', '-m', 'next', '--rev-id', 'hdr0006' ],
+	qr/Generating hdrs\/hdr0006_next\.sql/, 'revision over the spacing variants');
+like(slurp_file('hdrs/hdr0006_next.sql'), qr/^-- Revises: hdr0005$/m,
+	'the new file revises the single head');
+unlink 'hdrs/hdr0006_next.sql';
+cli_ok([ '--dir', 'hdrs', 'merge', '-m', 'm', '--rev-id', 'hdr0007', 'hdr0002', 'hdr0b' ],
+	qr/Generating/, 'merge finds ids and prefixes in the spacing variants');
+like(slurp_file('hdrs/hdr0007_m.sql'), qr/^-- Revises: hdr0002, hdr0b01$/m,
+	'the merge file revises both');
+
 # error paths
 cli_fails([ 'upgrade', 'nosuch' ], 1, qr/Can't locate revision identified by 'nosuch'/, 'unknown revision');
 cli_fails([ 'bogus' ], 2, qr/unknown command "bogus"/, 'unknown command');

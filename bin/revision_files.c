@@ -1,0 +1,628 @@
+/*-------------------------------------------------------------------------
+ *
+ * revision_files.c
+ *	  The versions directory: reading its revision files, loading them into
+ *	  the server, and writing new ones (pim_migrate revision and merge).
+ *
+ * Files are named <revision>_<slug>.sql, in the format of SPEC.md.  A
+ * deploy sends every file to the server as it is (load_files), which
+ * parses and orders them; "revision" and "merge" need no database, so they
+ * read the few header fields that place a new revision here, by the
+ * server's rules (parse_header).
+ *
+ * bin/revision_files.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres_fe.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/stringinfo.h"
+#include "libpq-fe.h"
+#include "port/pg_bswap.h"
+
+#include "cli.h"
+
+const char *versions_dir = "versions";
+
+/* One revision file, with the header fields that place a new revision. */
+typedef struct RevFile
+{
+	char	   *name;			/* file name within the directory */
+	char	   *text;
+	char	   *id;
+	char	  **revises;
+	int			nrevises;
+	char	  **depends;
+	int			ndepends;
+	char	  **labels;
+	int			nlabels;
+} RevFile;
+
+/*
+ * A deploy reads every file every time: open, one read, close for a file
+ * that fits the buffer (stdio would add an fstat and a read to see the
+ * end).  The buffer is kept; each text is copied at its own size.
+ */
+char *
+read_file(const char *path)
+{
+	static StringInfoData buf;
+	int			fd = open(path, O_RDONLY | PG_BINARY, 0);
+	char	   *text;
+
+	if (fd < 0)
+		fail("could not open \"%s\": %m", path);
+	if (buf.data == NULL)
+		initStringInfo(&buf);
+	resetStringInfo(&buf);
+	for (;;)
+	{
+		int			room;
+		ssize_t		n;
+
+		enlargeStringInfo(&buf, 65536);
+		room = buf.maxlen - buf.len - 1;
+		n = read(fd, buf.data + buf.len, room);
+		if (n < 0)
+			fail("could not read \"%s\": %m", path);
+		buf.len += n;
+		/* a regular file reads short only at its end */
+		if (n < room)
+			break;
+	}
+	close(fd);
+	text = palloc(buf.len + 1);
+	memcpy(text, buf.data, buf.len);
+	text[buf.len] = '\0';
+	return text;
+}
+
+/*
+ * The header of a revision file, read by the server's rules
+ * (src/revision_file.c, pm_revfile_parse), which "revision" and "merge"
+ * need without a database: "--" comment lines (after optional white
+ * space, the text after the dashes trimmed) up to the first section
+ * marker; a key is the text before the first colon, matched
+ * case-insensitively with white space around it and inside it as one
+ * space (pm_revfile_header_key), so "-- Revises : a, b" and
+ * "--revision  id:x" count; a value is trimmed and lists are split at
+ * commas.  Only the keys that place a new revision are kept; the server
+ * checks the rest when it loads the file.
+ */
+static const char *const header_keys[] = {
+	"Revision ID", "Revises", "Branch Labels", "Depends On"
+};
+
+/* Is text[0..len) one of header_keys, as pm_revfile_header_key matches? */
+static int
+header_key(const char *text, int len)
+{
+	for (int k = 0; k < (int) lengthof(header_keys); k++)
+	{
+		const char *want = header_keys[k];
+		int			i = 0;
+
+		while (i < len && isspace((unsigned char) text[i]))
+			i++;
+		while (*want && i < len)
+		{
+			if (*want == ' ')
+			{
+				if (!isspace((unsigned char) text[i]))
+					break;
+				while (i < len && isspace((unsigned char) text[i]))
+					i++;
+				want++;
+			}
+			else if (pg_tolower((unsigned char) text[i]) ==
+					 pg_tolower((unsigned char) *want))
+				i++, want++;
+			else
+				break;
+		}
+		while (i < len && isspace((unsigned char) text[i]))
+			i++;
+		if (*want == '\0' && i == len)
+			return k;
+	}
+	return -1;
+}
+
+/* Split "a, b" (start..end) into trimmed names; empty items are skipped. */
+static char **
+split_list(const char *start, const char *end, int *n)
+{
+	char	  **result = pg_malloc(sizeof(char *) * (end - start + 1));
+
+	*n = 0;
+	while (start < end)
+	{
+		const char *comma = memchr(start, ',', end - start);
+		const char *stop = comma ? comma : end;
+		const char *s = start;
+		const char *e = stop;
+
+		while (s < e && isspace((unsigned char) *s))
+			s++;
+		while (e > s && isspace((unsigned char) e[-1]))
+			e--;
+		if (e > s)
+			result[(*n)++] = pnstrdup(s, e - s);
+		start = comma ? comma + 1 : end;
+	}
+	return result;
+}
+
+/* Is the comment text s..e the marker "+name"? */
+static bool
+is_marker(const char *s, const char *e, const char *name)
+{
+	size_t		len = strlen(name);
+
+	return (size_t) (e - s) == len + 1 && s[0] == '+' &&
+		pg_strncasecmp(s + 1, name, len) == 0;
+}
+
+static void
+parse_header(RevFile *f)
+{
+	const char *line = f->text;
+
+	while (*line)
+	{
+		const char *end = strchr(line, '\n');
+		const char *next = end ? end + 1 : line + strlen(line);
+		const char *s = line;
+		const char *e = end ? end : next;
+		const char *colon;
+		int			key;
+
+		line = next;
+		while (s < e && isspace((unsigned char) *s))
+			s++;
+		if (e - s < 2 || s[0] != '-' || s[1] != '-')
+			continue;
+		s += 2;
+		while (s < e && isspace((unsigned char) *s))
+			s++;
+		while (e > s && isspace((unsigned char) e[-1]))
+			e--;
+		if (is_marker(s, e, "upgrade") || is_marker(s, e, "downgrade"))
+			break;
+		colon = memchr(s, ':', e - s);
+		if (colon == NULL || (key = header_key(s, colon - s)) < 0)
+			continue;
+		/* the value, trimmed; the server refuses a key given twice */
+		for (s = colon + 1; s < e && isspace((unsigned char) *s); s++)
+			;
+		if (key == 0 && f->id == NULL)
+			f->id = pnstrdup(s, e - s);
+		else if (key == 1 && f->revises == NULL)
+			f->revises = split_list(s, e, &f->nrevises);
+		else if (key == 2 && f->labels == NULL)
+			f->labels = split_list(s, e, &f->nlabels);
+		else if (key == 3 && f->depends == NULL)
+			f->depends = split_list(s, e, &f->ndepends);
+	}
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(((const RevFile *) a)->name, ((const RevFile *) b)->name);
+}
+
+/*
+ * Every .sql file of the versions directory, in name order; with headers,
+ * their header fields too (loading needs none: the server reads them).
+ */
+static RevFile *
+read_versions(int *n, bool headers)
+{
+	DIR		   *dir = opendir(versions_dir);
+	struct dirent *de;
+	RevFile    *files = NULL;
+	int			cap = 0;
+
+	*n = 0;
+	if (dir == NULL)
+		fail("could not open the versions directory \"%s\": %m (run \"%s init\" first, or give --dir)",
+			 versions_dir, progname);
+	while ((de = readdir(dir)) != NULL)
+	{
+		size_t		len = strlen(de->d_name);
+		char	   *path;
+
+		if (len < 5 || strcmp(de->d_name + len - 4, ".sql") != 0 || de->d_name[0] == '.')
+			continue;
+		if (*n == cap)
+		{
+			cap = cap ? cap * 2 : 64;
+			files = pg_realloc(files, sizeof(RevFile) * cap);
+		}
+		memset(&files[*n], 0, sizeof(RevFile));
+		files[*n].name = pg_strdup(de->d_name);
+		path = psprintf("%s/%s", versions_dir, de->d_name);
+		files[*n].text = read_file(path);
+		if (headers)
+			parse_header(&files[*n]);
+		(*n)++;
+	}
+	closedir(dir);
+	if (*n > 0)
+		qsort(files, *n, sizeof(RevFile), name_cmp);
+	return files;
+}
+
+/*
+ * Names (ids and branch labels) of the files, sorted, for lookups in
+ * O(log n): a deploy orders thousands of files each time.
+ */
+typedef struct FileName
+{
+	const char *name;
+	int			file;
+} FileName;
+
+static FileName *file_names = NULL;
+static int	nfile_names = 0;
+static RevFile *file_names_of = NULL;
+
+static int
+file_name_cmp(const void *a, const void *b)
+{
+	const FileName *x = a;
+	const FileName *y = b;
+	int			c = strcmp(x->name, y->name);
+
+	return c ? c : x->file - y->file;
+}
+
+static int
+file_name_key_cmp(const void *key, const void *elem)
+{
+	return strcmp((const char *) key, ((const FileName *) elem)->name);
+}
+
+/* The index of the file whose id or label is name, or -1. */
+static int
+find_file(RevFile *files, int n, const char *name)
+{
+	FileName   *hit;
+
+	if (file_names_of != files)
+	{
+		int			total = 0;
+
+		for (int i = 0; i < n; i++)
+			total += 1 + files[i].nlabels;
+		pg_free(file_names);
+		file_names = pg_malloc(sizeof(FileName) * (total + 1));
+		nfile_names = 0;
+		for (int i = 0; i < n; i++)
+		{
+			if (files[i].id)
+				file_names[nfile_names++] = (FileName) {files[i].id, i};
+			for (int j = 0; j < files[i].nlabels; j++)
+				file_names[nfile_names++] = (FileName) {files[i].labels[j], i};
+		}
+		qsort(file_names, nfile_names, sizeof(FileName), file_name_cmp);
+		file_names_of = files;
+	}
+	hit = bsearch(name, file_names, nfile_names, sizeof(FileName), file_name_key_cmp);
+	if (hit == NULL)
+		return -1;
+	/* the first of equal names, as a scan in file order would find */
+	while (hit > file_names && strcmp((hit - 1)->name, name) == 0)
+		hit--;
+	return hit->file;
+}
+
+/*
+ * A text[] in the binary format of array_recv: the server takes the files
+ * as they are, without the quoting of a literal that array_in must undo
+ * (at 10,000 files, most of the cost of passing them).
+ */
+static void
+append_int32(StringInfo buf, uint32 value)
+{
+	uint32		n = pg_hton32(value);
+
+	appendBinaryStringInfo(buf, (const char *) &n, sizeof(n));
+}
+
+static void
+binary_text_array(StringInfo buf, const char *const *items, int n)
+{
+	append_int32(buf, 1);		/* dimensions */
+	append_int32(buf, 0);		/* no NULLs */
+	append_int32(buf, 25);		/* text */
+	append_int32(buf, n);		/* length */
+	append_int32(buf, 1);		/* lower bound */
+	for (int i = 0; i < n; i++)
+	{
+		size_t		len = strlen(items[i]);
+
+		append_int32(buf, (uint32) len);
+		appendBinaryStringInfo(buf, items[i], len);
+	}
+}
+
+/*
+ * Load every file in the current transaction: one call, however many files
+ * (a deploy loads them all every time).  They go in name order; the
+ * server reads their headers and registers parents first.
+ */
+void
+load_files(PGconn *conn)
+{
+	int			n;
+	RevFile    *files = read_versions(&n, false);
+	const char **texts = pg_malloc(sizeof(char *) * (n + 1));
+	const char **names = pg_malloc(sizeof(char *) * (n + 1));
+	StringInfoData scripts_buf;
+	StringInfoData names_buf;
+	const char *params[2];
+	int			lengths[2];
+	static const int formats[2] = {1, 1};
+	static const Oid types[2] = {1009, 1009};	/* text[] */
+	PGresult   *res;
+
+	for (int i = 0; i < n; i++)
+	{
+		texts[i] = files[i].text;
+		names[i] = psprintf("%s/%s", versions_dir, files[i].name);
+	}
+	initStringInfo(&scripts_buf);
+	initStringInfo(&names_buf);
+	binary_text_array(&scripts_buf, texts, n);
+	binary_text_array(&names_buf, names, n);
+	params[0] = scripts_buf.data;
+	params[1] = names_buf.data;
+	lengths[0] = scripts_buf.len;
+	lengths[1] = names_buf.len;
+	res = PQexecParams(conn, "SELECT pim_migrate_load_files($1, $2)", 2, types,
+					   params, lengths, formats, 0);
+	check_result(conn, res, NULL);
+	if (verbosity > 1)
+		printf("loaded %d revision files from %s, %s new or changed\n", n, versions_dir,
+			   PQgetvalue(res, 0, 0));
+	PQclear(res);
+	pfree(scripts_buf.data);
+	pfree(names_buf.data);
+	for (int i = 0; i < n; i++)
+		pfree((char *) names[i]);
+	pg_free(texts);
+	pg_free(names);
+}
+
+/* A new 12-hex-digit id, as Alembic makes them. */
+static char *
+new_id(void)
+{
+	unsigned char bytes[6];
+	int			fd = open("/dev/urandom", O_RDONLY);
+	char	   *id = pg_malloc(13);
+
+	if (fd < 0 || read(fd, bytes, sizeof(bytes)) != sizeof(bytes))
+		fail("could not read /dev/urandom: %m");
+	close(fd);
+	for (int i = 0; i < 6; i++)
+		sprintf(id + 2 * i, "%02x", bytes[i]);
+	return id;
+}
+
+/*
+ * "Add sector field" -> "add_sector_field", as Alembic's _rev_path
+ * (script/base.py) makes it: the words (runs of ASCII letters, digits and
+ * "_") joined by "_", lower-cased; longer than truncate_slug_length (40),
+ * cut at 40 and back to the last "_" (the whole 40 when there is none),
+ * then "_" is appended, so no word is cut in the middle.
+ */
+#define SLUG_LENGTH 40
+
+static char *
+slug(const char *message)
+{
+	char	   *out = pg_malloc(strlen(message) + 2);
+	int			n = 0;
+	bool		gap = false;
+
+	for (const char *p = message; *p; p++)
+	{
+		if (isalnum((unsigned char) *p) || *p == '_')
+		{
+			if (gap && n > 0)
+				out[n++] = '_';
+			out[n++] = tolower((unsigned char) *p);
+			gap = false;
+		}
+		else
+			gap = true;
+	}
+	out[n] = '\0';
+	if (n > SLUG_LENGTH)
+	{
+		char	   *cut;
+
+		out[SLUG_LENGTH] = '\0';
+		cut = strrchr(out, '_');
+		n = cut ? cut - out : SLUG_LENGTH;
+		out[n++] = '_';
+		out[n] = '\0';
+	}
+	return n ? out : pg_strdup("revision");
+}
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The file-level heads: ids no file names in its Revises. */
+static char **
+file_heads(RevFile *files, int n, int *nheads)
+{
+	char	  **heads = pg_malloc(sizeof(char *) * (n + 1));
+	const char **named;
+	int			nnamed = 0;
+	int			total = 0;
+
+	/* every name a Revises gives, sorted, for one lookup per file */
+	for (int i = 0; i < n; i++)
+		total += files[i].nrevises;
+	named = pg_malloc(sizeof(char *) * (total + 1));
+	for (int i = 0; i < n; i++)
+		for (int k = 0; k < files[i].nrevises; k++)
+			named[nnamed++] = files[i].revises[k];
+	if (nnamed > 0)
+		qsort(named, nnamed, sizeof(char *), str_cmp);
+	*nheads = 0;
+	for (int i = 0; i < n; i++)
+		if (files[i].id &&
+			(nnamed == 0 ||
+			 bsearch(&files[i].id, named, nnamed, sizeof(char *), str_cmp) == NULL))
+			heads[(*nheads)++] = files[i].id;
+	pg_free(named);
+	return heads;
+}
+
+/*
+ * A revision among the files: an id, a label, or a unique prefix of an id
+ * of four characters or more (the server's rule, which is Alembic's).
+ */
+static const char *
+file_revision(RevFile *files, int n, const char *name)
+{
+	const char *found = NULL;
+	int			k = find_file(files, n, name);
+
+	if (k >= 0)
+		return files[k].id;
+	for (int i = 0; i < n && *name; i++)
+		if (files[i].id && strlen(files[i].id) >= 4 &&
+			strncmp(files[i].id, name, strlen(name)) == 0)
+		{
+			if (found)
+				fail("revision prefix \"%s\" is ambiguous among the files", name);
+			found = files[i].id;
+		}
+	if (!found)
+		fail("Can't locate revision identified by '%s' among the files of %s", name, versions_dir);
+	return found;
+}
+
+static int
+write_revision(const char *message, const char *revises, const char *labels,
+			   const char *depends, const char *rev_id, const char *upgrade,
+			   const char *downgrade)
+{
+	char	   *id = rev_id ? pg_strdup(rev_id) : new_id();
+	char	   *path = psprintf("%s/%s_%s.sql", versions_dir, id, slug(message));
+	FILE	   *f;
+	time_t		now = time(NULL);
+	char		date[64];
+	struct stat st;
+
+	if (stat(path, &st) == 0)
+		fail("\"%s\" exists already", path);
+	strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", localtime(&now));
+	f = fopen(path, "w");
+	if (f == NULL)
+		fail("could not create \"%s\": %m", path);
+	fprintf(f, "-- %s\n--\n-- Revision ID: %s\n-- Revises: %s\n", message, id, revises);
+	if (labels)
+		fprintf(f, "-- Branch Labels: %s\n", labels);
+	if (depends)
+		fprintf(f, "-- Depends On: %s\n", depends);
+	fprintf(f, "-- Create Date: %s\n\n-- +upgrade\n%s\n-- +downgrade\n%s",
+			date, upgrade, downgrade);
+	if (fclose(f) != 0)
+		fail("could not write \"%s\": %m", path);
+	if (verbosity > 0)
+		printf("Generating %s ... done\n", path);
+	return 0;
+}
+
+/*
+ * pim_migrate revision: a new file on the single head among the files (or
+ * --head), with the scripts given (autogenerate) or empty sections.
+ */
+int
+cmd_revision(const char *message, const char *head, const char *label,
+			 const char *depends, const char *rev_id, const char *upgrade,
+			 const char *downgrade)
+{
+	int			n;
+	RevFile    *files = read_versions(&n, true);
+	const char *revises;
+
+	if (head && strcmp(head, "base") == 0)
+		revises = "";
+	else if (head)
+	{
+		char	   *name = pg_strdup(head);
+		size_t		len = strlen(name);
+
+		/* LABEL@head among the files: the head on that branch */
+		if (len > 5 && strcmp(name + len - 5, "@head") == 0)
+		{
+			name[len - 5] = '\0';
+			if (find_file(files, n, name) < 0)
+				fail("Can't locate revision identified by '%s' among the files of %s", name, versions_dir);
+			fail("--head LABEL@head needs the database: name the head revision itself");
+		}
+		revises = file_revision(files, n, name);
+	}
+	else
+	{
+		int			nheads;
+		char	  **heads = file_heads(files, n, &nheads);
+
+		if (nheads > 1)
+		{
+			fprintf(stderr, "%s: Multiple heads are present; please specify the head revision on which the new revision should be based, or perform a merge\n", progname);
+			for (int i = 0; i < nheads; i++)
+				fprintf(stderr, "  %s\n", heads[i]);
+			exit(EXIT_ERROR);
+		}
+		revises = nheads == 1 ? heads[0] : "";
+	}
+	if (depends)
+		depends = file_revision(files, n, depends);
+	return write_revision(message, revises, label, depends, rev_id,
+						  upgrade ? upgrade : "\n", downgrade ? downgrade : "\n");
+}
+
+/* pim_migrate merge: an empty revision on the given heads (default all). */
+int
+cmd_merge(const char *message, const char *rev_id, int nrevs, char **revs)
+{
+	int			n;
+	RevFile    *files = read_versions(&n, true);
+	StringInfoData revises;
+
+	initStringInfo(&revises);
+	if (nrevs == 0 || (nrevs == 1 && strcmp(revs[0], "heads") == 0))
+	{
+		int			nheads;
+		char	  **heads = file_heads(files, n, &nheads);
+
+		if (nheads < 2)
+			fail("nothing to merge: the files have %d head", nheads);
+		for (int i = 0; i < nheads; i++)
+			appendStringInfo(&revises, "%s%s", i ? ", " : "", heads[i]);
+	}
+	else
+		for (int i = 0; i < nrevs; i++)
+			appendStringInfo(&revises, "%s%s", i ? ", " : "",
+							 file_revision(files, n, revs[i]));
+	return write_revision(message, revises.data, NULL, NULL, rev_id, "", "");
+}
