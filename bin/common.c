@@ -29,17 +29,27 @@ static int	steps_announced = 0;	/* "Running ..." lines printed */
 MigrationCommit migration_commit = COMMIT_NOT_MIGRATING;
 int			steps_committed = 0;
 
+/* "pim_migrate: " and the message on stderr; %m is the caller's errno. */
+static void
+print_message(const char *fmt, va_list args)
+{
+	int			save_errno = errno;
+
+	fprintf(stderr, "%s: ", progname);
+	errno = save_errno;
+	vfprintf(stderr, fmt, args);
+	fputc('\n', stderr);
+}
+
 /* Say what failed and exit 1. */
 void
 fail(const char *fmt,...)
 {
 	va_list		args;
 
-	fprintf(stderr, "%s: ", progname);
 	va_start(args, fmt);
-	vfprintf(stderr, fmt, args);
+	print_message(fmt, args);
 	va_end(args);
-	fputc('\n', stderr);
 	exit(EXIT_ERROR);
 }
 
@@ -49,11 +59,10 @@ bad_usage(const char *fmt,...)
 {
 	va_list		args;
 
-	fprintf(stderr, "%s: ", progname);
 	va_start(args, fmt);
-	vfprintf(stderr, fmt, args);
+	print_message(fmt, args);
 	va_end(args);
-	fprintf(stderr, "\nTry \"%s --help\" for more information.\n", progname);
+	fprintf(stderr, "Try \"%s --help\" for more information.\n", progname);
 	exit(EXIT_USAGE);
 }
 

@@ -27,6 +27,7 @@
 #include "port/pg_bswap.h"
 
 #include "cli.h"
+#include "revfile_key.h"
 
 const char *versions_dir = "versions";
 
@@ -90,49 +91,11 @@ read_file(const char *path)
  * space, the text after the dashes trimmed) up to the first section
  * marker; a key is the text before the first colon, matched
  * case-insensitively with white space around it and inside it as one
- * space (pm_revfile_header_key), so "-- Revises : a, b" and
- * "--revision  id:x" count; a value is trimmed and lists are split at
- * commas.  Only the keys that place a new revision are kept; the server
+ * space (pm_revfile_header_key, shared with the server), so
+ * "-- Revises : a, b" and "--revision  id:x" count; a value is trimmed and
+ * lists are split at commas.  Only the keys that place a new revision are kept; the server
  * checks the rest when it loads the file.
  */
-static const char *const header_keys[] = {
-	"Revision ID", "Revises", "Branch Labels", "Depends On"
-};
-
-/* Is text[0..len) one of header_keys, as pm_revfile_header_key matches? */
-static int
-header_key(const char *text, int len)
-{
-	for (int k = 0; k < (int) lengthof(header_keys); k++)
-	{
-		const char *want = header_keys[k];
-		int			i = 0;
-
-		while (i < len && isspace((unsigned char) text[i]))
-			i++;
-		while (*want && i < len)
-		{
-			if (*want == ' ')
-			{
-				if (!isspace((unsigned char) text[i]))
-					break;
-				while (i < len && isspace((unsigned char) text[i]))
-					i++;
-				want++;
-			}
-			else if (pg_tolower((unsigned char) text[i]) ==
-					 pg_tolower((unsigned char) *want))
-				i++, want++;
-			else
-				break;
-		}
-		while (i < len && isspace((unsigned char) text[i]))
-			i++;
-		if (*want == '\0' && i == len)
-			return k;
-	}
-	return -1;
-}
 
 /* Split "a, b" (start..end) into trimmed names; empty items are skipped. */
 static char **
@@ -181,7 +144,7 @@ parse_header(RevFile *f)
 		const char *s = line;
 		const char *e = end ? end : next;
 		const char *colon;
-		int			key;
+		const char *key;
 
 		line = next;
 		while (s < e && isspace((unsigned char) *s))
@@ -196,18 +159,19 @@ parse_header(RevFile *f)
 		if (is_marker(s, e, "upgrade") || is_marker(s, e, "downgrade"))
 			break;
 		colon = memchr(s, ':', e - s);
-		if (colon == NULL || (key = header_key(s, colon - s)) < 0)
+		if (colon == NULL ||
+			(key = pm_revfile_header_key(s, colon - s)) == NULL)
 			continue;
 		/* the value, trimmed; the server refuses a key given twice */
 		for (s = colon + 1; s < e && isspace((unsigned char) *s); s++)
 			;
-		if (key == 0 && f->id == NULL)
+		if (strcmp(key, "Revision ID") == 0 && f->id == NULL)
 			f->id = pnstrdup(s, e - s);
-		else if (key == 1 && f->revises == NULL)
+		else if (strcmp(key, "Revises") == 0 && f->revises == NULL)
 			f->revises = split_list(s, e, &f->nrevises);
-		else if (key == 2 && f->labels == NULL)
+		else if (strcmp(key, "Branch Labels") == 0 && f->labels == NULL)
 			f->labels = split_list(s, e, &f->nlabels);
-		else if (key == 3 && f->depends == NULL)
+		else if (strcmp(key, "Depends On") == 0 && f->depends == NULL)
 			f->depends = split_list(s, e, &f->ndepends);
 	}
 }

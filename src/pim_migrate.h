@@ -253,7 +253,6 @@ extern void pm_register_check_name(const char *name, const char *what);
 /* revision_file.c */
 extern PmRevisionDef *pm_revfile_parse(const char *text);
 extern void pm_revfile_checksum(PmRevisionDef *def);
-extern const char *pm_revfile_header_key(const char *text, int len);
 
 /* graph.c */
 extern int	pm_cstring_cmp(const ListCell *a, const ListCell *b);

@@ -26,6 +26,7 @@
 #include "utils/datetime.h"
 
 #include "pim_migrate.h"
+#include "revfile_key.h"
 
 typedef enum
 {
@@ -338,50 +339,6 @@ pm_revfile_parse(const char *text)
 	def->downgrade_sql = seen_downgrade ? section_text(&downgrade, &skipped) : NULL;
 	pm_revfile_checksum(def);
 	return def;
-}
-
-/*
- * pm_revfile_header_key
- *		The canonical spelling of a header key (case-insensitive, inner
- *		white space as one space), or NULL if it is not one.
- */
-const char *
-pm_revfile_header_key(const char *text, int len)
-{
-	static const char *const keys[] = {
-		"Revision ID", "Revises", "Branch Labels", "Depends On",
-		"Create Date", "Transactional"
-	};
-
-	for (int k = 0; k < (int) lengthof(keys); k++)
-	{
-		const char *want = keys[k];
-		int			i = 0;
-
-		while (i < len && isspace((unsigned char) text[i]))
-			i++;
-		while (*want && i < len)
-		{
-			if (*want == ' ')
-			{
-				if (!isspace((unsigned char) text[i]))
-					break;
-				while (i < len && isspace((unsigned char) text[i]))
-					i++;
-				want++;
-			}
-			else if (pg_tolower((unsigned char) text[i]) ==
-					 pg_tolower((unsigned char) *want))
-				i++, want++;
-			else
-				break;
-		}
-		while (i < len && isspace((unsigned char) text[i]))
-			i++;
-		if (*want == '\0' && i == len)
-			return keys[k];
-	}
-	return NULL;
 }
 
 /*
