@@ -28,26 +28,115 @@
 								 * for an unknown option */
 #define OPT_VERSION 1001
 
-static const char *const command_help[][2] = {
-	{"init", "init\n  Create the versions directory; with a connection (-d or DATABASE_URL),\n  also create the extension if it is missing."},
-	{"revision", "revision -m MESSAGE [--head REV|base] [--branch-label LABEL]\n         [--depends-on REV] [--rev-id ID]\n         [--autogenerate [--metadata MODULE:ATTR] [--schema-file FILE]...\n                         [--include PATTERN]... [--exclude PATTERN]...]\n  Write a new revision file whose Revises is the single head among the\n  files (or --head), with -- +upgrade and -- +downgrade sections to fill in.\n  No database needed.\n  --autogenerate: the scripts are the diff between the database (at head,\n  after loading the files) and the desired schema: the SQLAlchemy models of\n  --metadata (a declarative base or a MetaData, rendered by SQLAlchemy) and\n  the SQL of each --schema-file.  --include/--exclude: LIKE patterns of\n  the tables compared or left alone.  pyproject.toml's [tool.pim_migrate]\n  gives what the command line does not (versions, metadata, schema,\n  schema_files, include, exclude)."},
-	{"merge", "merge -m MESSAGE [--rev-id ID] REV... (default: heads)\n  Write an empty revision file that merges the given heads."},
-	{"upgrade", "upgrade [TARGET] [--sql] [--dry-run] [--plan] [--each]\n  Load every file, then upgrade to TARGET (default head), in one\n  transaction.  --sql prints the offline script and changes nothing;\n  --dry-run runs everything and rolls it back; --plan does too, and prints\n  per statement its time, the locks it took and the tables it rewrote;\n  --each commits per revision."},
-	{"lint", "lint [TARGET] | lint --file FILE\n  Print what each statement an upgrade to TARGET (default head) would run\n  will lock, rewrite or break, read from the live catalog (table sizes);\n  --file: one revision file or SQL file, not loaded.  Exit 1 when a\n  finding is an error.  \"-- pim_migrate:ignore RULE\" before a statement\n  silences RULE for it."},
-	{"downgrade", "downgrade TARGET [--sql] [--dry-run] [--each]\n  Load every file, then downgrade to TARGET (-1, base, an id, LABEL@base...)."},
-	{"stamp", "stamp TARGET [--purge] [--sql] [--dry-run]\n  Load every file, then set the version rows to TARGET without running\n  scripts."},
-	{"current", "current\n  Show the current revision(s) of the database."},
-	{"history", "history [-r RANGE]\n  Show the revisions, newest first; RANGE as start:end."},
-	{"heads", "heads\n  Show the heads of the revision graph."},
-	{"branches", "branches\n  Show the branch points."},
-	{"show", "show REV\n  Show one revision."},
-	{"verify", "verify\n  Check the stored graph and history; exit 1 on any problem."},
-	{"adopt", "adopt [--version-table TABLE] [--force]\n  Take over a database that Alembic migrated: create the extension if it is\n  missing, load every file, then set the version rows from Alembic's version\n  table (default alembic_version; SCHEMA.TABLE), which stays as it is.\n  Refused once pim_migrate has migrated past it (--force: adopt anyway);\n  adopting the same rows again changes nothing."},
-	{"return-to-alembic", "return-to-alembic [--config alembic.ini] [--version-table TABLE]\n  Go back to Alembic: write pim_migrate's current revisions into Alembic's\n  version table (created if missing), replacing its rows, in one\n  transaction.  Refused when a current revision is not one of the Alembic\n  project's."},
-	{"import-alembic", "import-alembic [--config alembic.ini] [--strict] [--skeletons]\n  Write a revision file into the versions directory (--dir) for every\n  revision of the Alembic project, with the same id, parents, labels and\n  dependencies; the SQL is Alembic's own offline SQL.  No database needed.\n  A revision that has a file (the same Revision ID) keeps it; the revisions\n  that cannot be converted are listed, with the file to write by hand\n  (--skeletons writes them, to finish).  A downgrade that raises makes its\n  revision irreversible, with a warning (--strict: refused instead)."},
-	{"check", "check [--metadata MODULE:ATTR] [--schema-file FILE]... [--include PATTERN]...\n      [--exclude PATTERN]...\n  Exit 1, printing the missing statements, when the database (at head,\n  after loading the files) differs from the desired schema (as for\n  revision --autogenerate): a migration is missing."},
-	{NULL, NULL}
+/*
+ * The commands, in the order --help lists them: the arguments of the usage
+ * line, the one-line summary of the list (as "alembic --help" has one per
+ * command), then what "COMMAND --help" adds.
+ */
+typedef struct CommandHelp
+{
+	const char *name;
+	const char *args;
+	const char *summary;
+	const char *details;
+} CommandHelp;
+
+static const CommandHelp command_help[] = {
+	{"init", "",
+		"Create the versions directory, and the extension.",
+	"With a connection (-d or DATABASE_URL), also create the extension if it\n"
+	"is missing."},
+	{"revision", "-m MESSAGE [--head REV|base] [--branch-label LABEL]\n"
+		"         [--depends-on REV] [--rev-id ID]\n"
+		"         [--autogenerate [--metadata MODULE:ATTR] [--schema-file FILE]...\n"
+		"                         [--include PATTERN]... [--exclude PATTERN]...]",
+		"Write a new revision file.",
+	"Its Revises is the single head among the files (or --head), with\n"
+	"-- +upgrade and -- +downgrade sections to fill in.  No database needed.\n"
+	"--autogenerate: the scripts are the diff between the database (at head,\n"
+	"after loading the files) and the desired schema: the SQLAlchemy models of\n"
+	"--metadata (a declarative base or a MetaData, rendered by SQLAlchemy) and\n"
+	"the SQL of each --schema-file.  --include/--exclude: LIKE patterns of\n"
+	"the tables compared or left alone.  pyproject.toml's [tool.pim_migrate]\n"
+	"gives what the command line does not (versions, metadata, schema,\n"
+	"schema_files, include, exclude)."},
+	{"merge", "-m MESSAGE [--rev-id ID] REV... (default: heads)",
+		"Write an empty revision file merging the given heads.",
+	NULL},
+	{"upgrade", "[TARGET] [--sql] [--dry-run] [--plan] [--each]",
+		"Load every file, then upgrade to TARGET (default head).",
+	"In one transaction.  --sql prints the offline script and changes\n"
+	"nothing; --dry-run runs everything and rolls it back; --plan does too,\n"
+	"and prints per statement its time, the locks it took and the tables it\n"
+	"rewrote; --each commits per revision."},
+	{"lint", "[TARGET] | lint --file FILE",
+		"Say what an upgrade's statements lock, rewrite or break.",
+	"For each statement an upgrade to TARGET (default head) would run, read\n"
+	"from the live catalog (table sizes); --file: one revision file or SQL\n"
+	"file, not loaded.  Exit 1 when a finding is an error.\n"
+	"\"-- pim_migrate:ignore RULE\" before a statement silences RULE for it."},
+	{"downgrade", "TARGET [--sql] [--dry-run] [--each]",
+		"Load every file, then downgrade to TARGET.",
+	"TARGET: -1, base, an id, LABEL@base..."},
+	{"stamp", "TARGET [--purge] [--sql] [--dry-run]",
+		"Set the version rows to TARGET without running scripts.",
+	"Every file is loaded first."},
+	{"current", "",
+		"Show the current revision(s) of the database.",
+	NULL},
+	{"history", "[-r RANGE]",
+		"Show the revisions, newest first.",
+	"RANGE as start:end."},
+	{"heads", "",
+		"Show the heads of the revision graph.",
+	NULL},
+	{"branches", "",
+		"Show the branch points.",
+	NULL},
+	{"show", "REV",
+		"Show one revision.",
+	NULL},
+	{"verify", "",
+		"Check the stored graph and history.",
+	"Exit 1 on any problem."},
+	{"adopt", "[--version-table TABLE] [--force]",
+		"Take over a database that Alembic migrated.",
+	"Create the extension if it is missing, load every file, then set the\n"
+	"version rows from Alembic's version table (default alembic_version;\n"
+	"SCHEMA.TABLE), which stays as it is.  Refused once pim_migrate has\n"
+	"migrated past it (--force: adopt anyway); adopting the same rows again\n"
+	"changes nothing."},
+	{"return-to-alembic", "[--config alembic.ini] [--version-table TABLE]",
+		"Go back to Alembic: write its version table.",
+	"Alembic's version table is created if missing and its rows replaced, in\n"
+	"one transaction.  Refused when a current revision is not one of the\n"
+	"Alembic project's."},
+	{"import-alembic", "[--config alembic.ini] [--strict] [--skeletons]",
+		"Write a revision file per revision of an Alembic project.",
+	"Into the versions directory (--dir), with the same id, parents, labels\n"
+	"and dependencies; the SQL is Alembic's own offline SQL.  No database\n"
+	"needed.  A revision that has a file (the same Revision ID) keeps it;\n"
+	"the revisions that cannot be converted are listed, with the file to\n"
+	"write by hand (--skeletons writes them, to finish).  A downgrade that\n"
+	"raises makes its revision irreversible, with a warning (--strict:\n"
+	"refused instead)."},
+	{"check", "[--metadata MODULE:ATTR] [--schema-file FILE]... [--include PATTERN]...\n"
+		"      [--exclude PATTERN]...",
+		"Exit 1 when the database differs from the models.",
+	"Prints the missing statements when the database (at head, after loading\n"
+	"the files) differs from the desired schema (as for revision\n"
+	"--autogenerate)."},
+	{NULL, NULL, NULL, NULL}
 };
+
+static const CommandHelp *
+find_command(const char *name)
+{
+	for (const CommandHelp *c = command_help; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
 
 static void
 usage(void)
@@ -63,20 +152,18 @@ usage(void)
 		   "  --version              show the version, then exit\n"
 		   "  -?, --help             show this help, then exit\n\n"
 		   "Commands:\n");
-	for (int i = 0; command_help[i][0]; i++)
-		printf("  %s\n", command_help[i][0]);
+	for (const CommandHelp *c = command_help; c->name; c++)
+		printf("  %-18s %s\n", c->name, c->summary);
 	printf("\n\"%s COMMAND --help\" shows the help of a command.\n", progname);
 }
 
 static void
-command_usage(const char *command)
+command_usage(const CommandHelp *c)
 {
-	for (int i = 0; command_help[i][0]; i++)
-		if (strcmp(command_help[i][0], command) == 0)
-		{
-			printf("Usage: %s [OPTION]... %s\n", progname, command_help[i][1]);
-			return;
-		}
+	printf("Usage: %s [OPTION]... %s%s%s\n\n%s\n", progname, c->name,
+		   *c->args ? " " : "", c->args, c->summary);
+	if (c->details)
+		printf("%s\n", c->details);
 }
 
 int
@@ -123,6 +210,7 @@ main(int argc, char **argv)
 	};
 	const char *progname_path = argv[0];
 	const char *command;
+	const CommandHelp *help;
 	const char *relative = NULL;
 	const char *message = NULL,
 			   *head = NULL,
@@ -190,9 +278,7 @@ main(int argc, char **argv)
 	if (optind >= argc)
 		bad_usage("no command given");
 	command = argv[optind];
-	for (c = 0; command_help[c][0] && strcmp(command_help[c][0], command) != 0; c++)
-		;
-	if (command_help[c][0] == NULL)
+	if ((help = find_command(command)) == NULL)
 		bad_usage("unknown command \"%s\"", command);
 
 	/* the command's options, anywhere among its arguments */
@@ -220,7 +306,7 @@ main(int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "-?") == 0)
 		{
-			command_usage(command);
+			command_usage(help);
 			exit(0);
 		}
 	while ((c = getopt_long(argc, argv, "m:r:d:qv", command_options, NULL)) != -1)
@@ -307,7 +393,7 @@ main(int argc, char **argv)
 				verbosity = 2;
 				break;
 			case OPT_HELP:
-				command_usage(command);
+				command_usage(help);
 				exit(0);
 			default:
 				bad_usage("invalid option for %s", command);
