@@ -440,31 +440,49 @@ def skeleton_file(rev, refused, up, down):
     return "\n".join(lines) + "\n"
 
 
+# white space as C's isspace() has it: the server's parser trims these
+# (src/revision_file.c), not the Unicode white space of str.strip()
+C_SPACE = " \t\n\r\v\f"
+
+
 def read_header(path):
-    """The header of a revision file, as the server reads it
-    (src/revision_file.c, pm_revfile_parse: "--" lines up to "-- +upgrade",
-    keys case-insensitive with inner white space as one space): a dict of
-    canonical key -> value, or None if the file is no revision file."""
+    """The header of a revision file, by the server's rules
+    (src/revision_file.c, pm_revfile_parse, as bin/revision_files.c reads
+    it too): lines split at "\\n"; a comment is "--" after white space, its
+    text trimmed; the header ends at "-- +upgrade"; a key is the text
+    before the first colon, case-insensitive, white space around and inside
+    it as one space (pm_revfile_header_key).  Returns a dict of canonical
+    key -> value (trimmed), or None when the server would refuse the file
+    as a revision file: text or "-- +downgrade" before "-- +upgrade", a key
+    given twice, no Revision ID or Revises, no "-- +upgrade"."""
     keys = {"revision id": "Revision ID", "revises": "Revises",
-            "branch labels": "Branch Labels", "depends on": "Depends On"}
+            "branch labels": "Branch Labels", "depends on": "Depends On",
+            "create date": "Create Date", "transactional": "Transactional"}
     header = {}
     try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            for line in f:
-                text = line.strip()
-                if not text.startswith("--"):
-                    if text:
-                        return None
-                    continue
-                text = text[2:].strip()
-                if text.lower() == "+upgrade":
-                    return header if "Revision ID" in header else None
-                key, colon, value = text.partition(":")
-                key = keys.get(" ".join(key.split()).lower())
-                if colon and key and key not in header:
-                    header[key] = value.strip()
+        with open(path, encoding="utf-8", errors="replace", newline="") as f:
+            text = f.read()
     except OSError:
         return None
+    for line in text.split("\n"):
+        line = line.strip(C_SPACE)
+        if not line.startswith("--"):
+            if line:
+                return None
+            continue
+        comment = line[2:].strip(C_SPACE)
+        if comment[:1] == "+" and comment[1:].lower() == "upgrade":
+            if "Revision ID" in header and "Revises" in header:
+                return header
+            return None
+        if comment[:1] == "+" and comment[1:].lower() == "downgrade":
+            return None
+        key, colon, value = comment.partition(":")
+        key = keys.get(re.sub(r"[ \t\n\r\v\f]+", " ", key.strip(C_SPACE)).lower())
+        if colon and key:
+            if key in header:
+                return None
+            header[key] = value.strip(C_SPACE)
     return None
 
 
