@@ -578,8 +578,7 @@ pm_register_files(List *scripts, List *names)
 											 ALLOCSET_SMALL_SIZES);
 		name = i < list_length(names) ? list_nth(names, i) : NULL;
 		oldcxt = MemoryContextSwitchTo(parsecxt);
-		def = pm_revfile_parse(lfirst(lc));
-		pm_revfile_checksum(def);
+		def = pm_revfile_parse(lfirst(lc)); /* checksum included */
 		MemoryContextSwitchTo(oldcxt);
 		old = bsearch(def->revision, stored, nstored, sizeof(PmRevisionDef),
 					  def_id_cmp);
