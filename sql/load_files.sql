@@ -126,5 +126,29 @@ SELECT pim_migrate_load_files(ARRAY[
     E'-- y\n--\n-- Revision ID: p2\n-- Revises: p1\n\n-- +upgrade\nSELECT 2;\n'],
   ARRAY['p1.sql', 'p2.sql']);
 
+-- The texts loaded are known by their sha256: a deploy sends the
+-- checksums first (pim_migrate_unknown_files) and only the texts the
+-- server does not know to load as a no-op
+CREATE FUNCTION text_sum(t text) RETURNS text
+LANGUAGE sql AS $$ SELECT encode(sha256(convert_to(t, 'UTF8')), 'hex') $$;
+SELECT pim_migrate_load_files(ARRAY[rev_file('k1', ''), rev_file('k2', 'k1')]);
+SELECT pim_migrate_unknown_files(ARRAY[text_sum(rev_file('k1', '')),
+                                       text_sum(rev_file('k2', 'k1', up => 'SELECT 22;')),
+                                       text_sum(rev_file('k2', 'k1'))]);
+-- a replacement (here of k2, not applied) forgets every known text, and
+-- the next load of the old text replaces it again
+SELECT pim_migrate_load_files(ARRAY[rev_file('k2', 'k1', up => 'SELECT 22;')]);
+SELECT pim_migrate_unknown_files(ARRAY[text_sum(rev_file('k1', '')),
+                                       text_sum(rev_file('k2', 'k1'))]);
+SELECT pim_migrate_load_files(ARRAY[rev_file('k1', ''), rev_file('k2', 'k1')]);
+SELECT upgrade_sql FROM pim_migrate.revision WHERE revision = 'k2';
+SELECT pim_migrate_unknown_files(ARRAY[text_sum(rev_file('k1', '')),
+                                       text_sum(rev_file('k2', 'k1'))]);
+-- so does a hand-written change of a revision row
+UPDATE pim_migrate.revision SET message = 'by hand' WHERE revision = 'k1';
+SELECT pim_migrate_unknown_files(ARRAY[text_sum(rev_file('k1', ''))]);
+SELECT pim_migrate_unknown_files(NULL);
+\echo :LAST_ERROR_SQLSTATE
+
 -- clean up
 TRUNCATE pim_migrate.version, pim_migrate.revision, pim_migrate.log;

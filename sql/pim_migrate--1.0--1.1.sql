@@ -63,3 +63,41 @@ COMMENT ON FUNCTION pim_migrate_autogenerate(text, text, name, text[], text[])
 	IS 'register the diff to the desired schema as a new revision on the head; returns its id, or NULL when nothing changed';
 
 REVOKE ALL ON FUNCTION pim_migrate_autogenerate(text, text, name, text[], text[]) FROM PUBLIC;
+
+--
+-- A no-op deploy sends the checksums of its files, and the texts of the
+-- others only (known_files.c): known_file holds the sha256 of each file
+-- text loaded, with the revision it became, known_file_set that of the
+-- last list found all known.  Changing or removing a revision row (a
+-- replacement, a hand-written UPDATE) forgets them all.
+-- Derived data: not dumped.
+--
+CREATE TABLE pim_migrate.known_file (
+	checksum text COLLATE "C" PRIMARY KEY,
+	revision text COLLATE "C" NOT NULL
+);
+COMMENT ON TABLE pim_migrate.known_file IS 'the sha256 of each revision file text known to load as a no-op, and its revision';
+-- one row: the sha256 of the last list of checksums found all known
+CREATE TABLE pim_migrate.known_file_set (
+	one boolean PRIMARY KEY DEFAULT true CHECK (one),
+	checksum text NOT NULL
+);
+COMMENT ON TABLE pim_migrate.known_file_set IS 'one row: the sha256 of the last list of file checksums that were all known';
+
+CREATE FUNCTION pim_migrate.known_files_changed() RETURNS trigger
+AS 'MODULE_PATHNAME', 'pim_migrate_known_files_changed'
+LANGUAGE C;
+CREATE TRIGGER known_files_changed
+	AFTER UPDATE OR DELETE OR TRUNCATE ON pim_migrate.revision
+	FOR EACH STATEMENT EXECUTE FUNCTION pim_migrate.known_files_changed();
+-- also for a logical replication subscriber's apply worker
+ALTER TABLE pim_migrate.revision ENABLE ALWAYS TRIGGER known_files_changed;
+
+CREATE FUNCTION pim_migrate_unknown_files(checksums text[])
+RETURNS integer[]
+AS 'MODULE_PATHNAME', 'pim_migrate_unknown_files'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION pim_migrate_unknown_files(text[])
+	IS 'under the migration lock, the positions of the file checksums (sha256 of the whole text) not known to load as a no-op: the files to send to pim_migrate_load_files';
+
+REVOKE ALL ON FUNCTION pim_migrate_unknown_files(text[]) FROM PUBLIC;

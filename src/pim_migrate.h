@@ -254,6 +254,10 @@ extern void pm_register_check_name(const char *name, const char *what);
 extern PmRevisionDef *pm_revfile_parse(const char *text);
 extern void pm_revfile_checksum(PmRevisionDef *def);
 
+/* known_files.c */
+extern void pm_known_file_checksum(const char *text, char *hex);
+extern void pm_known_files_remember(List *checksums, List *revisions);
+
 /* graph.c */
 extern int	pm_cstring_cmp(const ListCell *a, const ListCell *b);
 extern char *pm_join_list(List *cstrings);
