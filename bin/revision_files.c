@@ -18,10 +18,13 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "common/cryptohash.h"
+#include "common/sha2.h"
 #include "lib/stringinfo.h"
 #include "libpq-fe.h"
 #include "port/pg_bswap.h"
@@ -43,45 +46,57 @@ typedef struct RevFile
 	int			ndepends;
 	char	  **labels;
 	int			nlabels;
+	char	   *checksum;		/* of the text (text_checksum), for loading */
 } RevFile;
 
 /*
  * A deploy reads every file every time: open, one read, close for a file
  * that fits the buffer (stdio would add an fstat and a read to see the
- * end).  The buffer is kept; each text is copied at its own size.
+ * end).  name is opened relative to dirfd, dir names it in messages; buf
+ * is the caller's, kept from file to file; each text is copied at its own
+ * size.
  */
-char *
-read_file(const char *path)
+static char *
+read_text(int dirfd, const char *dir, const char *name, StringInfo buf)
 {
-	static StringInfoData buf;
-	int			fd = open(path, O_RDONLY | PG_BINARY, 0);
+	int			fd = openat(dirfd, name, O_RDONLY | PG_BINARY, 0);
 	char	   *text;
 
 	if (fd < 0)
-		fail("could not open \"%s\": %m", path);
-	if (buf.data == NULL)
-		initStringInfo(&buf);
-	resetStringInfo(&buf);
+		fail("could not open \"%s%s%s\": %m", dir ? dir : "", dir ? "/" : "",
+			 name);
+	resetStringInfo(buf);
 	for (;;)
 	{
 		int			room;
 		ssize_t		n;
 
-		enlargeStringInfo(&buf, 65536);
-		room = buf.maxlen - buf.len - 1;
-		n = read(fd, buf.data + buf.len, room);
+		enlargeStringInfo(buf, 65536);
+		room = buf->maxlen - buf->len - 1;
+		n = read(fd, buf->data + buf->len, room);
 		if (n < 0)
-			fail("could not read \"%s\": %m", path);
-		buf.len += n;
+			fail("could not read \"%s%s%s\": %m", dir ? dir : "",
+				 dir ? "/" : "", name);
+		buf->len += n;
 		/* a regular file reads short only at its end */
 		if (n < room)
 			break;
 	}
 	close(fd);
-	text = palloc(buf.len + 1);
-	memcpy(text, buf.data, buf.len);
-	text[buf.len] = '\0';
+	text = palloc(buf->len + 1);
+	memcpy(text, buf->data, buf->len);
+	text[buf->len] = '\0';
 	return text;
+}
+
+char *
+read_file(const char *path)
+{
+	static StringInfoData buf;
+
+	if (buf.data == NULL)
+		initStringInfo(&buf);
+	return read_text(AT_FDCWD, NULL, path, &buf);
 }
 
 /*
@@ -176,6 +191,90 @@ parse_header(RevFile *f)
 	}
 }
 
+/*
+ * The hex sha256 of a whole file text, as the server computes it
+ * (pm_known_file_checksum): what it remembers of the texts it loaded.
+ */
+static char *
+text_checksum(const char *text)
+{
+	static const char digits[] = "0123456789abcdef";
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+	char	   *hex = pg_malloc(2 * PG_SHA256_DIGEST_LENGTH + 1);
+
+	if (ctx == NULL || pg_cryptohash_init(ctx) < 0 ||
+		pg_cryptohash_update(ctx, (const uint8 *) text, strlen(text)) < 0 ||
+		pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
+		fail("could not compute the sha256 of a revision file: %s",
+			 ctx ? pg_cryptohash_error(ctx) : "out of memory");
+	pg_cryptohash_free(ctx);
+	for (int i = 0; i < PG_SHA256_DIGEST_LENGTH; i++)
+	{
+		hex[2 * i] = digits[digest[i] >> 4];
+		hex[2 * i + 1] = digits[digest[i] & 15];
+	}
+	hex[2 * PG_SHA256_DIGEST_LENGTH] = '\0';
+	return hex;
+}
+
+/*
+ * Reading the files, in a few threads when there are many: a deploy
+ * reads thousands of files every time, and most of that is the system
+ * calls of opening, reading and closing each, which cores run side by
+ * side.  Each thread takes every nth file and writes only its slots.
+ */
+#define READ_THREADS_MAX 4
+#define FILES_PER_THREAD 512
+
+typedef struct ReadWork
+{
+	RevFile    *files;
+	int			nfiles;
+	int			first;			/* this thread reads first, first + step, ... */
+	int			step;
+	int			dirfd;
+	bool		checksums;		/* also the checksum of each text */
+} ReadWork;
+
+static void *
+read_some(void *arg)
+{
+	ReadWork   *w = arg;
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (int i = w->first; i < w->nfiles; i += w->step)
+	{
+		w->files[i].text = read_text(w->dirfd, versions_dir, w->files[i].name,
+									 &buf);
+		if (w->checksums)
+			w->files[i].checksum = text_checksum(w->files[i].text);
+	}
+	pfree(buf.data);
+	return NULL;
+}
+
+static void
+read_texts(RevFile *files, int n, int dirfd, bool checksums)
+{
+	ReadWork	work[READ_THREADS_MAX];
+	pthread_t	threads[READ_THREADS_MAX];
+	long		cores = sysconf(_SC_NPROCESSORS_ONLN);
+	int			nthreads = Min(Max(n / FILES_PER_THREAD, 1),
+							   Min(Max(cores, 1), READ_THREADS_MAX));
+
+	for (int k = 0; k < nthreads; k++)
+	{
+		work[k] = (ReadWork) {files, n, k, nthreads, dirfd, checksums};
+		if (k > 0 && pthread_create(&threads[k], NULL, read_some, &work[k]) != 0)
+			fail("could not start a thread to read the files: %m");
+	}
+	read_some(&work[0]);
+	for (int k = 1; k < nthreads; k++)
+		pthread_join(threads[k], NULL);
+}
+
 static int
 name_cmp(const void *a, const void *b)
 {
@@ -184,10 +283,11 @@ name_cmp(const void *a, const void *b)
 
 /*
  * Every .sql file of the versions directory, in name order; with headers,
- * their header fields too (loading needs none: the server reads them).
+ * their header fields too (loading needs none: the server reads them);
+ * with checksums, the checksum of each text (what loading sends first).
  */
 static RevFile *
-read_versions(int *n, bool headers)
+read_versions(int *n, bool headers, bool checksums)
 {
 	DIR		   *dir = opendir(versions_dir);
 	struct dirent *de;
@@ -201,7 +301,6 @@ read_versions(int *n, bool headers)
 	while ((de = readdir(dir)) != NULL)
 	{
 		size_t		len = strlen(de->d_name);
-		char	   *path;
 
 		if (len < 5 || strcmp(de->d_name + len - 4, ".sql") != 0 || de->d_name[0] == '.')
 			continue;
@@ -212,13 +311,13 @@ read_versions(int *n, bool headers)
 		}
 		memset(&files[*n], 0, sizeof(RevFile));
 		files[*n].name = pg_strdup(de->d_name);
-		path = psprintf("%s/%s", versions_dir, de->d_name);
-		files[*n].text = read_file(path);
-		if (headers)
-			parse_header(&files[*n]);
 		(*n)++;
 	}
+	read_texts(files, *n, dirfd(dir), checksums);
 	closedir(dir);
+	if (headers)
+		for (int i = 0; i < *n; i++)
+			parse_header(&files[i]);
 	if (*n > 0)
 		qsort(files, *n, sizeof(RevFile), name_cmp);
 	return files;
@@ -319,50 +418,98 @@ binary_text_array(StringInfo buf, const char *const *items, int n)
 }
 
 /*
- * Load every file in the current transaction: one call, however many files
- * (a deploy loads them all every time).  They go in name order; the
- * server reads their headers and registers parents first.
+ * Run query with text[] parameters in the binary format; exits on an
+ * error.
  */
-void
-load_files(PGconn *conn)
+static PGresult *
+run_text_arrays(PGconn *conn, const char *query, int nparams,
+				StringInfo arrays)
 {
-	int			n;
-	RevFile    *files = read_versions(&n, false);
-	const char **texts = pg_malloc(sizeof(char *) * (n + 1));
-	const char **names = pg_malloc(sizeof(char *) * (n + 1));
-	StringInfoData scripts_buf;
-	StringInfoData names_buf;
 	const char *params[2];
 	int			lengths[2];
 	static const int formats[2] = {1, 1};
 	static const Oid types[2] = {1009, 1009};	/* text[] */
 	PGresult   *res;
 
-	for (int i = 0; i < n; i++)
+	Assert(nparams <= 2);
+	for (int i = 0; i < nparams; i++)
 	{
-		texts[i] = files[i].text;
-		names[i] = psprintf("%s/%s", versions_dir, files[i].name);
+		params[i] = arrays[i].data;
+		lengths[i] = arrays[i].len;
 	}
-	initStringInfo(&scripts_buf);
-	initStringInfo(&names_buf);
-	binary_text_array(&scripts_buf, texts, n);
-	binary_text_array(&names_buf, names, n);
-	params[0] = scripts_buf.data;
-	params[1] = names_buf.data;
-	lengths[0] = scripts_buf.len;
-	lengths[1] = names_buf.len;
-	res = PQexecParams(conn, "SELECT pim_migrate_load_files($1, $2)", 2, types,
-					   params, lengths, formats, 0);
+	res = PQexecParams(conn, query, nparams, types, params, lengths, formats, 0);
 	check_result(conn, res, NULL);
-	if (verbosity > 1)
-		printf("loaded %d revision files from %s, %s new or changed\n", n, versions_dir,
-			   PQgetvalue(res, 0, 0));
-	PQclear(res);
-	pfree(scripts_buf.data);
-	pfree(names_buf.data);
+	return res;
+}
+
+/*
+ * Load every file in the current transaction (a deploy loads them all
+ * every time), in two calls however many files: the server says which
+ * checksums of whole texts it does not know to load as a no-op
+ * (pim_migrate_unknown_files), and only those files are sent
+ * (pim_migrate_load_files), in name order; the server reads their headers
+ * and registers parents first.
+ */
+void
+load_files(PGconn *conn)
+{
+	int			n;
+	RevFile    *files = read_versions(&n, false, true);
+	const char **sums = pg_malloc(sizeof(char *) * (n + 1));
+	const char **items = pg_malloc(sizeof(char *) * (n + 1));
+	const char **names = pg_malloc(sizeof(char *) * (n + 1));
+	StringInfoData arrays[2];
+	PGresult   *res;
+	const char *p;
+	int			nsend = 0;
+
 	for (int i = 0; i < n; i++)
+		sums[i] = files[i].checksum;
+	initStringInfo(&arrays[0]);
+	binary_text_array(&arrays[0], sums, n);
+	res = run_text_arrays(conn, "SELECT pim_migrate_unknown_files($1)", 1,
+						  arrays);
+	/* "{3,17}": the positions of the files to send, from 1 */
+	for (p = PQgetvalue(res, 0, 0); *p; p++)
+		if (isdigit((unsigned char) *p))
+		{
+			int			i = (int) strtol(p, (char **) &p, 10) - 1;
+
+			if (i < 0 || i >= n)
+				fail("the server named file %d of %d to load", i + 1, n);
+			items[nsend] = files[i].text;
+			names[nsend++] = psprintf("%s/%s", versions_dir, files[i].name);
+			p--;
+		}
+	PQclear(res);
+	for (int i = 0; i < n; i++)
+		pg_free((char *) sums[i]);
+	pg_free(sums);
+	resetStringInfo(&arrays[0]);
+
+	if (nsend == 0)
+	{
+		if (verbosity > 1)
+			printf("loaded %d revision files from %s, 0 new or changed\n", n,
+				   versions_dir);
+	}
+	else
+	{
+		binary_text_array(&arrays[0], items, nsend);
+		initStringInfo(&arrays[1]);
+		binary_text_array(&arrays[1], names, nsend);
+		res = run_text_arrays(conn, "SELECT pim_migrate_load_files($1, $2)", 2,
+							  arrays);
+		if (verbosity > 1)
+			printf("loaded %d revision files from %s, %s new or changed\n", n,
+				   versions_dir, PQgetvalue(res, 0, 0));
+		PQclear(res);
+		pfree(arrays[1].data);
+	}
+	pfree(arrays[0].data);
+	for (int i = 0; i < nsend; i++)
 		pfree((char *) names[i]);
-	pg_free(texts);
+	pg_free(items);
 	pg_free(names);
 }
 
@@ -525,7 +672,7 @@ cmd_revision(const char *message, const char *head, const char *label,
 			 const char *downgrade)
 {
 	int			n;
-	RevFile    *files = read_versions(&n, true);
+	RevFile    *files = read_versions(&n, true, false);
 	const char *revises;
 
 	if (head && strcmp(head, "base") == 0)
@@ -570,7 +717,7 @@ int
 cmd_merge(const char *message, const char *rev_id, int nrevs, char **revs)
 {
 	int			n;
-	RevFile    *files = read_versions(&n, true);
+	RevFile    *files = read_versions(&n, true, false);
 	StringInfoData revises;
 
 	initStringInfo(&revises);

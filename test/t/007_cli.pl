@@ -277,6 +277,19 @@ for my $name (keys %hdr_files)
 $node->safe_psql('postgres', 'CREATE DATABASE hdrs');
 cli_ok([ '-d', $node->connstr('hdrs'), '--dir', 'hdrs', 'upgrade', '--sql', 'hdr0005' ],
 	qr/hdr0005/, 'the server reads the spacing variants');
+# a deploy sends only the texts the server does not know: a file changed
+# since it was loaded (not applied) is loaded again, an unchanged one not
+my @hdr_db = ('-d', $node->connstr('hdrs'), '--dir', 'hdrs', '-v');
+cli_ok([ @hdr_db, 'stamp', 'base' ], qr/5 new or changed/, 'stamp loads the files');
+cli_ok([ @hdr_db, 'stamp', 'base' ], qr/0 new or changed/, 'and knows them the next time');
+{
+	open(my $hfh, '>', 'hdrs/hdr0005_e.sql') or die;
+	print $hfh $hdr_files{'hdr0005_e.sql'} =~ s/SELECT 5;/SELECT 55;/r;
+	close $hfh;
+}
+cli_ok([ @hdr_db, 'stamp', 'base' ], qr/1 new or changed/, 'a changed file is sent');
+is($node->safe_psql('hdrs', "SELECT upgrade_sql FROM pim_migrate.revision WHERE revision = 'hdr0005'"),
+	"-- Revision ID: notme\nSELECT 55;", 'and replaces its revision');
 cli_ok([ '--dir', 'hdrs', 'revision', '-m', 'next', '--rev-id', 'hdr0006' ],
 	qr/Generating hdrs\/hdr0006_next\.sql/, 'revision over the spacing variants');
 like(slurp_file('hdrs/hdr0006_next.sql'), qr/^-- Revises: hdr0005$/m,
