@@ -54,6 +54,7 @@ extern void append_array_element(StringInfo buf, const char *value);
 /* revision_files.c: the versions directory */
 extern const char *versions_dir;
 extern char *read_file(const char *path);
+extern void prefetch_versions(void);
 extern void load_files(PGconn *conn);
 extern int	cmd_revision(const char *message, const char *head,
 						 const char *label, const char *depends,

@@ -472,6 +472,13 @@ main(int argc, char **argv)
 		 strcmp(command, "return-to-alembic") == 0) && optind < argc)
 		bad_usage("too many arguments for %s", command);
 
+	/* the commands that load the files read them while connecting */
+	if (plan || strcmp(command, "upgrade") == 0 ||
+		strcmp(command, "downgrade") == 0 || strcmp(command, "stamp") == 0 ||
+		strcmp(command, "adopt") == 0 || strcmp(command, "check") == 0 ||
+		(strcmp(command, "lint") == 0 && lint_file == NULL))
+		prefetch_versions();
+
 	/*
 	 * The commands that migrate create the extension when it is missing, in
 	 * their transaction, as Alembic creates its version table: a new

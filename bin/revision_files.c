@@ -54,17 +54,26 @@ typedef struct RevFile
  * that fits the buffer (stdio would add an fstat and a read to see the
  * end).  name is opened relative to dirfd, dir names it in messages; buf
  * is the caller's, kept from file to file; each text is copied at its own
- * size.
+ * size.  On an error: with error, *error says it and NULL is returned (a
+ * thread's caller reports it); else the command fails.
  */
 static char *
-read_text(int dirfd, const char *dir, const char *name, StringInfo buf)
+read_text(int dirfd, const char *dir, const char *name, StringInfo buf,
+		  char **error)
 {
 	int			fd = openat(dirfd, name, O_RDONLY | PG_BINARY, 0);
 	char	   *text;
 
 	if (fd < 0)
-		fail("could not open \"%s%s%s\": %m", dir ? dir : "", dir ? "/" : "",
-			 name);
+	{
+		char	   *message = psprintf("could not open \"%s%s%s\": %m",
+									   dir ? dir : "", dir ? "/" : "", name);
+
+		if (error == NULL)
+			fail("%s", message);
+		*error = message;
+		return NULL;
+	}
 	resetStringInfo(buf);
 	for (;;)
 	{
@@ -75,8 +84,17 @@ read_text(int dirfd, const char *dir, const char *name, StringInfo buf)
 		room = buf->maxlen - buf->len - 1;
 		n = read(fd, buf->data + buf->len, room);
 		if (n < 0)
-			fail("could not read \"%s%s%s\": %m", dir ? dir : "",
-				 dir ? "/" : "", name);
+		{
+			char	   *message = psprintf("could not read \"%s%s%s\": %m",
+										   dir ? dir : "", dir ? "/" : "",
+										   name);
+
+			close(fd);
+			if (error == NULL)
+				fail("%s", message);
+			*error = message;
+			return NULL;
+		}
 		buf->len += n;
 		/* a regular file reads short only at its end */
 		if (n < room)
@@ -96,7 +114,7 @@ read_file(const char *path)
 
 	if (buf.data == NULL)
 		initStringInfo(&buf);
-	return read_text(AT_FDCWD, NULL, path, &buf);
+	return read_text(AT_FDCWD, NULL, path, &buf, NULL);
 }
 
 /*
@@ -225,7 +243,7 @@ text_checksum(const char *text)
  * side.  Each thread takes every nth file and writes only its slots.
  */
 #define READ_THREADS_MAX 4
-#define FILES_PER_THREAD 512
+#define FILES_PER_THREAD 256
 
 typedef struct ReadWork
 {
@@ -235,6 +253,7 @@ typedef struct ReadWork
 	int			step;
 	int			dirfd;
 	bool		checksums;		/* also the checksum of each text */
+	char	   *error;			/* the first error, where the thread stopped */
 } ReadWork;
 
 static void *
@@ -247,7 +266,9 @@ read_some(void *arg)
 	for (int i = w->first; i < w->nfiles; i += w->step)
 	{
 		w->files[i].text = read_text(w->dirfd, versions_dir, w->files[i].name,
-									 &buf);
+									 &buf, &w->error);
+		if (w->error)
+			break;
 		if (w->checksums)
 			w->files[i].checksum = text_checksum(w->files[i].text);
 	}
@@ -255,7 +276,8 @@ read_some(void *arg)
 	return NULL;
 }
 
-static void
+/* Read the texts of files; returns the first error (of a thread), or NULL. */
+static char *
 read_texts(RevFile *files, int n, int dirfd, bool checksums)
 {
 	ReadWork	work[READ_THREADS_MAX];
@@ -263,16 +285,23 @@ read_texts(RevFile *files, int n, int dirfd, bool checksums)
 	long		cores = sysconf(_SC_NPROCESSORS_ONLN);
 	int			nthreads = Min(Max(n / FILES_PER_THREAD, 1),
 							   Min(Max(cores, 1), READ_THREADS_MAX));
+	int			rc;
 
 	for (int k = 0; k < nthreads; k++)
 	{
-		work[k] = (ReadWork) {files, n, k, nthreads, dirfd, checksums};
-		if (k > 0 && pthread_create(&threads[k], NULL, read_some, &work[k]) != 0)
-			fail("could not start a thread to read the files: %m");
+		work[k] = (ReadWork) {files, n, k, nthreads, dirfd, checksums, NULL};
+		if (k > 0 && (rc = pthread_create(&threads[k], NULL, read_some,
+										  &work[k])) != 0)
+			return psprintf("could not start a thread to read the files: %s",
+							strerror(rc));
 	}
 	read_some(&work[0]);
 	for (int k = 1; k < nthreads; k++)
 		pthread_join(threads[k], NULL);
+	for (int k = 0; k < nthreads; k++)
+		if (work[k].error)
+			return work[k].error;
+	return NULL;
 }
 
 static int
@@ -285,19 +314,28 @@ name_cmp(const void *a, const void *b)
  * Every .sql file of the versions directory, in name order; with headers,
  * their header fields too (loading needs none: the server reads them);
  * with checksums, the checksum of each text (what loading sends first).
+ * On an error: with error, *error says it and NULL is returned; else the
+ * command fails.
  */
 static RevFile *
-read_versions(int *n, bool headers, bool checksums)
+read_versions(int *n, bool headers, bool checksums, char **error)
 {
 	DIR		   *dir = opendir(versions_dir);
 	struct dirent *de;
 	RevFile    *files = NULL;
 	int			cap = 0;
+	char	   *message;
 
 	*n = 0;
 	if (dir == NULL)
-		fail("could not open the versions directory \"%s\": %m (run \"%s init\" first, or give --dir)",
-			 versions_dir, progname);
+	{
+		message = psprintf("could not open the versions directory \"%s\": %m (run \"%s init\" first, or give --dir)",
+						   versions_dir, progname);
+		if (error == NULL)
+			fail("%s", message);
+		*error = message;
+		return NULL;
+	}
 	while ((de = readdir(dir)) != NULL)
 	{
 		size_t		len = strlen(de->d_name);
@@ -313,14 +351,61 @@ read_versions(int *n, bool headers, bool checksums)
 		files[*n].name = pg_strdup(de->d_name);
 		(*n)++;
 	}
-	read_texts(files, *n, dirfd(dir), checksums);
+	message = read_texts(files, *n, dirfd(dir), checksums);
 	closedir(dir);
+	if (message && error == NULL)
+		fail("%s", message);
+	if (message)
+	{
+		*error = message;
+		return NULL;
+	}
 	if (headers)
 		for (int i = 0; i < *n; i++)
 			parse_header(&files[i]);
 	if (*n > 0)
 		qsort(files, *n, sizeof(RevFile), name_cmp);
 	return files;
+}
+
+/*
+ * A deploy reads the files while it connects: a thread starts on them
+ * before the connection is made (prefetch_versions), and load_files takes
+ * what it read, reporting its error, if any, where loading would have.
+ */
+static pthread_t prefetch_thread;
+static bool prefetching = false;
+static RevFile *prefetched;
+static int	nprefetched;
+static char *prefetch_error;
+
+static void *
+prefetch_main(void *arg)
+{
+	prefetched = read_versions(&nprefetched, false, true, &prefetch_error);
+	return NULL;
+}
+
+void
+prefetch_versions(void)
+{
+	if (!prefetching)
+		prefetching = pthread_create(&prefetch_thread, NULL, prefetch_main,
+									 NULL) == 0;
+}
+
+/* The files to load, with their checksums: the prefetched ones, once. */
+static RevFile *
+versions_to_load(int *n)
+{
+	if (!prefetching)
+		return read_versions(n, false, true, NULL);
+	pthread_join(prefetch_thread, NULL);
+	prefetching = false;
+	if (prefetch_error)
+		fail("%s", prefetch_error);
+	*n = nprefetched;
+	return prefetched;
 }
 
 /*
@@ -454,7 +539,7 @@ void
 load_files(PGconn *conn)
 {
 	int			n;
-	RevFile    *files = read_versions(&n, false, true);
+	RevFile    *files = versions_to_load(&n);
 	const char **sums = pg_malloc(sizeof(char *) * (n + 1));
 	const char **items = pg_malloc(sizeof(char *) * (n + 1));
 	const char **names = pg_malloc(sizeof(char *) * (n + 1));
@@ -672,7 +757,7 @@ cmd_revision(const char *message, const char *head, const char *label,
 			 const char *downgrade)
 {
 	int			n;
-	RevFile    *files = read_versions(&n, true, false);
+	RevFile    *files = read_versions(&n, true, false, NULL);
 	const char *revises;
 
 	if (head && strcmp(head, "base") == 0)
@@ -717,7 +802,7 @@ int
 cmd_merge(const char *message, const char *rev_id, int nrevs, char **revs)
 {
 	int			n;
-	RevFile    *files = read_versions(&n, true, false);
+	RevFile    *files = read_versions(&n, true, false, NULL);
 	StringInfoData revises;
 
 	initStringInfo(&revises);
