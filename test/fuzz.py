@@ -321,22 +321,18 @@ class Model:
         self.version = list(version)
 
     def applied(self):
-        seen = set()
-        todo = list(self.version)
-        while todo:
-            r = todo.pop()
-            if r in seen or r not in self.down:
-                continue
-            seen.add(r)
-            todo.extend(self.down[r])
-            todo.extend(self.label_owner.get(d, d) for d in self.deps[r])
-        return seen
+        return self.below(self.version)
 
     def ancestors(self, rid):
         """Everything rid stands on: down_revisions and dependencies."""
-        seen = set()
         todo = list(self.down.get(rid, []))
         todo.extend(self.label_owner.get(d, d) for d in self.deps.get(rid, []))
+        return self.below(todo)
+
+    def below(self, todo):
+        """The revisions of todo and all they stand on."""
+        seen = set()
+        todo = list(todo)
         while todo:
             r = todo.pop()
             if r in seen or r not in self.down:
@@ -564,23 +560,35 @@ class Fuzzer:
                                    "a malformed target")
         return self.check_code(kind, sql, params, res)
 
+    def probe(self, kind, what, sql, params, probe_sql, probe_params=(),
+              broken=True):
+        """A statement an after= callback runs to look at the state, in its
+        own savepoint: its rows, or None when it failed (the failure of
+        the call sql, params is printed: what; broken: and the state is
+        counted broken)."""
+        try:
+            self.cur.execute("SAVEPOINT s")
+            self.cur.execute(probe_sql, probe_params or None)
+            rows = self.cur.fetchall()
+            self.cur.execute("RELEASE SAVEPOINT s")
+        except psycopg2.Error as exc:
+            if is_lost(exc):
+                raise Lost(str(exc)) from exc
+            self.cur.execute("ROLLBACK TO SAVEPOINT s")
+            if broken:
+                self.broken = True
+            self.fail(kind, what, sql, params,
+                      Result(False, code=exc.pgcode, error=exc.pgerror))
+            return None
+        return rows
+
     def verify_after(self, kind, sql, params):
         """An after= callback: the catalog must verify clean."""
         def check(_res):
-            try:
-                self.cur.execute("SAVEPOINT v")
-                self.cur.execute("SELECT revision, problem "
-                                 "FROM pim_migrate_verify()")
-                problems = self.cur.fetchall()
-                self.cur.execute("RELEASE SAVEPOINT v")
-            except psycopg2.Error as exc:
-                if is_lost(exc):
-                    raise Lost(str(exc)) from exc
-                self.cur.execute("ROLLBACK TO SAVEPOINT v")
-                self.broken = True
-                self.fail(kind, "verify failed after it",
-                          sql, params,
-                          Result(False, code=exc.pgcode, error=exc.pgerror))
+            problems = self.probe(kind, "verify failed after it", sql, params,
+                                  "SELECT revision, problem "
+                                  "FROM pim_migrate_verify()")
+            if problems is None:
                 return
             if problems:
                 self.broken = True
@@ -1094,24 +1102,15 @@ class Fuzzer:
                           % (via, short(got_id, 80), short(d["id"], 80)),
                           sql, params)
                 return
-            try:
-                self.cur.execute("SAVEPOINT s")
-                self.cur.execute(
-                    "SELECT revision, down_revisions, branch_labels,"
-                    " depends_on, message, upgrade_sql, downgrade_sql,"
-                    " transactional, created_at IS NOT DISTINCT FROM"
-                    " COALESCE(%s::timestamptz, created_at)"
-                    " FROM pim_migrate_show(%s)", (d["created"], d["id"]))
-                got = self.cur.fetchall()
-                self.cur.execute("RELEASE SAVEPOINT s")
-            except psycopg2.Error as exc:
-                if is_lost(exc):
-                    raise Lost(str(exc)) from exc
-                self.cur.execute("ROLLBACK TO SAVEPOINT s")
-                self.broken = True
-                self.fail(kind, "pim_migrate_show(%r) failed after %s"
-                          % (short(d["id"], 80), via), sql, params,
-                          Result(False, code=exc.pgcode, error=exc.pgerror))
+            got = self.probe(
+                kind, "pim_migrate_show(%r) failed after %s"
+                % (short(d["id"], 80), via), sql, params,
+                "SELECT revision, down_revisions, branch_labels,"
+                " depends_on, message, upgrade_sql, downgrade_sql,"
+                " transactional, created_at IS NOT DISTINCT FROM"
+                " COALESCE(%s::timestamptz, created_at)"
+                " FROM pim_migrate_show(%s)", (d["created"], d["id"]))
+            if got is None:
                 return
             want = (d["id"], d["down"], d["labels"], d["deps"], d["message"],
                     d["upgrade"], d["downgrade"],
@@ -1294,19 +1293,10 @@ class Fuzzer:
         """An after= callback for a stamp: it returns the new current, and
         the catalog verifies clean."""
         def after(res):
-            try:
-                self.cur.execute("SAVEPOINT s")
-                self.cur.execute("SELECT * FROM pim_migrate_current()")
-                current = self.cur.fetchall()
-                self.cur.execute("RELEASE SAVEPOINT s")
-            except psycopg2.Error as exc:
-                if is_lost(exc):
-                    raise Lost(str(exc)) from exc
-                self.cur.execute("ROLLBACK TO SAVEPOINT s")
-                self.broken = True
-                self.fail("stamp", "pim_migrate_current() failed after it",
-                          sql, params, Result(False, code=exc.pgcode,
-                                              error=exc.pgerror))
+            current = self.probe("stamp", "pim_migrate_current() failed "
+                                 "after it", sql, params,
+                                 "SELECT * FROM pim_migrate_current()")
+            if current is None:
                 return
             cur_rows = sorted(r[0] for r in current)
             got = sorted(r[0] for r in res.rows)
@@ -1464,6 +1454,22 @@ class Fuzzer:
             names = [self.fresh_name("hex") for _ in range(500)]
         return names
 
+    def new_revision_after(self, kind, sql, params, rev, names):
+        """An after= callback for a call that makes a revision: an id it
+        generates (rev None) is 12 hex digits, none of rev and names is
+        invalid, and the catalog verifies clean."""
+        def after(res):
+            rid = res.rows[0][0]
+            if rev is None and not re.fullmatch(r"[0-9a-f]{12}", rid or ""):
+                self.fail(kind, "generated id %r is not 12 hex digits"
+                          % rid, sql, params)
+            for name in [rev] + names:
+                if name is not None and name_invalid(name):
+                    self.fail(kind, "accepted the invalid name %r"
+                              % short(name, 80), sql, params)
+            self.verify_after(kind, sql, params)(res)
+        return after
+
     def in_register(self):
         """pim_migrate_revision() with random arguments."""
         rng = self.rng
@@ -1485,18 +1491,9 @@ class Fuzzer:
                " branch_labels => %s::text[], depends_on => %s::text[])")
         params = (message, up, down, down_revs, rev, labels, deps)
 
-        def after(res):
-            rid = res.rows[0][0]
-            if rev is None and not re.fullmatch(r"[0-9a-f]{12}", rid or ""):
-                self.fail("revision", "generated id %r is not 12 hex digits"
-                          % rid, sql, params)
-            for name in [rev] + aslist(down_revs) + aslist(labels) + \
-                    aslist(deps):
-                if name is not None and name_invalid(name):
-                    self.fail("revision", "accepted the invalid name %r"
-                              % short(name, 80), sql, params)
-            self.verify_after("revision", sql, params)(res)
-
+        after = self.new_revision_after(
+            "revision", sql, params, rev,
+            aslist(down_revs) + aslist(labels) + aslist(deps))
         keep = rng.random() < 0.03 and len(self.model.ids) < 30
         res = self.attempt(sql, params, keep=keep, after=after)
         self.count("revision", res.ok)
@@ -1722,17 +1719,8 @@ class Fuzzer:
                    "%s::text[])")
             params = (targets, message, rev, labels)
 
-        def after(res):
-            rid = res.rows[0][0]
-            if rev is None and not re.fullmatch(r"[0-9a-f]{12}", rid or ""):
-                self.fail("merge", "generated id %r is not 12 hex digits"
-                          % rid, sql, params)
-            for name in [rev] + aslist(labels):
-                if name is not None and name_invalid(name):
-                    self.fail("merge", "accepted the invalid name %r"
-                              % short(name, 80), sql, params)
-            self.verify_after("merge", sql, params)(res)
-
+        after = self.new_revision_after("merge", sql, params, rev,
+                                        aslist(labels))
         keep = rng.random() < 0.03 and len(self.model.ids) < 30
         res = self.attempt(sql, params, keep=keep, after=after)
         self.count("merge", res.ok)
@@ -1909,18 +1897,10 @@ class Fuzzer:
         def after(res):
             show(res)
             # the same again is a no-op that changes nothing
-            try:
-                self.cur.execute("SAVEPOINT s")
-                self.cur.execute(sql, params)
-                again = self.cur.fetchall()
-                self.cur.execute("RELEASE SAVEPOINT s")
-            except psycopg2.Error as exc:
-                if is_lost(exc):
-                    raise Lost(str(exc)) from exc
-                self.cur.execute("ROLLBACK TO SAVEPOINT s")
-                self.fail("roundtrip", "the same content again was refused",
-                          sql, params, Result(False, code=exc.pgcode,
-                                              error=exc.pgerror))
+            again = self.probe("roundtrip", "the same content again was "
+                               "refused", sql, params, sql, params,
+                               broken=False)
+            if again is None:
                 return
             if again != res.rows:
                 self.fail("roundtrip", "the same content again returned %r"
