@@ -549,6 +549,14 @@ class Fuzzer:
                 return False
         return True
 
+    def check_first(self, kind, sql, params, res, rules):
+        """check_code with the expectation of the first of rules, a list of
+        (applies, expect, what), that applies; none: any of our classes."""
+        for applies, expect, what in rules:
+            if applies:
+                return self.check_code(kind, sql, params, res, expect, what)
+        return self.check_code(kind, sql, params, res)
+
     def check_target(self, kind, sql, params, res, t):
         """The SQLSTATE a call with target t must give: 22004 for NULL,
         22023 for a malformed one, else any of pim_migrate's classes."""
@@ -1497,24 +1505,19 @@ class Fuzzer:
         keep = rng.random() < 0.03 and len(self.model.ids) < 30
         res = self.attempt(sql, params, keep=keep, after=after)
         self.count("revision", res.ok)
-        if message is None or up is None:
-            self.check_code("revision", sql, params, res, "22004",
-                            "a NULL message or upgrade")
-        elif any(x is None for x in aslist(labels) + aslist(deps)):
-            self.check_code("revision", sql, params, res, "22004",
-                            "a NULL array element")
-        elif rev is not None and name_invalid(rev):
-            self.check_code("revision", sql, params, res, "22023",
-                            "an invalid revision id")
-        elif any(x is None for x in aslist(down_revs)):
-            self.check_code("revision", sql, params, res, "22004",
-                            "a NULL array element")
-        elif message_invalid(message):
+        self.check_first("revision", sql, params, res, [
+            (message is None or up is None, "22004",
+             "a NULL message or upgrade"),
+            (any(x is None for x in aslist(labels) + aslist(deps)), "22004",
+             "a NULL array element"),
+            (rev is not None and name_invalid(rev), "22023",
+             "an invalid revision id"),
+            (any(x is None for x in aslist(down_revs)), "22004",
+             "a NULL array element"),
             # refused; an unknown parent or several heads may say so first
-            self.check_code("revision", sql, params, res, "reject",
-                            "a control character in the message")
-        else:
-            self.check_code("revision", sql, params, res)
+            (message_invalid(message), "reject",
+             "a control character in the message"),
+        ])
         if res.kept:
             self.setup.append(self.sql_text(sql, params))
             self.defs.pop(res.rows[0][0], None)
@@ -1724,20 +1727,16 @@ class Fuzzer:
         keep = rng.random() < 0.03 and len(self.model.ids) < 30
         res = self.attempt(sql, params, keep=keep, after=after)
         self.count("merge", res.ok)
-        if any(x is None for x in aslist(targets) + aslist(labels)):
-            self.check_code("merge", sql, params, res, "22004",
-                            "a NULL array element")
-        elif rev is not None and name_invalid(rev):
-            self.check_code("merge", sql, params, res, "22023",
-                            "an invalid revision id")
-        elif targets and target_malformed(targets[0]):
-            self.check_code("merge", sql, params, res, "22023",
-                            "a malformed first target")
-        elif message_invalid(message):
-            self.check_code("merge", sql, params, res, "reject",
-                            "a control character in the message")
-        else:
-            self.check_code("merge", sql, params, res)
+        self.check_first("merge", sql, params, res, [
+            (any(x is None for x in aslist(targets) + aslist(labels)),
+             "22004", "a NULL array element"),
+            (rev is not None and name_invalid(rev), "22023",
+             "an invalid revision id"),
+            (bool(targets) and target_malformed(targets[0]), "22023",
+             "a malformed first target"),
+            (message_invalid(message), "reject",
+             "a control character in the message"),
+        ])
         if res.kept:
             self.setup.append(self.sql_text(sql, params))
             self.refresh()
