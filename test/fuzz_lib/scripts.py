@@ -3,6 +3,8 @@ script inside a function call cannot (or are hostile to the catalog),
 registered and run; and messages made to break out of their comment line
 of the offline script (pim_migrate_upgrade_sql())."""
 
+import re
+
 from fuzz_lib.core import no_control, short
 
 
@@ -77,10 +79,18 @@ class Scripts:
         controlled = rng.random() < 0.4
         message = "innocent " + (breaker if controlled else "") + escape + \
             " " + no_control(self.rand_text(8))
-        rid = self.fresh_name()
+        # a hex id, which the twin's replaces in any quoting
+        rid = self.fresh_name("hex")
         sql = ("SELECT pim_migrate_revision(message => %s, upgrade => 'SELECT 1',"
                " revision => %s, down_revision => '{}'::text[])")
         params = (message, rid)
+
+        def statements(script, rev):
+            """The script's lines that are not comments, with rev's id
+            written as REV and the checksum (of a file that holds the
+            message) as SUM: what runs when the script is replayed."""
+            return [re.sub(r"\b[0-9a-f]{64}\b", "SUM", l.replace(rev, "REV"))
+                    for l in script.split("\n") if not l.startswith("--")]
 
         def after(res):
             self.cur.execute("SELECT pim_migrate_upgrade_sql(%s)", (rid,))
@@ -89,6 +99,16 @@ class Scripts:
             if len(lines) != 1 or not lines[0].startswith("-- Running upgrade "):
                 self.fail("injection", "the message is outside its comment "
                           "line: %r" % (lines,), sql, params)
+            # the statements are exactly those of the same revision with a
+            # harmless message: nothing of the message runs
+            twin = self.fresh_name("hex")
+            self.cur.execute(sql, ("innocent", twin))
+            self.cur.execute("SELECT pim_migrate_upgrade_sql(%s)", (twin,))
+            planned = statements(self.cur.fetchone()[0], twin)
+            if statements(script, rid) != planned:
+                self.fail("injection", "the offline script's statements are "
+                          "not the planned ones: %r" % (statements(script, rid),),
+                          sql, params)
 
         res = self.attempt(sql, params, after=after)
         self.count("injection", res.ok)
