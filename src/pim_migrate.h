@@ -9,6 +9,7 @@
  *	  register.c		registration rules (ids, parents, idempotent reload)
  *	  revision_file.c	revision-file parser and script checksum
  *	  graph.c			the revision DAG, built once per call
+ *	  strlist.c			lists of C strings: order, join, find, compare
  *	  target.c			the target grammar, resolved against a graph
  *	  executor.c		runs the steps of a plan: scripts and bookkeeping
  *	  offline.c			offline SQL: a plan written as a script
@@ -255,12 +256,14 @@ extern PmRevisionDef *pm_revfile_parse(const char *text);
 extern void pm_revfile_checksum(PmRevisionDef *def);
 extern const char *pm_revfile_header_key(const char *text, int len);
 
-/* graph.c */
+/* strlist.c */
 extern int	pm_cstring_cmp(const ListCell *a, const ListCell *b);
 extern char *pm_join_list(List *cstrings);
 extern char *pm_join_array(char **names, int n);
 extern bool pm_name_in_list(List *names, const char *name);
 extern bool pm_names_equal(List *a, List *b);
+
+/* graph.c */
 extern PmGraph *pm_graph_build(PmNode *nodes, int n, PmArena *arena,
 							  List *version_rows, List **problems);
 extern int	pm_graph_find(const PmGraph *graph, const char *id);
