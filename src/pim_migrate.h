@@ -6,8 +6,8 @@
  *
  * The modules, one concern each:
  *	  catalog.c			reads and writes the tables of schema pim_migrate
- *	  register.c		registration rules (ids, parents, idempotent reload)
- *	  revision_file.c	revision-file parser and script checksum
+ *	  register.c		registration rules (parents, labels, idempotent reload)
+ *	  revision_file.c	revision-file parser, the rule for ids and labels, checksum
  *	  graph.c			the revision DAG, built once per call
  *	  strlist.c			lists of C strings: order, join, find, compare
  *	  target.c			the target grammar, resolved against a graph
@@ -249,12 +249,15 @@ extern void pm_catalog_record_step(const char *revision, PmDirection direction,
 /* register.c */
 extern char *pm_register_revision(PmRevisionDef *def);
 extern int	pm_register_files(List *scripts, List *names);
-extern void pm_register_check_name(const char *name, const char *what);
 
 /* revision_file.c */
 extern PmRevisionDef *pm_revfile_parse(const char *text);
 extern void pm_revfile_checksum(PmRevisionDef *def);
 extern const char *pm_revfile_header_key(const char *text, int len);
+extern void pm_revfile_check_name(const char *name, const char *what);
+
+/* the name sql_api.c still calls it by */
+#define pm_register_check_name(name, what) pm_revfile_check_name(name, what)
 
 /* strlist.c */
 extern int	pm_cstring_cmp(const ListCell *a, const ListCell *b);
