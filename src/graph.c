@@ -22,7 +22,6 @@
  */
 #include "postgres.h"
 
-#include "lib/stringinfo.h"
 #include "nodes/bitmapset.h"
 #include "miscadmin.h"
 
@@ -138,50 +137,34 @@ pm_graph_find_prefix(const PmGraph *graph, const char *prefix)
 	return result;
 }
 
+/* A row for pim_migrate_verify(): problem, about revision. */
+static void
+add_problem(PmGraph *graph, const char *revision, char *problem)
+{
+	PmProblem  *p = palloc(sizeof(PmProblem));
+
+	p->revision = pstrdup(revision);
+	p->problem = problem;
+	*graph->problems = lappend(*graph->problems, p);
+}
+
 /*
  * A problem of the stored graph.  Normally an error; while
  * pim_migrate_verify() builds the graph (graph->problems set), a row for
- * it instead, and the build goes on without the offending part.
+ * it instead, and the build goes on without the offending part.  A macro,
+ * so that errmsg is given the format itself, as for any user-facing
+ * message.
  */
-static void
-graph_problem(PmGraph *graph, int sqlstate, const char *revision,
-			  const char *hint, const char *fmt,...)
-pg_attribute_printf(5, 6);
-
-static void
-graph_problem(PmGraph *graph, int sqlstate, const char *revision,
-			  const char *hint, const char *fmt,...)
-{
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	for (;;)
-	{
-		va_list		args;
-		int			needed;
-
-		va_start(args, fmt);
-		needed = appendStringInfoVA(&buf, fmt, args);
-		va_end(args);
-		if (needed == 0)
-			break;
-		enlargeStringInfo(&buf, needed);
-	}
-
-	if (graph->problems == NULL)
-		ereport(ERROR,
-				(errcode(sqlstate),
-				 errmsg_internal("%s", buf.data),
-				 hint ? errhint("%s", hint) : 0));
-	else
-	{
-		PmProblem  *p = palloc(sizeof(PmProblem));
-
-		p->revision = pstrdup(revision);
-		p->problem = buf.data;
-		*graph->problems = lappend(*graph->problems, p);
-	}
-}
+#define graph_problem(graph, sqlstate, revision, hint, ...) \
+	do { \
+		if ((graph)->problems == NULL) \
+			ereport(ERROR, \
+					(errcode(sqlstate), \
+					 errmsg(__VA_ARGS__), \
+					 (hint) ? errhint("%s", (const char *) (hint)) : 0)); \
+		else \
+			add_problem((graph), (revision), psprintf(__VA_ARGS__)); \
+	} while (0)
 
 /*
  * Resolve the names of one kind of edge.  depends_on may also name a
