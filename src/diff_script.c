@@ -621,8 +621,10 @@ rebuild_enum(Script *s, DiffObj *from, DiffObj *to, bool loses)
 			{
 				ereport(WARNING,
 						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("column \"%s\" of enum \"%s\" is in the partition key of table \"%s\"; the diff does not rebuild the enum under it",
-								a->name, from->name, a->parent),
+						 errmsg("enum \"%s\" is not rebuilt under the partition key of table \"%s\"",
+								from->name, a->parent),
+						 errdetail("Column \"%s\" is of that type, and PostgreSQL cannot change the type of a partition key column.",
+								   a->name),
 						 errhint("Write this part of the migration by hand.")));
 				add(s, PH_COLUMNS,
 					"-- WARNING: %s.%s is in the partition key: PostgreSQL cannot change its type; convert it by hand\n",
@@ -859,8 +861,9 @@ not_rebuilt(Script *s, int phase, const char *kind, const char *name,
 {
 	ereport(WARNING,
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("%s \"%s\" changes %s; the diff does not rebuild it",
-					kind, name, change),
+			 errmsg("%s \"%s\" is not rebuilt", kind, name),
+			 errdetail("The desired schema changes %s, which needs a rebuild that the diff does not write.",
+					   change),
 			 errhint("Write this part of the migration by hand.")));
 	add(s, phase, "-- WARNING: %s %s changes %s (%s -> %s): rebuild it by hand\n",
 		kind, C(name), change, comment_text(was), comment_text(becomes));
