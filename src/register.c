@@ -196,8 +196,10 @@ check_replace(const PmRevisionDef *def)
 
 /*
  * pm_register_revision
- *		Register def (scripts, names and checksum filled in), or do nothing
- *		if the same content is registered.  Returns the revision id.
+ *		Register def (scripts, names and checksum filled in: by
+ *		pm_revfile_parse, or pm_revfile_checksum for a definition made up
+ *		otherwise, so that a file is hashed once), or do nothing if the
+ *		same content is registered.  Returns the revision id.
  */
 char *
 pm_register_revision(PmRevisionDef *def)
@@ -206,7 +208,6 @@ pm_register_revision(PmRevisionDef *def)
 	ListCell   *lc;
 
 	check_definition(def);
-	pm_revfile_checksum(def);
 
 	/*
 	 * A deploy loads every file every time: the same content as stored
@@ -536,7 +537,6 @@ pm_register_files(List *scripts, List *names)
 		name = i < list_length(names) ? list_nth(names, i) : NULL;
 		oldcxt = MemoryContextSwitchTo(parsecxt);
 		def = pm_revfile_parse(lfirst(lc));
-		pm_revfile_checksum(def);
 		MemoryContextSwitchTo(oldcxt);
 		old = bsearch(def->revision, stored, nstored, sizeof(PmRevisionDef),
 					  def_id_cmp);
