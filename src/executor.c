@@ -681,8 +681,9 @@ pm_exec_check_plan(PmGraph *graph, List *plan, bool online)
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("revision \"%s\" has no downgrade script",
 							graph->revs[step->rev].id),
-					 errdetail("The downgrade would have to take back %d revisions; nothing was run.",
-							   list_length(plan)),
+					 errdetail_plural("The downgrade would have to take back %d revision; nothing was run.",
+									  "The downgrade would have to take back %d revisions; nothing was run.",
+									  list_length(plan), list_length(plan)),
 					 errhint("Downgrade to a revision above it, or register the revision again with a downgrade section while it is not applied.")));
 	}
 }

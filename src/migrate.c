@@ -212,7 +212,7 @@ pm_migrate_plan(PmGraph *graph, const char *target_text,
 		if (plan == NIL && rev >= 0 && !graph->revs[rev].in_version)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("Destination %s is not a valid downgrade target from current head(s)",
+					 errmsg("\"%s\" is not a valid downgrade target from the current revisions",
 							target_text),
 					 errdetail("Revision \"%s\" is not below the current revisions.",
 							   graph->revs[rev].id),

@@ -62,7 +62,7 @@ pm_new_revision_parent(const char *revision)
 	if (list_length(heads) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_CARDINALITY_VIOLATION),
-				 errmsg("Multiple heads are present; please specify the head revision on which the new revision should be based"),
+				 errmsg("multiple heads are present"),
 				 errdetail("Heads: %s.", pm_join_list(heads)),
 				 errhint("Pass down_revision, or merge the heads with pim_migrate_merge().")));
 	return heads;
@@ -92,7 +92,7 @@ pm_new_revision_merge_parents(List *targets)
 			if (list_member_int(parents, t->revs[i]))
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("Duplicate head revisions specified"),
+						 errmsg("duplicate head revisions specified"),
 						 errdetail("Revision \"%s\" is named twice.",
 								   graph->revs[t->revs[i]].id)));
 			parents = lappend_int(parents, t->revs[i]);
@@ -116,9 +116,12 @@ pm_new_revision_merge_parents(List *targets)
 				graph->revs[lfirst_int(lc2)].mark == mark)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("Requested revision %s overlaps with other requested revisions %s",
+						 errmsg("requested revision \"%s\" overlaps with requested revision \"%s\"",
 								graph->revs[lfirst_int(lc2)].id,
 								graph->revs[rev].id),
+						 errdetail("Revision \"%s\" stands on \"%s\".",
+								   graph->revs[rev].id,
+								   graph->revs[lfirst_int(lc2)].id),
 						 errhint("Merge heads: revisions that do not stand on each other.")));
 		result = lappend(result, graph->revs[rev].id);
 	}
@@ -154,7 +157,7 @@ pm_new_revision_autogenerate(PmRevisionDef *def, const char *desired,
 	if (list_length(heads) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_CARDINALITY_VIOLATION),
-				 errmsg("Multiple heads are present; please specify the head revision on which the new revision should be based"),
+				 errmsg("multiple heads are present"),
 				 errhint("Merge the heads with pim_migrate_merge() first.")));
 
 	pm_diff(desired, schema, include, exclude, &def->upgrade_sql,
@@ -162,7 +165,7 @@ pm_new_revision_autogenerate(PmRevisionDef *def, const char *desired,
 	if (def->upgrade_sql == NULL)
 	{
 		ereport(NOTICE,
-				(errmsg("No changes in schema detected")));
+				(errmsg("no changes in schema detected")));
 		return false;
 	}
 	if (heads != NIL)
