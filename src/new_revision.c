@@ -104,27 +104,17 @@ pm_new_revision_merge_parents(List *targets)
 				 errmsg("nothing to merge"),
 				 errdetail("The targets name no revision.")));
 
-	foreach(lc, parents)
 	{
-		int			rev = lfirst_int(lc);
-		int			mark = pm_graph_new_mark(graph);
-		ListCell   *lc2;
+		int			n = list_length(parents);
+		int		   *revs = palloc(sizeof(int) * n);
+		int			i = 0;
 
-		pm_graph_mark_ancestors(graph, &rev, 1, mark, false);
-		foreach(lc2, parents)
-			if (lfirst_int(lc2) != rev &&
-				graph->revs[lfirst_int(lc2)].mark == mark)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("requested revision \"%s\" overlaps with requested revision \"%s\"",
-								graph->revs[lfirst_int(lc2)].id,
-								graph->revs[rev].id),
-						 errdetail("Revision \"%s\" stands on \"%s\".",
-								   graph->revs[rev].id,
-								   graph->revs[lfirst_int(lc2)].id),
-						 errhint("Merge heads: revisions that do not stand on each other.")));
-		result = lappend(result, graph->revs[rev].id);
+		foreach(lc, parents)
+			revs[i++] = lfirst_int(lc);
+		pm_target_refuse_overlap(graph, revs, n);
 	}
+	foreach(lc, parents)
+		result = lappend(result, graph->revs[lfirst_int(lc)].id);
 	return result;
 }
 

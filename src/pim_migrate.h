@@ -262,9 +262,6 @@ extern void pm_revfile_checksum(PmRevisionDef *def);
 extern const char *pm_revfile_header_key(const char *text, int len);
 extern void pm_revfile_check_name(const char *name, const char *what);
 
-/* the name sql_api.c still calls it by */
-#define pm_register_check_name(name, what) pm_revfile_check_name(name, what)
-
 /* strlist.c */
 extern int	pm_cstring_cmp(const ListCell *a, const ListCell *b);
 extern char *pm_join_list(List *cstrings);
@@ -313,6 +310,7 @@ typedef enum PmTargetWord
 extern PmTargetWord pm_target_word(const char *text);
 extern PmTarget *pm_target_resolve(PmGraph *graph, const char *text);
 extern PmTarget *pm_target_upgrade(PmGraph *graph, const char *text);
+extern void pm_target_refuse_overlap(PmGraph *graph, const int *revs, int n);
 extern int	pm_target_downgrade(PmGraph *graph, const char *text, List **roots);
 extern int	pm_target_history(PmGraph *graph, const char *range);
 extern List *pm_target_stamp(PmGraph *graph, const char *text, bool purge,

@@ -140,7 +140,7 @@ pim_migrate_revision(PG_FUNCTION_ARGS)
 	{
 		/* a bad id is the first thing to hear about, before the heads */
 		def->revision = text_to_cstring(PG_GETARG_TEXT_PP(4));
-		pm_register_check_name(def->revision, "revision id");
+		pm_revfile_check_name(def->revision, "revision id");
 	}
 	if (!PG_ARGISNULL(3))
 		def->down_revisions = text_array_arg(fcinfo, 3, "down_revision");
@@ -747,7 +747,7 @@ pim_migrate_merge(PG_FUNCTION_ARGS)
 	pm_lock_migration();
 	def->revision = PG_ARGISNULL(2) ? pm_new_revision_id() :
 		text_to_cstring(PG_GETARG_TEXT_PP(2));
-	pm_register_check_name(def->revision, "revision id");
+	pm_revfile_check_name(def->revision, "revision id");
 	def->down_revisions = pm_new_revision_merge_parents(targets);
 
 	pm_revfile_checksum(def);

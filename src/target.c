@@ -608,22 +608,32 @@ pm_target_upgrade(PmGraph *graph, const char *text)
 		t = target_of(text, rev);
 	}
 
-	/* no target may stand on another (Alembic checks the same) */
-	for (int i = 0; i < t->nrevs && t->nrevs > 1; i++)
+	pm_target_refuse_overlap(graph, t->revs, t->nrevs);
+	return t;
+}
+
+/*
+ * pm_target_refuse_overlap
+ *		No revision of several requested (targets, heads to merge) may
+ *		stand on another: Alembic refuses the same.
+ */
+void
+pm_target_refuse_overlap(PmGraph *graph, const int *revs, int n)
+{
+	for (int i = 0; i < n && n > 1; i++)
 	{
 		int			mark = pm_graph_new_mark(graph);
 
-		pm_graph_mark_ancestors(graph, &t->revs[i], 1, mark, false);
-		for (int j = 0; j < t->nrevs; j++)
-			if (j != i && graph->revs[t->revs[j]].mark == mark)
+		pm_graph_mark_ancestors(graph, &revs[i], 1, mark, false);
+		for (int j = 0; j < n; j++)
+			if (j != i && graph->revs[revs[j]].mark == mark)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("requested revision \"%s\" overlaps with other requested revisions",
-								graph->revs[t->revs[j]].id),
+								graph->revs[revs[j]].id),
 						 errdetail("It is an ancestor of requested revision \"%s\".",
-								   graph->revs[t->revs[i]].id)));
+								   graph->revs[revs[i]].id)));
 	}
-	return t;
 }
 
 /*
