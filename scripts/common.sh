@@ -84,3 +84,24 @@ cleanup() {
 	fi
 	if [ -n "${WORKDIR:-}" ] && [ -z "${KEEP:-}" ]; then rm -rf "$WORKDIR"; fi
 }
+
+# debian_source PACKAGE SUITE DIR: download Debian's source package PACKAGE
+# of SUITE (bookworm, trixie, sid) into DIR, unpacked only as far as the
+# caller needs (the files stay as apt-get fetched them).  The deb-src entry
+# lives in a file of our own, never in the machine's own sources.
+PIM_SOURCES=/etc/apt/sources.list.d/pim_migrate-src.sources
+debian_source() {
+	local package=$1 suite=$2 dir=$3
+	if ! grep -qs "^Suites:.* $suite\b" "$PIM_SOURCES"; then
+		local suites
+		suites=$(sed -n 's/^Suites://p' "$PIM_SOURCES" 2>/dev/null || true)
+		printf '%s\n' "Types: deb-src" "URIs: http://deb.debian.org/debian" \
+			"Suites:$suites $suite" "Components: main" \
+			"Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" |
+			"${AS_ROOT[@]}" tee "$PIM_SOURCES" >/dev/null
+		step "apt-get update (for $PIM_SOURCES)" "${AS_ROOT[@]}" apt-get update -qq
+	fi
+	mkdir -p "$dir"
+	(cd "$dir" && step "apt-get source $package/$suite" \
+		apt-get source --download-only -qq "$package/$suite")
+}

@@ -171,19 +171,13 @@
 	" ORDER BY r.revision"
 
 /*
- * revisions whose stored scripts no longer hash to their checksum (the
- * same bytes pm_revfile_checksum hashes), computed in the server
+ * each revision's scripts and stored checksum only, for the check that a
+ * migration makes before it runs (the checksum itself is computed in C,
+ * by pm_revfile_checksum, and nowhere else)
  */
-#define Q_CHANGED_SCRIPTS \
-	"SELECT revision FROM pim_migrate.revision WHERE checksum" \
-	" OPERATOR(pg_catalog.<>) pg_catalog.encode(pg_catalog.sha256(" \
-	"  pg_catalog.convert_to(upgrade_sql, pg_catalog.getdatabaseencoding())" \
-	"  OPERATOR(pg_catalog.||) '\\x00'::pg_catalog.bytea" \
-	"  OPERATOR(pg_catalog.||) CASE WHEN downgrade_sql IS NULL" \
-	"   THEN ''::pg_catalog.bytea ELSE '\\x01'::pg_catalog.bytea" \
-	"   OPERATOR(pg_catalog.||) pg_catalog.convert_to(downgrade_sql," \
-	"    pg_catalog.getdatabaseencoding()) END), 'hex')" \
-	" ORDER BY revision"
+#define Q_SCAN_SCRIPT_TEXTS \
+	"SELECT revision, upgrade_sql, downgrade_sql, checksum, NULL::pg_catalog.text" \
+	" FROM pim_migrate.revision ORDER BY revision"
 
 #define Q_RECORD_STEP \
 	"WITH d AS (DELETE FROM pim_migrate.version" \
@@ -267,7 +261,7 @@ static PmQuery q_find_prefix = {.sql = Q_FIND_PREFIX, .whole_table = true, .narg
 static PmQuery q_label_owner = {.sql = Q_LABEL_OWNER, .nargs = 1,
 .argtypes = {TEXTOID}};
 static PmQuery q_scan_scripts = {.sql = Q_SCAN_SCRIPTS};
-static PmQuery q_changed_scripts = {.sql = Q_CHANGED_SCRIPTS, .whole_table = true};
+static PmQuery q_scan_script_texts = {.sql = Q_SCAN_SCRIPT_TEXTS};
 static PmQuery q_log_steps = {.sql = Q_LOG_STEPS, .nargs = 6,
 	.argtypes = {TEXTARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID, TEXTOID,
 	INTERVALARRAYOID, TEXTARRAYOID}};
@@ -282,7 +276,7 @@ static PmQuery q_record_step = {.sql = Q_RECORD_STEP, .nargs = 7,
  * points nest (a revision script may call a read-only one), and an inner
  * one can end in an error that the script catches, so each outer value is
  * kept on a stack with the subtransaction it was pushed in, and the abort
- * of a subtransaction pops what was pushed in it (pm_catalog_at_abort).
+ * of a subtransaction pops what was pushed in it (catalog_at_abort).
  */
 #define MAX_NESTING 32
 
@@ -313,7 +307,7 @@ push_read_only(bool read_only)
 static void
 pop_read_only(void)
 {
-	/* a commit inside a procedure (pm_catalog_at_abort) may have reset it */
+	/* a commit inside a procedure (catalog_at_abort) may have reset it */
 	if (read_only_depth == 0)
 	{
 		catalog_read_only = false;
@@ -324,12 +318,11 @@ pop_read_only(void)
 }
 
 /*
- * pm_catalog_at_abort
- *		Called when a subtransaction aborts (subid) or a transaction ends
- *		(InvalidSubTransactionId): forget the entry points it left.
+ * Called when a subtransaction aborts (subid) or a transaction ends
+ * (InvalidSubTransactionId): forget the entry points it left.
  */
-void
-pm_catalog_at_abort(SubTransactionId subid)
+static void
+catalog_at_abort(SubTransactionId subid)
 {
 	catalog_writing = false;
 	if (subid == InvalidSubTransactionId)
@@ -341,6 +334,34 @@ pm_catalog_at_abort(SubTransactionId subid)
 	while (read_only_depth > 0 &&
 		   read_only_stack[read_only_depth - 1].subid >= subid)
 		pop_read_only();
+}
+
+static void
+catalog_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+						 SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		catalog_at_abort(mySubid);
+}
+
+static void
+catalog_xact_callback(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_COMMIT ||
+		event == XACT_EVENT_PARALLEL_ABORT || event == XACT_EVENT_PREPARE)
+		catalog_at_abort(InvalidSubTransactionId);
+}
+
+/*
+ * pm_catalog_init
+ *		At load (_PG_init): keep the stack of entry points right across
+ *		aborts and commits.
+ */
+void
+pm_catalog_init(void)
+{
+	RegisterSubXactCallback(catalog_subxact_callback, NULL);
+	RegisterXactCallback(catalog_xact_callback, NULL);
 }
 
 /*
@@ -1055,16 +1076,6 @@ pm_catalog_revision_changed(void)
 	pm_catalog_disconnect(&call);
 }
 
-/*
- * pm_catalog_changed_scripts
- *		Ids of the revisions whose scripts no longer match their checksum.
- */
-List *
-pm_catalog_changed_scripts(void)
-{
-	return first_column(&q_changed_scripts);
-}
-
 /* The first column of the first row q returns for label, or NULL. */
 static char *
 first_text(PmQuery *q, const char *label)
@@ -1239,18 +1250,20 @@ pm_catalog_change_version(List *deletes, List *inserts)
  * pm_catalog_scan_scripts
  *		Call visit for every revision with its scripts and stored checksum
  *		(in a PmRevisionDef whose other fields are unset) and the checksum
- *		of its last upgrade in the log (NULL if none).  A cursor reads 1,000
+ *		of its last upgrade in the log (NULL if none, or when with_applied
+ *		is false: the log is not read then).  A cursor reads 1,000
  *		revisions at a time, in a context reset between batches, so memory
  *		stays flat however long the history and its scripts.
  */
 void
-pm_catalog_scan_scripts(PmScriptVisitor visit, void *arg)
+pm_catalog_scan_scripts(bool with_applied, PmScriptVisitor visit, void *arg)
 {
 	MemoryContext caller_cxt = CurrentMemoryContext;
 	MemoryContext batch_cxt = AllocSetContextCreate(caller_cxt,
 													"pim_migrate scan",
 													ALLOCSET_DEFAULT_SIZES);
-	Portal		portal = open_scan(&q_scan_scripts);
+	Portal		portal = open_scan(with_applied ? &q_scan_scripts :
+								   &q_scan_script_texts);
 
 	while (fetch_batch(portal) > 0)
 	{

@@ -38,21 +38,22 @@
 /*
  * The schema's objects.  $1: schema name; $2: the same, quoted and
  * escaped for a regular expression; $3, $4: include and exclude patterns
- * (text[] or NULL).  Columns: ord, kind, parent, name, def, extra,
- * not_null, seq, clause, opts, owner.
+ * (text[] or NULL).  Columns: ord (a DiffOrd), kind, parent, name, def,
+ * extra, flag (NOT NULL of a column or domain, BEGIN ATOMIC of a
+ * function), seq, clause, opts, owner.
  */
 #define Q_DESCRIBE \
 "WITH ns AS (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = $1), " \
 " ext AS (SELECT objid FROM pg_catalog.pg_depend WHERE deptype = 'e'), " \
 " rel AS (SELECT c.* FROM pg_catalog.pg_class c, ns WHERE c.relnamespace = ns.oid " \
 "  AND c.oid NOT IN (SELECT objid FROM ext)) " \
-"SELECT ord, kind, parent, name, def, extra, not_null, seq, clause, opts FROM ( " \
+"SELECT ord, kind, parent, name, def, extra, flag, seq, clause, opts FROM ( " \
 " SELECT 0 AS ord, 'collation' AS kind, '' AS parent, co.collname::text AS name, " \
 "  pg_catalog.format('(provider = %s, %sdeterministic = %s)', " \
 "   CASE co.collprovider WHEN 'i' THEN 'icu' ELSE 'libc' END, " \
 "   CASE co.collprovider WHEN 'i' THEN pg_catalog.format('locale = %L, ', co.colliculocale) " \
 "    ELSE pg_catalog.format('lc_collate = %L, lc_ctype = %L, ', co.collcollate, co.collctype) END, " \
-"   CASE WHEN co.collisdeterministic THEN 'true' ELSE 'false' END) AS def, NULL::text AS extra, false AS not_null, co.oid::int8 AS seq, " \
+"   CASE WHEN co.collisdeterministic THEN 'true' ELSE 'false' END) AS def, NULL::text AS extra, false AS flag, co.oid::int8 AS seq, " \
 "  NULL::text AS clause, NULL::text AS opts, co.collname::text AS owner " \
 "  FROM pg_catalog.pg_collation co, ns WHERE co.collnamespace = ns.oid AND co.oid NOT IN (SELECT objid FROM ext) " \
 " UNION ALL " \
@@ -318,13 +319,17 @@ pm_diff_describe(const char *schema, const char *path, Datum include,
 		bool		isnull;
 		DiffObj    *o = &set.objs[i];
 
-		o->ord = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+		o->ord = (DiffOrd) DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
 		o->kind = SPI_getvalue(tup, desc, 2);
 		o->parent = SPI_getvalue(tup, desc, 3);
 		o->name = SPI_getvalue(tup, desc, 4);
 		o->def = SPI_getvalue(tup, desc, 5);
 		o->extra = SPI_getvalue(tup, desc, 6);
-		o->notnull = DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
+		Assert(o->ord < DIFF_ORD_COUNT);
+		if (o->ord == DIFF_ORD_FUNCTION)
+			o->atomic = DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
+		else
+			o->notnull = DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
 		o->seq = DatumGetInt64(SPI_getbinval(tup, desc, 8, &isnull));
 		o->clause = SPI_getvalue(tup, desc, 9);
 		o->opts = SPI_getvalue(tup, desc, 10);
@@ -362,13 +367,15 @@ pm_diff_obj_equal(const DiffObj *a, const DiffObj *b)
 	return pm_diff_same_str(a->def, b->def) &&
 		pm_diff_same_str(a->extra, b->extra) &&
 		pm_diff_same_str(a->clause, b->clause) &&
-		pm_diff_same_str(a->opts, b->opts) && a->notnull == b->notnull;
+		pm_diff_same_str(a->opts, b->opts) && a->notnull == b->notnull &&
+		a->atomic == b->atomic;
 }
 
 /*
- * The ords Q_DESCRIBE gives a kind (a constraint: 6, a foreign key: 9), so
- * that pm_diff_find can search the sorted set instead of scanning it: the
- * diff calls it per object, and a scan would make it quadratic.
+ * The ords Q_DESCRIBE gives a kind (a constraint: DIFF_ORD_CONSTRAINT, or
+ * DIFF_ORD_FKEY for a foreign key), so that pm_diff_find can search the
+ * sorted set instead of scanning it: the diff calls it per object, and a
+ * scan would make it quadratic.
  */
 static const struct
 {
@@ -376,28 +383,28 @@ static const struct
 	int			ords[2];
 }			kind_ords[] =
 {
-	{"collation", {0, -1}},
-	{"enum", {1, -1}},
-	{"sequence", {2, -1}},
-	{"table", {3, -1}},
-	{"column", {4, -1}},
-	{"partition", {5, -1}},
-	{"constraint", {6, 9}},
-	{"index", {7, -1}},
-	{"function", {8, -1}},
-	{"view", {10, -1}},
-	{"trigger", {11, -1}},
-	{"comment", {12, -1}},
-	{"domain", {13, -1}},
-	{"domain constraint", {14, -1}},
-	{"inherit", {15, -1}},
-	{"rls", {16, -1}},
-	{"replica identity", {17, -1}},
-	{"policy", {18, -1}},
-	{"grant", {19, -1}},
-	{"reloptions", {20, -1}},
-	{"column option", {21, -1}},
-	{"cluster", {22, -1}},
+	{"collation", {DIFF_ORD_COLLATION, -1}},
+	{"enum", {DIFF_ORD_ENUM, -1}},
+	{"sequence", {DIFF_ORD_SEQUENCE, -1}},
+	{"table", {DIFF_ORD_TABLE, -1}},
+	{"column", {DIFF_ORD_COLUMN, -1}},
+	{"partition", {DIFF_ORD_PARTITION, -1}},
+	{"constraint", {DIFF_ORD_CONSTRAINT, DIFF_ORD_FKEY}},
+	{"index", {DIFF_ORD_INDEX, -1}},
+	{"function", {DIFF_ORD_FUNCTION, -1}},
+	{"view", {DIFF_ORD_VIEW, -1}},
+	{"trigger", {DIFF_ORD_TRIGGER, -1}},
+	{"comment", {DIFF_ORD_COMMENT, -1}},
+	{"domain", {DIFF_ORD_DOMAIN, -1}},
+	{"domain constraint", {DIFF_ORD_DOMAIN_CONSTRAINT, -1}},
+	{"inherit", {DIFF_ORD_INHERIT, -1}},
+	{"rls", {DIFF_ORD_RLS, -1}},
+	{"replica identity", {DIFF_ORD_REPLICA_IDENTITY, -1}},
+	{"policy", {DIFF_ORD_POLICY, -1}},
+	{"grant", {DIFF_ORD_GRANT, -1}},
+	{"reloptions", {DIFF_ORD_RELOPTIONS, -1}},
+	{"column option", {DIFF_ORD_COLUMN_OPTION, -1}},
+	{"cluster", {DIFF_ORD_CLUSTER, -1}},
 };
 
 /*
@@ -448,7 +455,7 @@ pm_diff_has_table(DiffSet *set, const char *name)
 	if (pm_diff_find(set, "table", "", name) != NULL)
 		return true;
 	for (int i = 0; i < set->n; i++)
-		if (set->objs[i].ord == 5 && strcmp(set->objs[i].name, name) == 0)
+		if (set->objs[i].ord == DIFF_ORD_PARTITION && strcmp(set->objs[i].name, name) == 0)
 			return true;
 	return false;
 }

@@ -80,6 +80,19 @@ typedef struct Script
 	DiffSet    *to;
 	List	   *remade;			/* keys of objects dropped and made again */
 	int			nrebuilt;		/* enums rebuilt, for their temporary names */
+
+	/* what the merge leaves for the passes after it (DiffObj pointers) */
+	List	   *added;			/* columns, written in table order */
+	List	   *dropped;
+	List	   *funcs;			/* functions to make, in creation order */
+	List	   *drop_funcs;
+	List	   *early_funcs;	/* dropped before the tables change */
+	List	   *new_tables;
+	List	   *drop_tables;
+	List	   *view_deps;		/* indexes and triggers of views */
+	List	   *retyped;		/* tables with a column of a new type */
+	List	   *rekeyed;		/* tables that lose a key or unique index */
+	List	   *grants;
 } Script;
 
 static void add(Script *s, int phase, const char *fmt,...) pg_attribute_printf(3, 4);
@@ -338,9 +351,9 @@ remake(Script *s, DiffObj *a)
 	mark_remade(s, a->kind, a->parent, a->name);
 	if (strcmp(a->kind, "constraint") == 0)
 	{
-		add(s, a->ord == 9 ? PH_DROP_FKEYS : PH_DROP_CONSTRAINTS,
+		add(s, a->ord == DIFF_ORD_FKEY ? PH_DROP_FKEYS : PH_DROP_CONSTRAINTS,
 			"ALTER TABLE %s DROP CONSTRAINT %s;\n", Q(a->parent), Q(a->name));
-		add(s, a->ord == 9 ? PH_FKEYS : PH_CONSTRAINTS,
+		add(s, a->ord == DIFF_ORD_FKEY ? PH_FKEYS : PH_CONSTRAINTS,
 			"ALTER TABLE %s ADD CONSTRAINT %s %s;\n", Q(b->parent), Q(b->name), b->def);
 	}
 	else if (strcmp(a->kind, "index") == 0)
@@ -608,8 +621,10 @@ rebuild_enum(Script *s, DiffObj *from, DiffObj *to, bool loses)
 			{
 				ereport(WARNING,
 						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("column \"%s\" of enum \"%s\" is in the partition key of table \"%s\"; the diff does not rebuild the enum under it",
-								a->name, from->name, a->parent),
+						 errmsg("enum \"%s\" is not rebuilt under the partition key of table \"%s\"",
+								from->name, a->parent),
+						 errdetail("Column \"%s\" is of that type, and PostgreSQL cannot change the type of a partition key column.",
+								   a->name),
 						 errhint("Write this part of the migration by hand.")));
 				add(s, PH_COLUMNS,
 					"-- WARNING: %s.%s is in the partition key: PostgreSQL cannot change its type; convert it by hand\n",
@@ -846,8 +861,9 @@ not_rebuilt(Script *s, int phase, const char *kind, const char *name,
 {
 	ereport(WARNING,
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("%s \"%s\" changes %s; the diff does not rebuild it",
-					kind, name, change),
+			 errmsg("%s \"%s\" is not rebuilt", kind, name),
+			 errdetail("The desired schema changes %s, which needs a rebuild that the diff does not write.",
+					   change),
 			 errhint("Write this part of the migration by hand.")));
 	add(s, phase, "-- WARNING: %s %s changes %s (%s -> %s): rebuild it by hand\n",
 		kind, C(name), change, comment_text(was), comment_text(becomes));
@@ -908,6 +924,423 @@ create_tables(Script *s, List *tables)
 	}
 }
 
+/* A collation: made or dropped; a changed one is not rebuilt. */
+static void
+merge_collation(Script *s, DiffObj *a, DiffObj *b)
+{
+	if (a && b)
+		not_rebuilt(s, PH_TYPES, "collation", b->name, "its definition",
+					a->def, b->def);
+	else if (b)
+		add(s, PH_TYPES, "CREATE COLLATION %s %s;\n", Q(b->name), b->def);
+	else
+		add(s, PH_DROP_TYPES, "DROP COLLATION %s;\n", Q(a->name));
+}
+
+/* An enum: made, dropped, or given its new labels (diff_enum). */
+static void
+merge_enum(Script *s, DiffObj *a, DiffObj *b)
+{
+	if (a && b)
+		diff_enum(s, a, b);
+	else if (b)
+		add(s, PH_TYPES, "CREATE TYPE %s AS ENUM (%s);\n", Q(b->name), b->def);
+	else
+		add(s, PH_DROP_TYPES, "DROP TYPE %s;\n", Q(a->name));
+}
+
+/* A sequence: its options and the column that owns it. */
+static void
+merge_sequence(Script *s, DiffObj *a, DiffObj *b)
+{
+	DiffSet    *to = s->to;
+	bool		owner_goes = a && a->extra &&
+		pm_diff_find(to, "column", a->opts, a->clause) == NULL;
+
+	if (a && b && !pm_diff_same_str(a->def, b->def))
+		add(s, PH_SEQUENCES, "ALTER SEQUENCE %s %s;\n", Q(b->name), b->def);
+	else if (b && !a)
+		add(s, PH_SEQUENCES, "CREATE SEQUENCE %s %s;\n", Q(b->name), b->def);
+	else if (a && !b && !owner_goes)
+		add(s, PH_DROP_SEQUENCES, "DROP SEQUENCE %s;\n", Q(a->name));
+	if (a && b && !pm_diff_same_str(a->extra, b->extra))
+	{
+		/* disowned first: a dropped owner column would take it */
+		if (a->extra)
+			add(s, PH_DISOWN, "ALTER SEQUENCE %s OWNED BY NONE;\n", Q(a->name));
+		if (b->extra)
+			add(s, PH_OWNED, "ALTER SEQUENCE %s OWNED BY %s;\n", Q(b->name), b->extra);
+	}
+	else if (b && !a && b->extra)
+		add(s, PH_OWNED, "ALTER SEQUENCE %s OWNED BY %s;\n", Q(b->name), b->extra);
+}
+
+/* A table: persistence; made, dropped, or detached from a partitioned
+ * table it stood in as a partition. */
+static void
+merge_table(Script *s, DiffObj *a, DiffObj *b)
+{
+	DiffSet    *from = s->from;
+	DiffSet    *to = s->to;
+
+	if (a && b)
+	{
+		if (!pm_diff_same_str(a->extra, b->extra))
+			not_rebuilt(s, PH_TABLES, "table", b->name, "its partitioning",
+						a->extra, b->extra);
+		if (!pm_diff_same_str(a->def, b->def))
+			add(s, PH_TABLES, "ALTER TABLE %s SET %sLOGGED;\n", Q(b->name),
+				*b->def ? "UN" : "");
+	}
+	else if (b)
+	{
+		DiffObj    *was = NULL;
+
+		for (int k = 0; k < from->n && !was; k++)
+			if (from->objs[k].ord == DIFF_ORD_PARTITION && strcmp(from->objs[k].name, b->name) == 0)
+				was = &from->objs[k];
+		if (was)
+			add(s, PH_TABLES, "ALTER TABLE %s DETACH PARTITION %s;\n",
+				Q(was->parent), Q(was->name));
+		else
+			s->new_tables = lappend(s->new_tables, b);
+	}
+	else
+	{
+		bool		becomes_partition = false;
+
+		for (int k = 0; k < to->n && !becomes_partition; k++)
+			becomes_partition = to->objs[k].ord == DIFF_ORD_PARTITION &&
+				strcmp(to->objs[k].name, a->name) == 0;
+		if (!becomes_partition)
+			s->drop_tables = lappend(s->drop_tables, a);
+	}
+}
+
+/* A partition: attached, detached, or made with its parent. */
+static void
+merge_partition(Script *s, DiffObj *a, DiffObj *b)
+{
+	DiffSet    *from = s->from;
+	DiffSet    *to = s->to;
+
+	if (a && b && !pm_diff_same_str(a->extra, b->extra))
+		not_rebuilt(s, PH_TABLES, "partition", b->name, "its partitioning",
+					a->extra, b->extra);
+	else if (a && b)
+		add(s, PH_TABLES,
+			"ALTER TABLE %s DETACH PARTITION %s;\nALTER TABLE %s ATTACH PARTITION %s %s;\n",
+			Q(a->parent), Q(a->name), Q(b->parent), Q(b->name), b->def);
+	else if (b && pm_diff_find(from, "table", "", b->name))
+		add(s, PH_TABLE_OPTIONS, "ALTER TABLE %s ATTACH PARTITION %s %s;\n",
+			Q(b->parent), Q(b->name), b->def);
+	else if (b)
+		s->new_tables = lappend(s->new_tables, b);
+	else if (pm_diff_find(to, "table", "", a->name))
+		;				/* detached by the table's pass */
+	else if (pm_diff_has_table(to, a->parent))
+		/* detached first: a foreign key may reference the parent */
+		add(s, PH_DROP_PARTITIONS,
+			"-- WARNING: drops partition %s and its data\nALTER TABLE %s DETACH PARTITION %s;\nDROP TABLE %s;\n",
+			C(a->name), Q(a->parent), Q(a->name), Q(a->name));
+}
+
+/* An inheritance parent of a table. */
+static void
+merge_inherit(Script *s, DiffObj *a, DiffObj *b)
+{
+	DiffSet    *from = s->from;
+	DiffSet    *to = s->to;
+
+	if (a && pm_diff_has_table(to, a->parent))
+		add(s, PH_DROP_CONSTRAINTS, "ALTER TABLE %s NO INHERIT %s;\n",
+			Q(a->parent), Q(a->name));
+	if (b && pm_diff_has_table(from, b->parent))
+		add(s, PH_TABLE_OPTIONS, "ALTER TABLE %s INHERIT %s;\n",
+			Q(b->parent), Q(b->name));
+}
+
+/* Row level security of a table: enabled, forced. */
+static void
+merge_rls(Script *s, DiffObj *a, DiffObj *b)
+{
+	DiffSet    *to = s->to;
+	DiffObj    *o = a ? a : b;
+	/* no row: DISABLE and NO FORCE, as a new table has */
+	const char *was_on = a ? a->def : "DISABLE";
+	const char *was_forced = a ? a->extra : "NO FORCE";
+	const char *on = b ? b->def : "DISABLE";
+	const char *forced = b ? b->extra : "NO FORCE";
+
+	if (b == NULL && !pm_diff_has_table(to, a->parent))
+		return;
+	if (strcmp(was_on, on) != 0)
+		add(s, PH_TABLE_OPTIONS, "ALTER TABLE %s %s ROW LEVEL SECURITY;\n",
+			Q(o->parent), on);
+	if (strcmp(was_forced, forced) != 0)
+		add(s, PH_TABLE_OPTIONS, "ALTER TABLE %s %s ROW LEVEL SECURITY;\n",
+			Q(o->parent), forced);
+}
+
+/* The replica identity of a table. */
+static void
+merge_replica_identity(Script *s, DiffObj *a, DiffObj *b)
+{
+	DiffSet    *to = s->to;
+
+	if (b)
+		add(s, PH_TABLE_OPTIONS, "ALTER TABLE %s REPLICA IDENTITY %s;\n",
+			Q(b->parent), b->def);
+	else if (pm_diff_has_table(to, a->parent))
+		add(s, PH_TABLE_OPTIONS, "ALTER TABLE %s REPLICA IDENTITY DEFAULT;\n",
+			Q(a->parent));
+}
+
+/* A row level security policy: dropped and made again. */
+static void
+merge_policy(Script *s, DiffObj *a, DiffObj *b)
+{
+	DiffSet    *to = s->to;
+
+	if (a && pm_diff_has_table(to, a->parent))
+		add(s, PH_DROP_TRIGGERS, "DROP POLICY %s ON %s;\n", Q(a->name), Q(a->parent));
+	if (b)
+		add(s, PH_TRIGGERS, "%s;\n", b->def);
+	if (a && b)
+		mark_remade(s, "policy", b->parent, b->name);
+}
+
+/* The storage parameters of a table. */
+static void
+merge_reloptions(Script *s, DiffObj *a, DiffObj *b)
+{
+	DiffSet    *to = s->to;
+
+	if (a && pm_diff_has_table(to, a->parent))
+		add(s, PH_TABLE_OPTIONS, "ALTER TABLE %s RESET (%s);\n", Q(a->parent), a->extra);
+	if (b)
+		add(s, PH_TABLE_OPTIONS, "ALTER TABLE %s SET (%s);\n", Q(b->parent), b->def);
+}
+
+/* STATISTICS, STORAGE or COMPRESSION of a column. */
+static void
+merge_column_option(Script *s, DiffObj *a, DiffObj *b)
+{
+	DiffSet    *to = s->to;
+	DiffObj    *o = a ? a : b;
+	DiffObj    *col = pm_diff_find(to, "column", o->parent, o->opts);
+
+	/* a column made anew (generated) or dropped takes its own */
+	if (col == NULL)
+		return;
+	add(s, PH_TABLE_OPTIONS, "ALTER TABLE %s ALTER COLUMN %s SET %s %s;\n",
+		Q(o->parent), Q(o->opts), o->clause, b ? b->def : a->extra);
+}
+
+/* A grant: kept for after the views, which may be made again. */
+static void
+merge_grant(Script *s, DiffObj *a, DiffObj *b)
+{
+	s->grants = lappend(s->grants, a ? a : b);	/* after views are known */
+}
+
+/* A domain: its default and NOT NULL; a new base type is not rebuilt. */
+static void
+merge_domain(Script *s, DiffObj *a, DiffObj *b)
+{
+	if (a && b)
+	{
+		if (!pm_diff_same_str(a->def, b->def))
+			not_rebuilt(s, PH_TYPES, "domain", b->name, "its type", a->def, b->def);
+		if (!pm_diff_same_str(a->extra, b->extra))
+		{
+			if (b->extra)
+				add(s, PH_TYPES, "ALTER DOMAIN %s SET DEFAULT %s;\n", Q(b->name), b->extra);
+			else
+				add(s, PH_TYPES, "ALTER DOMAIN %s DROP DEFAULT;\n", Q(b->name));
+		}
+		if (a->notnull != b->notnull)
+			add(s, PH_TYPES, "ALTER DOMAIN %s %s NOT NULL;\n", Q(b->name),
+				b->notnull ? "SET" : "DROP");
+	}
+	else if (b)
+		add(s, PH_TYPES, "CREATE DOMAIN %s AS %s%s%s%s;\n", Q(b->name), b->def,
+			b->extra ? " DEFAULT " : "", b->extra ? b->extra : "",
+			b->notnull ? " NOT NULL" : "");
+	else
+		add(s, PH_DROP_DOMAINS, "DROP DOMAIN %s;\n", Q(a->name));
+}
+
+/* A constraint of a domain. */
+static void
+merge_domain_constraint(Script *s, DiffObj *a, DiffObj *b)
+{
+	/* also of a domain that goes: a check may call a function that goes first */
+	if (a)
+		add(s, PH_TYPES, "ALTER DOMAIN %s DROP CONSTRAINT %s;\n",
+			Q(a->parent), Q(a->name));
+	/* after the functions: a check may call one */
+	if (b)
+		add(s, PH_CONSTRAINTS, "ALTER DOMAIN %s ADD CONSTRAINT %s %s;\n",
+			Q(b->parent), Q(b->name), b->def);
+}
+
+/* A column of a table that stays; CREATE or DROP TABLE does the others. */
+static void
+merge_column(Script *s, DiffObj *a, DiffObj *b)
+{
+	DiffSet    *from = s->from;
+	DiffSet    *to = s->to;
+	DiffObj    *o = a ? a : b;
+	bool		new_table = pm_diff_find(from, "table", "", o->parent) == NULL;
+	bool		gone_table = pm_diff_find(to, "table", "", o->parent) == NULL;
+
+	if (new_table || gone_table)
+		return;		/* CREATE TABLE or DROP TABLE does it */
+	if (b && !a)
+		s->added = lappend(s->added, b);
+	else if (a && !b)
+		s->dropped = lappend(s->dropped, a);
+	else
+	{
+		diff_column(s, a, b, &s->dropped, &s->added);
+		if (!pm_diff_same_str(a->def, b->def) && !is_generated(a) && !is_generated(b))
+			s->retyped = lappend(s->retyped, b->parent);
+	}
+}
+
+/* A constraint (DIFF_ORD_CONSTRAINT) or a foreign key (DIFF_ORD_FKEY). */
+static void
+merge_constraint(Script *s, DiffObj *a, DiffObj *b)
+{
+	DiffSet    *to = s->to;
+	DiffObj    *o = a ? a : b;
+	bool		fkey = o->ord == DIFF_ORD_FKEY;
+	bool		gone_table = a && !pm_diff_has_table(to, a->parent);
+
+	if (a && !gone_table && !fkey &&
+		(strncmp(a->def, "PRIMARY KEY", 11) == 0 || strncmp(a->def, "UNIQUE", 6) == 0))
+		s->rekeyed = lappend(s->rekeyed, a->parent);
+	if (was_remade(s, "constraint", o->parent, o->name))
+		return;
+	mark_remade(s, "constraint", o->parent, o->name);
+	/* a foreign key may stand between two tables that both go */
+	if (a && (!gone_table || fkey))
+		add(s, fkey ? PH_DROP_FKEYS : PH_DROP_CONSTRAINTS,
+			"ALTER TABLE %s DROP CONSTRAINT %s;\n", Q(a->parent), Q(a->name));
+	if (b)
+		add(s, fkey ? PH_FKEYS : PH_CONSTRAINTS,
+			"ALTER TABLE %s ADD CONSTRAINT %s %s;\n", Q(b->parent), Q(b->name), b->def);
+}
+
+/* An index: dropped and made again; an index of a view after the view. */
+static void
+merge_index(Script *s, DiffObj *a, DiffObj *b)
+{
+	DiffSet    *to = s->to;
+	DiffObj    *o = a ? a : b;
+
+	mark_remade(s, "index", o->parent, o->name);
+	if (a && pm_diff_has_relation(to, a->parent))
+	{
+		add(s, PH_DROP_INDEXES, "DROP INDEX %s;\n", Q(a->name));
+		if (strncmp(a->def, "CREATE UNIQUE INDEX", 19) == 0)
+			s->rekeyed = lappend(s->rekeyed, a->parent);
+	}
+	if (b && pm_diff_find(to, "view", "", b->parent))
+		s->view_deps = lappend(s->view_deps, b);	/* after the view */
+	else if (b)
+		add(s, PH_INDEXES, "%s;\n", b->def);
+}
+
+/* A function or procedure: kept for the passes that order them. */
+static void
+merge_function(Script *s, DiffObj *a, DiffObj *b)
+{
+	/* new argument names or result: OR REPLACE cannot do it */
+	if (a && (b == NULL ? a->atomic : !pm_diff_same_str(a->clause, b->clause)))
+		s->early_funcs = lappend(s->early_funcs, a);
+	else if (a && b == NULL)
+		s->drop_funcs = lappend(s->drop_funcs, a);
+	if (b)
+		s->funcs = lappend(s->funcs, b);
+}
+
+/* A trigger: dropped and made again; a trigger of a view after the view. */
+static void
+merge_trigger(Script *s, DiffObj *a, DiffObj *b)
+{
+	DiffSet    *to = s->to;
+	DiffObj    *o = a ? a : b;
+
+	mark_remade(s, "trigger", o->parent, o->name);
+	if (a && pm_diff_has_relation(to, a->parent))
+		add(s, PH_DROP_TRIGGERS, "DROP TRIGGER %s ON %s;\n", Q(a->name), Q(a->parent));
+	if (b && pm_diff_find(to, "view", "", b->parent))
+		s->view_deps = lappend(s->view_deps, b);	/* after the view */
+	else if (b)
+		add_trigger(s, b);
+}
+
+/* The index a table is clustered on. */
+static void
+merge_cluster(Script *s, DiffObj *a, DiffObj *b)
+{
+	DiffSet    *to = s->to;
+
+	if (b)
+		add(s, PH_TABLE_OPTIONS, "ALTER TABLE %s CLUSTER ON %s;\n", Q(b->parent), b->def);
+	else if (pm_diff_has_relation(to, a->parent))
+		add(s, PH_TABLE_OPTIONS, "ALTER TABLE %s SET WITHOUT CLUSTER;\n", Q(a->parent));
+}
+
+/* A comment on any object. */
+static void
+merge_comment(Script *s, DiffObj *a, DiffObj *b)
+{
+	DiffSet    *to = s->to;
+
+	if (b)
+		add(s, PH_COMMENTS, "COMMENT ON %s IS %s;\n", b->name,
+			quote_literal_cstr(b->def));
+	else if (comment_target_exists(to, a))
+		add(s, PH_COMMENTS, "COMMENT ON %s IS NULL;\n", a->name);
+}
+
+/*
+ * The merge of one kind of object, by its DiffOrd: a is the object in
+ * "from" (NULL: it is new), b in "to" (NULL: it goes); both are there
+ * when it changes.  A view has none: views_to_remake looks at them all
+ * once the merge knows what they stand on.
+ */
+typedef void (*MergeFn) (Script *s, DiffObj *a, DiffObj *b);
+
+static const MergeFn merge_kind[DIFF_ORD_COUNT] =
+{
+	[DIFF_ORD_COLLATION] = merge_collation,
+	[DIFF_ORD_ENUM] = merge_enum,
+	[DIFF_ORD_SEQUENCE] = merge_sequence,
+	[DIFF_ORD_TABLE] = merge_table,
+	[DIFF_ORD_COLUMN] = merge_column,
+	[DIFF_ORD_PARTITION] = merge_partition,
+	[DIFF_ORD_CONSTRAINT] = merge_constraint,
+	[DIFF_ORD_INDEX] = merge_index,
+	[DIFF_ORD_FUNCTION] = merge_function,
+	[DIFF_ORD_FKEY] = merge_constraint,
+	[DIFF_ORD_TRIGGER] = merge_trigger,
+	[DIFF_ORD_COMMENT] = merge_comment,
+	[DIFF_ORD_DOMAIN] = merge_domain,
+	[DIFF_ORD_DOMAIN_CONSTRAINT] = merge_domain_constraint,
+	[DIFF_ORD_INHERIT] = merge_inherit,
+	[DIFF_ORD_RLS] = merge_rls,
+	[DIFF_ORD_REPLICA_IDENTITY] = merge_replica_identity,
+	[DIFF_ORD_POLICY] = merge_policy,
+	[DIFF_ORD_GRANT] = merge_grant,
+	[DIFF_ORD_RELOPTIONS] = merge_reloptions,
+	[DIFF_ORD_COLUMN_OPTION] = merge_column_option,
+	[DIFF_ORD_CLUSTER] = merge_cluster,
+};
+
 /*
  * pm_diff_script
  *		The statements that turn schema "from" into "to", or NULL when they
@@ -921,17 +1354,6 @@ pm_diff_script(DiffSet *from, DiffSet *to)
 	StringInfoData out;
 	int			i = 0,
 				j = 0;
-	List	   *added = NIL;	/* columns, written in table order */
-	List	   *dropped = NIL;
-	List	   *funcs = NIL;	/* functions to make, in creation order */
-	List	   *drop_funcs = NIL;
-	List	   *early_funcs = NIL;
-	List	   *new_tables = NIL;
-	List	   *drop_tables = NIL;
-	List	   *view_deps = NIL;	/* indexes and triggers of views */
-	List	   *retyped = NIL;		/* tables with a column of a new type */
-	List	   *rekeyed = NIL;		/* tables that lose a key or unique index */
-	List	   *grants = NIL;
 	ListCell   *lc;
 
 	memset(&s, 0, sizeof(s));
@@ -945,8 +1367,7 @@ pm_diff_script(DiffSet *from, DiffSet *to)
 		DiffObj    *a = i < from->n ? &from->objs[i] : NULL;
 		DiffObj    *b = j < to->n ? &to->objs[j] : NULL;
 		int			c;
-		DiffObj    *o;
-		const char *kind;
+		DiffOrd		ord;
 
 		CHECK_FOR_INTERRUPTS();
 		if (a == NULL)
@@ -957,8 +1378,6 @@ pm_diff_script(DiffSet *from, DiffSet *to)
 			c = a->ord < b->ord ? -1 : 1;
 		else if ((c = strcmp(a->parent, b->parent)) == 0)
 			c = strcmp(a->name, b->name);
-		o = c <= 0 ? a : b;
-		kind = o->kind;
 		if (c == 0)
 		{
 			i++, j++;
@@ -969,289 +1388,9 @@ pm_diff_script(DiffSet *from, DiffSet *to)
 			i++, b = NULL;
 		else
 			j++, a = NULL;
-
-		if (strcmp(kind, "collation") == 0)
-		{
-			if (a && b)
-				not_rebuilt(&s, PH_TYPES, "collation", b->name, "its definition",
-							a->def, b->def);
-			else if (b)
-				add(&s, PH_TYPES, "CREATE COLLATION %s %s;\n", Q(b->name), b->def);
-			else
-				add(&s, PH_DROP_TYPES, "DROP COLLATION %s;\n", Q(a->name));
-		}
-		else if (strcmp(kind, "enum") == 0)
-		{
-			if (a && b)
-				diff_enum(&s, a, b);
-			else if (b)
-				add(&s, PH_TYPES, "CREATE TYPE %s AS ENUM (%s);\n", Q(b->name), b->def);
-			else
-				add(&s, PH_DROP_TYPES, "DROP TYPE %s;\n", Q(a->name));
-		}
-		else if (strcmp(kind, "sequence") == 0)
-		{
-			bool		owner_goes = a && a->extra &&
-				pm_diff_find(to, "column", a->opts, a->clause) == NULL;
-
-			if (a && b && !pm_diff_same_str(a->def, b->def))
-				add(&s, PH_SEQUENCES, "ALTER SEQUENCE %s %s;\n", Q(b->name), b->def);
-			else if (b && !a)
-				add(&s, PH_SEQUENCES, "CREATE SEQUENCE %s %s;\n", Q(b->name), b->def);
-			else if (a && !b && !owner_goes)
-				add(&s, PH_DROP_SEQUENCES, "DROP SEQUENCE %s;\n", Q(a->name));
-			if (a && b && !pm_diff_same_str(a->extra, b->extra))
-			{
-				/* disowned first: a dropped owner column would take it */
-				if (a->extra)
-					add(&s, PH_DISOWN, "ALTER SEQUENCE %s OWNED BY NONE;\n", Q(a->name));
-				if (b->extra)
-					add(&s, PH_OWNED, "ALTER SEQUENCE %s OWNED BY %s;\n", Q(b->name), b->extra);
-			}
-			else if (b && !a && b->extra)
-				add(&s, PH_OWNED, "ALTER SEQUENCE %s OWNED BY %s;\n", Q(b->name), b->extra);
-		}
-		else if (strcmp(kind, "table") == 0)
-		{
-			if (a && b)
-			{
-				if (!pm_diff_same_str(a->extra, b->extra))
-					not_rebuilt(&s, PH_TABLES, "table", b->name, "its partitioning",
-								a->extra, b->extra);
-				if (!pm_diff_same_str(a->def, b->def))
-					add(&s, PH_TABLES, "ALTER TABLE %s SET %sLOGGED;\n", Q(b->name),
-						*b->def ? "UN" : "");
-			}
-			else if (b)
-			{
-				DiffObj    *was = NULL;
-
-				for (int k = 0; k < from->n && !was; k++)
-					if (from->objs[k].ord == 5 && strcmp(from->objs[k].name, b->name) == 0)
-						was = &from->objs[k];
-				if (was)
-					add(&s, PH_TABLES, "ALTER TABLE %s DETACH PARTITION %s;\n",
-						Q(was->parent), Q(was->name));
-				else
-					new_tables = lappend(new_tables, b);
-			}
-			else
-			{
-				bool		becomes_partition = false;
-
-				for (int k = 0; k < to->n && !becomes_partition; k++)
-					becomes_partition = to->objs[k].ord == 5 &&
-						strcmp(to->objs[k].name, a->name) == 0;
-				if (!becomes_partition)
-					drop_tables = lappend(drop_tables, a);
-			}
-		}
-		else if (strcmp(kind, "partition") == 0)
-		{
-			if (a && b && !pm_diff_same_str(a->extra, b->extra))
-				not_rebuilt(&s, PH_TABLES, "partition", b->name, "its partitioning",
-							a->extra, b->extra);
-			else if (a && b)
-				add(&s, PH_TABLES,
-					"ALTER TABLE %s DETACH PARTITION %s;\nALTER TABLE %s ATTACH PARTITION %s %s;\n",
-					Q(a->parent), Q(a->name), Q(b->parent), Q(b->name), b->def);
-			else if (b && pm_diff_find(from, "table", "", b->name))
-				add(&s, PH_TABLE_OPTIONS, "ALTER TABLE %s ATTACH PARTITION %s %s;\n",
-					Q(b->parent), Q(b->name), b->def);
-			else if (b)
-				new_tables = lappend(new_tables, b);
-			else if (pm_diff_find(to, "table", "", a->name))
-				;				/* detached by the table's pass */
-			else if (pm_diff_has_table(to, a->parent))
-				/* detached first: a foreign key may reference the parent */
-				add(&s, PH_DROP_PARTITIONS,
-					"-- WARNING: drops partition %s and its data\nALTER TABLE %s DETACH PARTITION %s;\nDROP TABLE %s;\n",
-					C(a->name), Q(a->parent), Q(a->name), Q(a->name));
-		}
-		else if (strcmp(kind, "inherit") == 0)
-		{
-			if (a && pm_diff_has_table(to, a->parent))
-				add(&s, PH_DROP_CONSTRAINTS, "ALTER TABLE %s NO INHERIT %s;\n",
-					Q(a->parent), Q(a->name));
-			if (b && pm_diff_has_table(from, b->parent))
-				add(&s, PH_TABLE_OPTIONS, "ALTER TABLE %s INHERIT %s;\n",
-					Q(b->parent), Q(b->name));
-		}
-		else if (strcmp(kind, "rls") == 0)
-		{
-			/* no row: DISABLE and NO FORCE, as a new table has */
-			const char *was_on = a ? a->def : "DISABLE";
-			const char *was_forced = a ? a->extra : "NO FORCE";
-			const char *on = b ? b->def : "DISABLE";
-			const char *forced = b ? b->extra : "NO FORCE";
-
-			if (b == NULL && !pm_diff_has_table(to, a->parent))
-				continue;
-			if (strcmp(was_on, on) != 0)
-				add(&s, PH_TABLE_OPTIONS, "ALTER TABLE %s %s ROW LEVEL SECURITY;\n",
-					Q(o->parent), on);
-			if (strcmp(was_forced, forced) != 0)
-				add(&s, PH_TABLE_OPTIONS, "ALTER TABLE %s %s ROW LEVEL SECURITY;\n",
-					Q(o->parent), forced);
-		}
-		else if (strcmp(kind, "replica identity") == 0)
-		{
-			if (b)
-				add(&s, PH_TABLE_OPTIONS, "ALTER TABLE %s REPLICA IDENTITY %s;\n",
-					Q(b->parent), b->def);
-			else if (pm_diff_has_table(to, a->parent))
-				add(&s, PH_TABLE_OPTIONS, "ALTER TABLE %s REPLICA IDENTITY DEFAULT;\n",
-					Q(a->parent));
-		}
-		else if (strcmp(kind, "policy") == 0)
-		{
-			if (a && pm_diff_has_table(to, a->parent))
-				add(&s, PH_DROP_TRIGGERS, "DROP POLICY %s ON %s;\n", Q(a->name), Q(a->parent));
-			if (b)
-				add(&s, PH_TRIGGERS, "%s;\n", b->def);
-			if (a && b)
-				mark_remade(&s, "policy", b->parent, b->name);
-		}
-		else if (strcmp(kind, "reloptions") == 0)
-		{
-			if (a && pm_diff_has_table(to, a->parent))
-				add(&s, PH_TABLE_OPTIONS, "ALTER TABLE %s RESET (%s);\n", Q(a->parent), a->extra);
-			if (b)
-				add(&s, PH_TABLE_OPTIONS, "ALTER TABLE %s SET (%s);\n", Q(b->parent), b->def);
-		}
-		else if (strcmp(kind, "column option") == 0)
-		{
-			DiffObj    *col = pm_diff_find(to, "column", o->parent, o->opts);
-
-			/* a column made anew (generated) or dropped takes its own */
-			if (col == NULL)
-				continue;
-			add(&s, PH_TABLE_OPTIONS, "ALTER TABLE %s ALTER COLUMN %s SET %s %s;\n",
-				Q(o->parent), Q(o->opts), o->clause, b ? b->def : a->extra);
-		}
-		else if (strcmp(kind, "grant") == 0)
-			grants = lappend(grants, a ? a : b);	/* after views are known */
-		else if (strcmp(kind, "domain") == 0)
-		{
-			if (a && b)
-			{
-				if (!pm_diff_same_str(a->def, b->def))
-					not_rebuilt(&s, PH_TYPES, "domain", b->name, "its type", a->def, b->def);
-				if (!pm_diff_same_str(a->extra, b->extra))
-				{
-					if (b->extra)
-						add(&s, PH_TYPES, "ALTER DOMAIN %s SET DEFAULT %s;\n", Q(b->name), b->extra);
-					else
-						add(&s, PH_TYPES, "ALTER DOMAIN %s DROP DEFAULT;\n", Q(b->name));
-				}
-				if (a->notnull != b->notnull)
-					add(&s, PH_TYPES, "ALTER DOMAIN %s %s NOT NULL;\n", Q(b->name),
-						b->notnull ? "SET" : "DROP");
-			}
-			else if (b)
-				add(&s, PH_TYPES, "CREATE DOMAIN %s AS %s%s%s%s;\n", Q(b->name), b->def,
-					b->extra ? " DEFAULT " : "", b->extra ? b->extra : "",
-					b->notnull ? " NOT NULL" : "");
-			else
-				add(&s, PH_DROP_DOMAINS, "DROP DOMAIN %s;\n", Q(a->name));
-		}
-		else if (strcmp(kind, "domain constraint") == 0)
-		{
-			/* also of a domain that goes: a check may call a function that goes first */
-			if (a)
-				add(&s, PH_TYPES, "ALTER DOMAIN %s DROP CONSTRAINT %s;\n",
-					Q(a->parent), Q(a->name));
-			/* after the functions: a check may call one */
-			if (b)
-				add(&s, PH_CONSTRAINTS, "ALTER DOMAIN %s ADD CONSTRAINT %s %s;\n",
-					Q(b->parent), Q(b->name), b->def);
-		}
-		else if (strcmp(kind, "column") == 0)
-		{
-			bool		new_table = pm_diff_find(from, "table", "", o->parent) == NULL;
-			bool		gone_table = pm_diff_find(to, "table", "", o->parent) == NULL;
-
-			if (new_table || gone_table)
-				continue;		/* CREATE TABLE or DROP TABLE does it */
-			if (b && !a)
-				added = lappend(added, b);
-			else if (a && !b)
-				dropped = lappend(dropped, a);
-			else
-			{
-				diff_column(&s, a, b, &dropped, &added);
-				if (!pm_diff_same_str(a->def, b->def) && !is_generated(a) && !is_generated(b))
-					retyped = lappend(retyped, b->parent);
-			}
-		}
-		else if (strcmp(kind, "constraint") == 0)
-		{
-			bool		fkey = o->ord == 9;
-			bool		gone_table = a && !pm_diff_has_table(to, a->parent);
-
-			if (a && !gone_table && !fkey &&
-				(strncmp(a->def, "PRIMARY KEY", 11) == 0 || strncmp(a->def, "UNIQUE", 6) == 0))
-				rekeyed = lappend(rekeyed, a->parent);
-			if (was_remade(&s, kind, o->parent, o->name))
-				continue;
-			mark_remade(&s, kind, o->parent, o->name);
-			/* a foreign key may stand between two tables that both go */
-			if (a && (!gone_table || fkey))
-				add(&s, fkey ? PH_DROP_FKEYS : PH_DROP_CONSTRAINTS,
-					"ALTER TABLE %s DROP CONSTRAINT %s;\n", Q(a->parent), Q(a->name));
-			if (b)
-				add(&s, fkey ? PH_FKEYS : PH_CONSTRAINTS,
-					"ALTER TABLE %s ADD CONSTRAINT %s %s;\n", Q(b->parent), Q(b->name), b->def);
-		}
-		else if (strcmp(kind, "index") == 0)
-		{
-			mark_remade(&s, kind, o->parent, o->name);
-			if (a && pm_diff_has_relation(to, a->parent))
-			{
-				add(&s, PH_DROP_INDEXES, "DROP INDEX %s;\n", Q(a->name));
-				if (strncmp(a->def, "CREATE UNIQUE INDEX", 19) == 0)
-					rekeyed = lappend(rekeyed, a->parent);
-			}
-			if (b && pm_diff_find(to, "view", "", b->parent))
-				view_deps = lappend(view_deps, b);	/* after the view */
-			else if (b)
-				add(&s, PH_INDEXES, "%s;\n", b->def);
-		}
-		else if (strcmp(kind, "function") == 0)
-		{
-			/* new argument names or result: OR REPLACE cannot do it */
-			if (a && (b == NULL ? a->notnull : !pm_diff_same_str(a->clause, b->clause)))
-				early_funcs = lappend(early_funcs, a);
-			else if (a && b == NULL)
-				drop_funcs = lappend(drop_funcs, a);
-			if (b)
-				funcs = lappend(funcs, b);
-		}
-		else if (strcmp(kind, "trigger") == 0)
-		{
-			mark_remade(&s, kind, o->parent, o->name);
-			if (a && pm_diff_has_relation(to, a->parent))
-				add(&s, PH_DROP_TRIGGERS, "DROP TRIGGER %s ON %s;\n", Q(a->name), Q(a->parent));
-			if (b && pm_diff_find(to, "view", "", b->parent))
-				view_deps = lappend(view_deps, b);	/* after the view */
-			else if (b)
-				add_trigger(&s, b);
-		}
-		else if (strcmp(kind, "cluster") == 0)
-		{
-			if (b)
-				add(&s, PH_TABLE_OPTIONS, "ALTER TABLE %s CLUSTER ON %s;\n", Q(b->parent), b->def);
-			else if (pm_diff_has_relation(to, a->parent))
-				add(&s, PH_TABLE_OPTIONS, "ALTER TABLE %s SET WITHOUT CLUSTER;\n", Q(a->parent));
-		}
-		else if (strcmp(kind, "comment") == 0)
-		{
-			if (b)
-				add(&s, PH_COMMENTS, "COMMENT ON %s IS %s;\n", b->name,
-					quote_literal_cstr(b->def));
-			else if (comment_target_exists(to, a))
-				add(&s, PH_COMMENTS, "COMMENT ON %s IS NULL;\n", a->name);
-		}
+		ord = (a ? a : b)->ord;
+		if (merge_kind[ord] != NULL)
+			merge_kind[ord] (&s, a, b);
 	}
 
 	/*
@@ -1260,20 +1399,20 @@ pm_diff_script(DiffSet *from, DiffSet *to)
 	 * keys on a key that is dropped (whatever stands in for it), what
 	 * calls a function that is dropped and made again.
 	 */
-	foreach(lc, retyped)
+	foreach(lc, s.retyped)
 	{
 		remake_on(&s, "trigger", lfirst(lc), NULL, false);
 		remake_on(&s, "policy", lfirst(lc), NULL, false);
 	}
-	foreach(lc, rekeyed)
+	foreach(lc, s.rekeyed)
 	{
 		char	   *ref = psprintf(" REFERENCES %s(", Q(lfirst(lc)));
 
 		for (int k = 0; k < from->n; k++)
-			if (from->objs[k].ord == 9 && strstr(from->objs[k].def, ref))
+			if (from->objs[k].ord == DIFF_ORD_FKEY && strstr(from->objs[k].def, ref))
 				remake(&s, &from->objs[k]);
 	}
-	foreach(lc, early_funcs)
+	foreach(lc, s.early_funcs)
 	{
 		DiffObj    *f = lfirst(lc);
 		char	   *fname = pnstrdup(f->name, strrchr(f->name, '(') - f->name);
@@ -1300,10 +1439,10 @@ pm_diff_script(DiffSet *from, DiffSet *to)
 	}
 
 	/* the last columns first: a generated column before what it reads */
-	list_sort(dropped, (list_sort_comparator) seq_cmp);
-	for (int k = list_length(dropped) - 1; k >= 0; k--)
+	list_sort(s.dropped, (list_sort_comparator) seq_cmp);
+	for (int k = list_length(s.dropped) - 1; k >= 0; k--)
 	{
-		DiffObj    *a = list_nth(dropped, k);
+		DiffObj    *a = list_nth(s.dropped, k);
 		DiffObj    *twin = NULL;
 
 		if (!is_generated(a) && !pm_diff_find(to, "column", a->parent, a->name))
@@ -1331,17 +1470,17 @@ pm_diff_script(DiffSet *from, DiffSet *to)
 	}
 
 	/* functions dropped newest first: one may call another */
-	list_sort(early_funcs, (list_sort_comparator) seq_cmp);
-	for (int k = list_length(early_funcs) - 1; k >= 0; k--)
+	list_sort(s.early_funcs, (list_sort_comparator) seq_cmp);
+	for (int k = list_length(s.early_funcs) - 1; k >= 0; k--)
 	{
-		DiffObj    *a = list_nth(early_funcs, k);
+		DiffObj    *a = list_nth(s.early_funcs, k);
 
 		add(&s, PH_DROP_FUNCTIONS_EARLY, "DROP %s %s;\n", a->extra, a->name);
 	}
-	list_sort(drop_funcs, (list_sort_comparator) seq_cmp);
-	for (int k = list_length(drop_funcs) - 1; k >= 0; k--)
+	list_sort(s.drop_funcs, (list_sort_comparator) seq_cmp);
+	for (int k = list_length(s.drop_funcs) - 1; k >= 0; k--)
 	{
-		DiffObj    *a = list_nth(drop_funcs, k);
+		DiffObj    *a = list_nth(s.drop_funcs, k);
 
 		add(&s, PH_DROP_FUNCTIONS, "DROP %s %s;\n", a->extra, a->name);
 	}
@@ -1352,12 +1491,12 @@ pm_diff_script(DiffSet *from, DiffSet *to)
 	 * are checked when they run, as pg_dump's are.  A BEGIN ATOMIC body
 	 * names tables at creation: those come after the tables.
 	 */
-	list_sort(funcs, (list_sort_comparator) seq_cmp);
-	foreach(lc, funcs)
+	list_sort(s.funcs, (list_sort_comparator) seq_cmp);
+	foreach(lc, s.funcs)
 	{
 		DiffObj    *f = lfirst(lc);
 
-		if (!f->notnull)
+		if (!f->atomic)
 		{
 			if (s.phase[PH_FUNCTIONS].len == 0)
 				add(&s, PH_FUNCTIONS, "SET LOCAL check_function_bodies = off;\n");
@@ -1370,18 +1509,18 @@ pm_diff_script(DiffSet *from, DiffSet *to)
 		add(&s, PH_FUNCTIONS, "RESET check_function_bodies;\n");
 
 	/* tables made parents first, dropped newest first */
-	create_tables(&s, new_tables);
-	list_sort(drop_tables, (list_sort_comparator) seq_cmp);
-	for (int k = list_length(drop_tables) - 1; k >= 0; k--)
+	create_tables(&s, s.new_tables);
+	list_sort(s.drop_tables, (list_sort_comparator) seq_cmp);
+	for (int k = list_length(s.drop_tables) - 1; k >= 0; k--)
 	{
-		DiffObj    *a = list_nth(drop_tables, k);
+		DiffObj    *a = list_nth(s.drop_tables, k);
 
 		add(&s, PH_DROP_TABLES, "-- WARNING: drops table %s and its data\nDROP TABLE %s;\n",
 			C(a->name), Q(a->name));
 	}
 
-	list_sort(added, (list_sort_comparator) seq_cmp);
-	foreach(lc, added)
+	list_sort(s.added, (list_sort_comparator) seq_cmp);
+	foreach(lc, s.added)
 	{
 		DiffObj    *b = lfirst(lc);
 
@@ -1448,7 +1587,7 @@ pm_diff_script(DiffSet *from, DiffSet *to)
 					add_grant(&s, dep);
 			}
 		}
-		foreach(lc, view_deps)
+		foreach(lc, s.view_deps)
 		{
 			DiffObj    *dep = lfirst(lc);
 			bool		remade = false;
@@ -1462,7 +1601,7 @@ pm_diff_script(DiffSet *from, DiffSet *to)
 			else
 				add_trigger(&s, dep);
 		}
-		foreach(lc, grants)
+		foreach(lc, s.grants)
 		{
 			DiffObj    *g = lfirst(lc);
 			DiffObj    *a = pm_diff_find(from, "grant", g->parent, g->name);

@@ -47,8 +47,13 @@
 
 #include "pim_migrate.h"
 
-/* pim_migrate_plan's watch on each statement run; NULL when none */
-PmStatementWatch *pm_exec_watch = NULL;
+/*
+ * pim_migrate.lock_timeout and pim_migrate.statement_timeout (defined in
+ * _PG_init): guards for the statements of revision scripts, in
+ * milliseconds; 0: off
+ */
+int			pm_lock_timeout = 0;
+int			pm_statement_timeout = 0;
 
 typedef struct ScriptPosition
 {
@@ -190,6 +195,19 @@ push_position(ErrorContextCallback *cb, ScriptPosition *pos)
  *		(PreventInTransactionBlock in the server), NULL otherwise.  Those
  *		that refuse only with some options (subscriptions) are left to the
  *		server's own error when they run.
+ *
+ * The server cannot be asked: it calls PreventInTransactionBlock from deep
+ * inside each command's execution (ProcessUtility and the commands it
+ * calls), so the only way to learn is to run the statement.  This is
+ * therefore a copy of the server's list, the only one in pim_migrate
+ * (parse_script asks it when a revision is registered), taken from the
+ * PreventInTransactionBlock calls of PostgreSQL 15: tcop/utility.c
+ * (CREATE/DROP DATABASE, ALTER SYSTEM, CREATE/DROP TABLESPACE, CREATE and
+ * DROP INDEX CONCURRENTLY), commands/indexcmds.c (REINDEX SCHEMA, SYSTEM,
+ * DATABASE, CONCURRENTLY), commands/dbcommands.c (ALTER DATABASE SET
+ * TABLESPACE), commands/vacuum.c (VACUUM), commands/cluster.c (CLUSTER of
+ * every table) and commands/tablecmds.c (DETACH PARTITION CONCURRENTLY).
+ * Check it against those files when a major version adds one.
  */
 const char *
 pm_exec_needs_own_transaction(Node *stmt)
@@ -477,10 +495,16 @@ pm_exec_parse_script(const char *revision, PmDirection direction,
 
 /*
  * run_script
- *		Run every statement of a script in the current transaction.
+ *		Run every statement of a script in the current transaction; watch
+ *		(pim_migrate_plan's, see watch.c), if not NULL, is told before and
+ *		after each.  It is passed down, not kept in a global, so that a
+ *		statement that runs a script in turn (pim_migrate_diff) runs that
+ *		one unwatched: pim_migrate_plan watches the migration's own
+ *		statements only.
  */
 static void
-run_script(const char *revision, PmDirection direction, const char *sql)
+run_script(const char *revision, PmDirection direction, const char *sql,
+		   PmStatementWatch *watch)
 {
 	ScriptPosition pos = {revision, direction, sql, -1, 0, 0, NULL};
 	ErrorContextCallback errcallback;
@@ -491,13 +515,6 @@ run_script(const char *revision, PmDirection direction, const char *sql)
 	int			counted = 0;
 	MemoryContext stmtcxt;
 	int			guc_level;
-
-	/*
-	 * pim_migrate_plan watches the migration's own statements only: a
-	 * statement that runs a script in turn (pim_migrate_diff) runs it
-	 * unwatched.
-	 */
-	PmStatementWatch *watch = pm_exec_watch;
 
 	push_position(&errcallback, &pos);
 
@@ -548,7 +565,6 @@ run_script(const char *revision, PmDirection direction, const char *sql)
 			CommandCounterIncrement();
 			if (watch)
 				watch->before(watch);
-			pm_exec_watch = NULL;
 			planned = pg_analyze_and_rewrite_fixedparams(raw, sql, NULL, 0, NULL);
 			planned = pg_plan_queries(planned, sql, CURSOR_OPT_PARALLEL_OK, NULL);
 
@@ -576,7 +592,6 @@ run_script(const char *revision, PmDirection direction, const char *sql)
 				PopActiveSnapshot();
 			}
 			disarm_statement_timeout();
-			pm_exec_watch = watch;
 			if (watch)
 				watch->after(watch, revision, line,
 							 pnstrdup(sql + token,
@@ -589,7 +604,6 @@ run_script(const char *revision, PmDirection direction, const char *sql)
 	PG_FINALLY();
 	{
 		disarm_statement_timeout();
-		pm_exec_watch = watch;
 	}
 	PG_END_TRY();
 	CommandCounterIncrement();
@@ -635,7 +649,7 @@ pm_exec_run_desired(const char *sql, bool (*check) (Node *stmt))
 		}
 	}
 	error_context_stack = errcallback.previous;
-	run_script(NULL, PM_UPGRADE, kept);
+	run_script(NULL, PM_UPGRADE, kept, NULL);
 }
 
 /*
@@ -667,8 +681,9 @@ pm_exec_check_plan(PmGraph *graph, List *plan, bool online)
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("revision \"%s\" has no downgrade script",
 							graph->revs[step->rev].id),
-					 errdetail("The downgrade would have to take back %d revisions; nothing was run.",
-							   list_length(plan)),
+					 errdetail_plural("The downgrade would have to take back %d revision; nothing was run.",
+									  "The downgrade would have to take back %d revisions; nothing was run.",
+									  list_length(plan), list_length(plan)),
 					 errhint("Downgrade to a revision above it, or register the revision again with a downgrade section while it is not applied.")));
 	}
 }
@@ -781,11 +796,11 @@ pm_exec_record_only(PmGraph *graph, const PmStep *step, PmRun *run,
  *		caller resets between steps.  applied_by names the caller.  With a
  *		run (pm_exec_run_begin), the bookkeeping is buffered for
  *		pm_exec_run_end; without, it is written now (a step that commits on
- *		its own).
+ *		its own).  watch: see run_script.
  */
 void
 pm_exec_step(PmGraph *graph, const PmStep *step, const char *applied_by,
-			 PmRun *run)
+			 PmRun *run, PmStatementWatch *watch)
 {
 	PmNode	   *node = &graph->revs[step->rev];
 	PmRevisionDef *def;
@@ -816,7 +831,7 @@ pm_exec_step(PmGraph *graph, const PmStep *step, const char *applied_by,
 	started = GetCurrentTimestamp();
 	run_script(node->id, step->direction,
 			   step->direction == PM_UPGRADE ? def->upgrade_sql :
-			   def->downgrade_sql);
+			   def->downgrade_sql, watch);
 
 	pm_graph_apply_step(graph, step, &deletes, &inserts);
 	if (run)
@@ -852,13 +867,14 @@ pm_exec_put_step(Tuplestorestate *tupstore, TupleDesc tupdesc, int nstep,
  * pm_exec_plan
  *		Run the steps of a plan (from pm_graph_plan_*), updating the graph's
  *		applied state as it goes, and put one row per step into tupstore
- *		(step, revision, operation, message) unless it is NULL.  The
- *		caller holds the
- *		migration lock and an SPI connection.  Returns the number of steps.
+ *		(step, revision, operation, message) unless it is NULL; watch: see
+ *		run_script.  The caller holds the migration lock and an SPI
+ *		connection, and checked the plan (pm_exec_check_plan) before it
+ *		did anything else.  Returns the number of steps.
  */
 int
 pm_exec_plan(PmGraph *graph, List *plan, Tuplestorestate *tupstore,
-			 TupleDesc tupdesc)
+			 TupleDesc tupdesc, PmStatementWatch *watch)
 {
 	MemoryContext stepcxt;
 	char	   *applied_by = GetUserNameFromId(GetUserId(), false);
@@ -867,7 +883,6 @@ pm_exec_plan(PmGraph *graph, List *plan, Tuplestorestate *tupstore,
 
 	PmRun	   *run = pm_exec_run_begin(applied_by);
 
-	pm_exec_check_plan(graph, plan, true);
 	stepcxt = AllocSetContextCreate(CurrentMemoryContext, "pim_migrate step",
 									ALLOCSET_DEFAULT_SIZES);
 	foreach(lc, plan)
@@ -876,7 +891,7 @@ pm_exec_plan(PmGraph *graph, List *plan, Tuplestorestate *tupstore,
 		PmNode	   *node = &graph->revs[step->rev];
 		MemoryContext oldcxt = MemoryContextSwitchTo(stepcxt);
 
-		pm_exec_step(graph, step, applied_by, run);
+		pm_exec_step(graph, step, applied_by, run, watch);
 		++nstep;
 		if (tupstore)
 			pm_exec_put_step(tupstore, tupdesc, nstep, node, step->direction);

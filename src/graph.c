@@ -22,46 +22,10 @@
  */
 #include "postgres.h"
 
-#include "lib/stringinfo.h"
 #include "nodes/bitmapset.h"
 #include "miscadmin.h"
 
 #include "pim_migrate.h"
-
-int
-pm_cstring_cmp(const ListCell *a, const ListCell *b)
-{
-	return strcmp((const char *) lfirst(a), (const char *) lfirst(b));
-}
-
-/* "a, b, c" from a List of C strings, for messages. */
-char *
-pm_join_list(List *cstrings)
-{
-	StringInfoData buf;
-	ListCell   *lc;
-
-	initStringInfo(&buf);
-	foreach(lc, cstrings)
-		appendStringInfo(&buf, "%s%s", buf.len > 0 ? ", " : "",
-						 (char *) lfirst(lc));
-	return buf.data;
-}
-
-/*
- * pm_join_array
- *		The same, for an array of n C strings (a node's parent names).
- */
-char *
-pm_join_array(char **names, int n)
-{
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	for (int i = 0; i < n; i++)
-		appendStringInfo(&buf, "%s%s", i > 0 ? ", " : "", names[i]);
-	return buf.data;
-}
 
 /*
  * pm_arena_alloc
@@ -86,33 +50,6 @@ pm_arena_alloc(PmArena *arena, Size size)
 	arena->next += size;
 	arena->left -= size;
 	return result;
-}
-
-/* Whether a List of C strings holds name. */
-bool
-pm_name_in_list(List *names, const char *name)
-{
-	ListCell   *lc;
-
-	foreach(lc, names)
-		if (strcmp(lfirst(lc), name) == 0)
-			return true;
-	return false;
-}
-
-/* Whether two Lists of C strings hold the same strings in the same order. */
-bool
-pm_names_equal(List *a, List *b)
-{
-	ListCell   *la;
-	ListCell   *lb;
-
-	if (list_length(a) != list_length(b))
-		return false;
-	forboth(la, a, lb, b)
-		if (strcmp(lfirst(la), lfirst(lb)) != 0)
-			return false;
-	return true;
 }
 
 static int
@@ -200,50 +137,34 @@ pm_graph_find_prefix(const PmGraph *graph, const char *prefix)
 	return result;
 }
 
+/* A row for pim_migrate_verify(): problem, about revision. */
+static void
+add_problem(PmGraph *graph, const char *revision, char *problem)
+{
+	PmProblem  *p = palloc(sizeof(PmProblem));
+
+	p->revision = pstrdup(revision);
+	p->problem = problem;
+	*graph->problems = lappend(*graph->problems, p);
+}
+
 /*
  * A problem of the stored graph.  Normally an error; while
  * pim_migrate_verify() builds the graph (graph->problems set), a row for
- * it instead, and the build goes on without the offending part.
+ * it instead, and the build goes on without the offending part.  A macro,
+ * so that errmsg is given the format itself, as for any user-facing
+ * message.
  */
-static void
-graph_problem(PmGraph *graph, int sqlstate, const char *revision,
-			  const char *hint, const char *fmt,...)
-pg_attribute_printf(5, 6);
-
-static void
-graph_problem(PmGraph *graph, int sqlstate, const char *revision,
-			  const char *hint, const char *fmt,...)
-{
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	for (;;)
-	{
-		va_list		args;
-		int			needed;
-
-		va_start(args, fmt);
-		needed = appendStringInfoVA(&buf, fmt, args);
-		va_end(args);
-		if (needed == 0)
-			break;
-		enlargeStringInfo(&buf, needed);
-	}
-
-	if (graph->problems == NULL)
-		ereport(ERROR,
-				(errcode(sqlstate),
-				 errmsg_internal("%s", buf.data),
-				 hint ? errhint("%s", hint) : 0));
-	else
-	{
-		PmProblem  *p = palloc(sizeof(PmProblem));
-
-		p->revision = pstrdup(revision);
-		p->problem = buf.data;
-		*graph->problems = lappend(*graph->problems, p);
-	}
-}
+#define graph_problem(graph, sqlstate, revision, hint, ...) \
+	do { \
+		if ((graph)->problems == NULL) \
+			ereport(ERROR, \
+					(errcode(sqlstate), \
+					 errmsg(__VA_ARGS__), \
+					 (hint) ? errhint("%s", (const char *) (hint)) : 0)); \
+		else \
+			add_problem((graph), (revision), psprintf(__VA_ARGS__)); \
+	} while (0)
 
 /*
  * Resolve the names of one kind of edge.  depends_on may also name a

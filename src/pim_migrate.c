@@ -3,7 +3,8 @@
  * pim_migrate.c
  *	  Module magic and initialization of pim_migrate.
  *
- * Nothing else lives here: see pim_migrate.h for where each concern is.
+ * Nothing else lives here: each setting's variable lives in the module
+ * that reads it, and pim_migrate.h says where each concern is.
  *
  * src/pim_migrate.c
  *
@@ -13,7 +14,6 @@
 
 #include <limits.h>
 
-#include "access/xact.h"
 #include "fmgr.h"
 #include "utils/guc.h"
 
@@ -23,32 +23,10 @@ PG_MODULE_MAGIC;
 
 void		_PG_init(void);
 
-/* Guards for the statements of revision scripts, in milliseconds; 0: off */
-int			pm_lock_timeout = 0;
-int			pm_statement_timeout = 0;
-
-/* Keep catalog.c's stack of entry points right across aborts. */
-static void
-pm_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
-					SubTransactionId parentSubid, void *arg)
-{
-	if (event == SUBXACT_EVENT_ABORT_SUB)
-		pm_catalog_at_abort(mySubid);
-}
-
-static void
-pm_xact_callback(XactEvent event, void *arg)
-{
-	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_COMMIT ||
-		event == XACT_EVENT_PARALLEL_ABORT || event == XACT_EVENT_PREPARE)
-		pm_catalog_at_abort(InvalidSubTransactionId);
-}
-
 void
 _PG_init(void)
 {
-	RegisterSubXactCallback(pm_subxact_callback, NULL);
-	RegisterXactCallback(pm_xact_callback, NULL);
+	pm_catalog_init();
 
 	DefineCustomIntVariable("pim_migrate.lock_timeout",
 							"Sets lock_timeout for the statements of revision scripts.",

@@ -6,12 +6,21 @@
  *
  * The modules, one concern each:
  *	  catalog.c			reads and writes the tables of schema pim_migrate
- *	  register.c		registration rules (ids, parents, idempotent reload)
- *	  revision_file.c	revision-file parser and script checksum
+ *	  register.c		registration rules (parents, labels, idempotent reload)
+ *	  revision_file.c	revision-file parser, the rule for ids and labels, checksum
+ *	  revfile_key.c		the header keys' spelling, shared with the command
+ *	  known_files.c		the file texts known to load as a no-op
  *	  graph.c			the revision DAG, built once per call
+ *	  strlist.c			lists of C strings: order, join, find, compare
  *	  target.c			the target grammar, resolved against a graph
+ *	  migrate.c			plans and runs migrations: dry run, _each, apply,
+ *						stamp and adopt
  *	  executor.c		runs the steps of a plan: scripts and bookkeeping
+ *	  verify.c			pim_migrate_verify's checks; the checksum check
+ *	  new_revision.c	ids and parents of revisions the server makes up,
+ *						merge rules
  *	  offline.c			offline SQL: a plan written as a script
+ *	  watch.c			what each statement of a dry run does (pim_migrate_plan)
  *	  diff.c			autogenerate: live schema against a desired one
  *	  lock.c			the migration lock
  *	  sql_api.c			SQL-callable entry points
@@ -206,8 +215,7 @@ typedef struct PmCall
 extern void pm_catalog_connect(PmCall *call, bool read_only);
 extern void pm_catalog_connect_nonatomic(PmCall *call);
 extern void pm_catalog_disconnect(PmCall *call);
-extern void pm_catalog_at_abort(SubTransactionId subid);
-extern List *pm_catalog_changed_scripts(void);
+extern void pm_catalog_init(void);
 extern bool pm_catalog_moved_since_snapshot(void);
 extern void pm_catalog_become_owner(PmUserContext *save);
 extern void pm_catalog_restore_user(const PmUserContext *save);
@@ -232,7 +240,8 @@ extern char *pm_catalog_label_user(const char *label);
 typedef void (*PmScriptVisitor) (void *arg, const char *revision,
 								 PmRevisionDef *scripts,
 								 const char *applied_checksum);
-extern void pm_catalog_scan_scripts(PmScriptVisitor visit, void *arg);
+extern void pm_catalog_scan_scripts(bool with_applied, PmScriptVisitor visit,
+									void *arg);
 extern void pm_catalog_log_steps(int n, Datum *revisions, Datum *operations,
 								 Datum *applied_at, Datum *durations,
 								 Datum *checksums, bool *checksum_nulls,
@@ -248,22 +257,24 @@ extern void pm_catalog_record_step(const char *revision, PmDirection direction,
 /* register.c */
 extern char *pm_register_revision(PmRevisionDef *def);
 extern int	pm_register_files(List *scripts, List *names);
-extern void pm_register_check_name(const char *name, const char *what);
 
 /* revision_file.c */
 extern PmRevisionDef *pm_revfile_parse(const char *text);
 extern void pm_revfile_checksum(PmRevisionDef *def);
+extern void pm_revfile_check_name(const char *name, const char *what);
 
 /* known_files.c */
 extern void pm_known_file_checksum(const char *text, char *hex);
 extern void pm_known_files_remember(List *checksums, List *revisions);
 
-/* graph.c */
+/* strlist.c */
 extern int	pm_cstring_cmp(const ListCell *a, const ListCell *b);
 extern char *pm_join_list(List *cstrings);
 extern char *pm_join_array(char **names, int n);
 extern bool pm_name_in_list(List *names, const char *name);
 extern bool pm_names_equal(List *a, List *b);
+
+/* graph.c */
 extern PmGraph *pm_graph_build(PmNode *nodes, int n, PmArena *arena,
 							  List *version_rows, List **problems);
 extern int	pm_graph_find(const PmGraph *graph, const char *id);
@@ -304,6 +315,7 @@ typedef enum PmTargetWord
 extern PmTargetWord pm_target_word(const char *text);
 extern PmTarget *pm_target_resolve(PmGraph *graph, const char *text);
 extern PmTarget *pm_target_upgrade(PmGraph *graph, const char *text);
+extern void pm_target_refuse_overlap(PmGraph *graph, const int *revs, int n);
 extern int	pm_target_downgrade(PmGraph *graph, const char *text, List **roots);
 extern int	pm_target_history(PmGraph *graph, const char *range);
 extern List *pm_target_stamp(PmGraph *graph, const char *text, bool purge,
@@ -311,8 +323,8 @@ extern List *pm_target_stamp(PmGraph *graph, const char *text, bool purge,
 extern int	pm_target_resolve_one(PmGraph *graph, const char *text);
 
 /*
- * A watch on each statement of the scripts a migration runs
- * (pm_exec_watch; plan.c's for pim_migrate_plan).  before() runs after the
+ * A watch on each statement of the scripts a migration runs, passed to
+ * pm_exec_plan (watch.c's, for pim_migrate_plan).  before() runs after the
  * statement's command counter moved, after() once it finished.
  */
 typedef struct PmStatementWatch PmStatementWatch;
@@ -323,8 +335,8 @@ struct PmStatementWatch
 						  int line, const char *sql, Node *stmt);
 };
 
-/* plan.c */
-extern PmStatementWatch *pm_plan_watch_create(Tuplestorestate *tupstore,
+/* watch.c */
+extern PmStatementWatch *pm_watch_create(Tuplestorestate *tupstore,
 											  TupleDesc tupdesc);
 
 /* lint.c */
@@ -345,12 +357,13 @@ extern void pm_lint_script(PmLintState *state, const char *revision,
 						   const char *sql, bool transactional, int first_line);
 
 /* executor.c */
+extern int	pm_lock_timeout;
+extern int	pm_statement_timeout;
 extern const char *pm_exec_needs_own_transaction(Node *stmt);
 extern void pm_exec_check_script(const char *revision, PmDirection direction,
 								 const char *sql, bool transactional);
 extern List *pm_exec_split_script(const char *revision, PmDirection direction,
 								  const char *sql);
-extern PmStatementWatch *pm_exec_watch;
 extern List *pm_exec_parse_script(const char *revision, PmDirection direction,
 								  const char *sql);
 extern void pm_exec_check_plan(PmGraph *graph, List *plan, bool online);
@@ -361,14 +374,45 @@ typedef struct PmRun PmRun;
 extern PmRun *pm_exec_run_begin(const char *applied_by);
 extern void pm_exec_run_end(PmRun *run);
 extern void pm_exec_step(PmGraph *graph, const PmStep *step,
-						 const char *applied_by, PmRun *run);
+						 const char *applied_by, PmRun *run,
+						 PmStatementWatch *watch);
 extern void pm_exec_record_only(PmGraph *graph, const PmStep *step, PmRun *run,
 								TimestampTz started);
 extern void pm_exec_put_step(Tuplestorestate *tupstore, TupleDesc tupdesc,
 							 int nstep, const PmNode *node,
 							 PmDirection direction);
 extern int	pm_exec_plan(PmGraph *graph, List *plan, Tuplestorestate *tupstore,
-						 TupleDesc tupdesc);
+						 TupleDesc tupdesc, PmStatementWatch *watch);
+
+/* migrate.c */
+extern void pm_migrate_check_not_running(void);
+extern bool pm_migrate_known_up_to_date(const char *target_text, List **kept);
+extern void pm_migrate_keep_heads_if_unknown(void);
+extern List *pm_migrate_plan(PmGraph *graph, const char *target_text,
+							 PmDirection direction, bool online);
+extern List *pm_migrate_steps(const char *target_text, PmDirection direction,
+							  PmGraph **graph);
+extern List *pm_migrate_run(const char *target_text, PmDirection direction,
+							bool dry_run, PmStatementWatch *watch,
+							PmGraph **graph);
+extern int	pm_migrate_each(const char *target_text, PmDirection direction);
+extern List *pm_migrate_apply(List *ids, PmDirection direction,
+							  bool record_only, PmGraph **graph_out);
+extern List *pm_migrate_stamp(const char *target_text, bool purge);
+extern List *pm_migrate_adopt(Oid relid, bool force);
+
+/* verify.c */
+extern List *pm_verify_changed_scripts(void);
+extern List *pm_verify(void);
+
+/* new_revision.c */
+extern char *pm_new_revision_id(void);
+extern List *pm_new_revision_parent(const char *revision);
+extern List *pm_new_revision_merge_parents(List *targets);
+extern bool pm_new_revision_autogenerate(PmRevisionDef *def,
+										 const char *desired,
+										 const char *schema, Datum include,
+										 Datum exclude);
 
 /* offline.c */
 extern char *pm_comment_text(const char *text);
@@ -379,9 +423,6 @@ extern char *pm_offline_script(PmGraph *graph, List *plan,
 extern void pm_diff(const char *desired, const char *schema, Datum include,
 					Datum exclude, char **upgrade, char **downgrade);
 
-/* pim_migrate.c: settings */
-extern int	pm_lock_timeout;
-extern int	pm_statement_timeout;
 
 /* lock.c */
 extern void pm_lock_migration(void);

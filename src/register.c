@@ -31,49 +31,6 @@
 
 #include "pim_migrate.h"
 
-/*
- * pm_register_check_name
- *		Raise 22023 unless name can be a revision id or branch label: not
- *		empty, bounded, no white space, none of the characters that the
- *		target grammar and the file format give a meaning (@ + - , :), and
- *		not a word of the grammar.
- */
-void
-pm_register_check_name(const char *name, const char *what)
-{
-	const char *why = NULL;
-
-	if (*name == '\0')
-		why = "It is empty.";
-	else if (strlen(name) > PM_MAX_NAME_LEN)
-		why = psprintf("It is longer than %d bytes.", PM_MAX_NAME_LEN);
-	else if (strcmp(name, "head") == 0 || strcmp(name, "heads") == 0 ||
-			 strcmp(name, "base") == 0 || strcmp(name, "current") == 0)
-		why = "It is a word of the target grammar.";
-	else
-	{
-		for (const char *p = name; *p; p++)
-		{
-			if (isspace((unsigned char) *p) || iscntrl((unsigned char) *p))
-			{
-				why = "It contains white space or a control character.";
-				break;
-			}
-			if (strchr("@+-,:", *p))
-			{
-				why = psprintf("It contains \"%c\".", *p);
-				break;
-			}
-		}
-	}
-	if (why)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid %s \"%s\"", what, name),
-				 errdetail("%s", why),
-				 errhint("Use letters, digits and underscores, as generated revision ids do.")));
-}
-
 static void
 check_names(List *names, const char *what, const char *self)
 {
@@ -84,7 +41,7 @@ check_names(List *names, const char *what, const char *self)
 		const char *name = lfirst(lc);
 		ListCell   *lc2;
 
-		pm_register_check_name(name, what);
+		pm_revfile_check_name(name, what);
 		if (self && strcmp(name, self) == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
@@ -120,7 +77,7 @@ check_message(const char *message)
 static void
 check_definition(const PmRevisionDef *def)
 {
-	pm_register_check_name(def->revision, "revision id");
+	pm_revfile_check_name(def->revision, "revision id");
 	check_message(def->message);
 	check_names(def->down_revisions, "down_revision", def->revision);
 	check_names(def->depends_on, "dependency", def->revision);
@@ -240,8 +197,10 @@ check_replace(const PmRevisionDef *def)
 
 /*
  * pm_register_revision
- *		Register def (scripts, names and checksum filled in), or do nothing
- *		if the same content is registered.  Returns the revision id.
+ *		Register def (scripts, names and checksum filled in: by
+ *		pm_revfile_parse, or pm_revfile_checksum for a definition made up
+ *		otherwise, so that a file is hashed once), or do nothing if the
+ *		same content is registered.  Returns the revision id.
  */
 char *
 pm_register_revision(PmRevisionDef *def)
@@ -250,7 +209,6 @@ pm_register_revision(PmRevisionDef *def)
 	ListCell   *lc;
 
 	check_definition(def);
-	pm_revfile_checksum(def);
 
 	/*
 	 * A deploy loads every file every time: the same content as stored

@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * revision_file.c
- *	  The revision file format of SPEC.md, and the checksum of a revision's
- *	  scripts.
+ *	  The revision file format of SPEC.md: what a revision id or label may
+ *	  be, and the checksum of a revision's scripts.
  *
  * A file is a header of "--" comment lines (the first is the message, the
  * others "Key: value"), then "-- +upgrade" and the upgrade script, then
@@ -11,7 +11,8 @@
  * when the revision is registered (executor.c).
  *
  * Every problem is reported as 22023 with the line of the file it was
- * found on.
+ * found on.  Nothing here reads the catalog or calls register.c: the
+ * dependency goes one way, register.c calls the parser.
  *
  * src/revision_file.c
  *
@@ -87,6 +88,51 @@ is_marker(const char *text, const char *name)
 }
 
 /*
+ * pm_revfile_check_name
+ *		Raise 22023 unless name can be a revision id or branch label: not
+ *		empty, bounded, no white space, none of the characters that the
+ *		target grammar and the file format give a meaning (@ + - , :), and
+ *		not a word of the grammar.  The rule of the format, so it lives
+ *		with the parser; register.c applies it to definitions given by
+ *		other means.
+ */
+void
+pm_revfile_check_name(const char *name, const char *what)
+{
+	const char *why = NULL;
+
+	if (*name == '\0')
+		why = "It is empty.";
+	else if (strlen(name) > PM_MAX_NAME_LEN)
+		why = psprintf("It is longer than %d bytes.", PM_MAX_NAME_LEN);
+	else if (strcmp(name, "head") == 0 || strcmp(name, "heads") == 0 ||
+			 strcmp(name, "base") == 0 || strcmp(name, "current") == 0)
+		why = "It is a word of the target grammar.";
+	else
+	{
+		for (const char *p = name; *p; p++)
+		{
+			if (isspace((unsigned char) *p) || iscntrl((unsigned char) *p))
+			{
+				why = "It contains white space or a control character.";
+				break;
+			}
+			if (strchr("@+-,:", *p))
+			{
+				why = psprintf("It contains \"%c\".", *p);
+				break;
+			}
+		}
+	}
+	if (why)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid %s \"%s\"", what, name),
+				 errdetail("%s", why),
+				 errhint("Use letters, digits and underscores, as generated revision ids do.")));
+}
+
+/*
  * Split a comma-separated header value into a List of trimmed names, each
  * checked as a revision id or label.  An empty value is an empty List.
  */
@@ -110,7 +156,7 @@ split_names(char *value, const char *key)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("empty item in header \"%s\"", key)));
-		pm_register_check_name(name, key);
+		pm_revfile_check_name(name, key);
 		result = lappend(result, pstrdup(name));
 		item = comma ? comma + 1 : NULL;
 	}
@@ -263,7 +309,7 @@ pm_revfile_parse(const char *text)
 			{
 				if (def->revision)
 					goto duplicate;
-				pm_register_check_name(value, "revision id");
+				pm_revfile_check_name(value, "revision id");
 				def->revision = pstrdup(value);
 			}
 			else if (strcmp(key, "Revises") == 0)

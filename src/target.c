@@ -71,8 +71,9 @@ not_produced(const char *text, int steps)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("Relative revision %s didn't produce %d migrations",
-					text, abs(steps)),
+			 errmsg_plural("relative revision \"%s\" did not produce %d migration",
+						   "relative revision \"%s\" did not produce %d migrations",
+						   abs(steps), text, abs(steps)),
 			 errdetail("The walk reached %s before taking every step.",
 					   steps > 0 ? "a head" : "base")));
 }
@@ -256,7 +257,7 @@ resolve_ident(PmGraph *graph, const char *name, const char *label)
 		if (graph->revs[rev].mark != mark)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("Revision %s is not a member of branch '%s'",
+					 errmsg("revision \"%s\" is not a member of branch \"%s\"",
 							graph->revs[rev].id, label)));
 	}
 	return rev;
@@ -281,7 +282,7 @@ resolve_branch(PmGraph *graph, const char *label)
 	if (rev < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("No such branch: '%s'", label)));
+				 errmsg("branch \"%s\" does not exist", label)));
 	return rev;
 }
 
@@ -494,7 +495,9 @@ pm_target_resolve_one(PmGraph *graph, const char *text)
 	if (t->nrevs > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_CARDINALITY_VIOLATION),
-				 errmsg("target \"%s\" names %d revisions", text, t->nrevs),
+				 errmsg_plural("target \"%s\" names %d revision",
+							   "target \"%s\" names %d revisions",
+							   t->nrevs, text, t->nrevs),
 				 errhint("Name one revision.")));
 	return t->revs[0];
 }
@@ -594,7 +597,7 @@ pm_target_upgrade(PmGraph *graph, const char *text)
 			if (list_length(starts) > 1)
 				ereport(ERROR,
 						(errcode(ERRCODE_CARDINALITY_VIOLATION),
-						 errmsg("Ambiguous upgrade from multiple current revisions"),
+						 errmsg("ambiguous upgrade from multiple current revisions"),
 						 errdetail("Current heads: %s.", id_list(graph, starts)),
 						 errhint("Use REV+N or LABEL@+N.")));
 			start = starts == NIL ? BASE_REV : linitial_int(starts);
@@ -605,21 +608,32 @@ pm_target_upgrade(PmGraph *graph, const char *text)
 		t = target_of(text, rev);
 	}
 
-	/* no target may stand on another (Alembic checks the same) */
-	for (int i = 0; i < t->nrevs && t->nrevs > 1; i++)
+	pm_target_refuse_overlap(graph, t->revs, t->nrevs);
+	return t;
+}
+
+/*
+ * pm_target_refuse_overlap
+ *		No revision of several requested (targets, heads to merge) may
+ *		stand on another: Alembic refuses the same.
+ */
+void
+pm_target_refuse_overlap(PmGraph *graph, const int *revs, int n)
+{
+	for (int i = 0; i < n && n > 1; i++)
 	{
 		int			mark = pm_graph_new_mark(graph);
 
-		pm_graph_mark_ancestors(graph, &t->revs[i], 1, mark, false);
-		for (int j = 0; j < t->nrevs; j++)
-			if (j != i && graph->revs[t->revs[j]].mark == mark)
+		pm_graph_mark_ancestors(graph, &revs[i], 1, mark, false);
+		for (int j = 0; j < n; j++)
+			if (j != i && graph->revs[revs[j]].mark == mark)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("Requested revision %s overlaps with other requested revisions %s",
-								graph->revs[t->revs[j]].id,
-								graph->revs[t->revs[i]].id)));
+						 errmsg("requested revision \"%s\" overlaps with other requested revisions",
+								graph->revs[revs[j]].id),
+						 errdetail("It is an ancestor of requested revision \"%s\".",
+								   graph->revs[revs[i]].id)));
 	}
-	return t;
 }
 
 /*
@@ -732,7 +746,7 @@ pm_target_downgrade(PmGraph *graph, const char *text, List **roots)
 		if (kept == NIL)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("Not a valid downgrade target from current heads"),
+					 errmsg("not a valid downgrade target from current heads"),
 					 errdetail("No revision above \"%s\" is on branch \"%s\".",
 							   text, branch)));
 		*roots = kept;
@@ -865,7 +879,7 @@ pm_target_history(PmGraph *graph, const char *range)
 		if (graph->revs[lfirst_int(lc)].mark != upper_anc)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("Revision %s is not an ancestor of revision %s",
+					 errmsg("revision \"%s\" is not an ancestor of revision \"%s\"",
 							graph->revs[lfirst_int(lc)].id, end_text[0] ? end_text : "heads")));
 	/* keep the upper marks in mark_below while lower ones are made */
 	for (int i = 0; i < graph->n; i++)

@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * plan.c
+ * watch.c
  *	  What each statement of a migration really does, watched while it
  *	  runs in a dry run (pim_migrate_plan): how long it takes on the real
  *	  data, the relation locks it takes, and the relations it rewrites.
@@ -16,7 +16,12 @@
  * file of every relation is read once, when the plan begins; after each
  * statement only the relations its writes invalidated are looked up.
  *
- * src/plan.c
+ * The watch is a value the caller passes down to the executor
+ * (pm_exec_plan); the only statics are those of the relcache callback
+ * below, which the server calls with nothing but a Datum fixed when it is
+ * registered, once per backend.
+ *
+ * src/watch.c
  *
  *-------------------------------------------------------------------------
  */
@@ -63,7 +68,7 @@ typedef struct HeldEntry
 	LOCKMASK	modes;
 } HeldEntry;
 
-typedef struct PlanWatch
+typedef struct WatchState
 {
 	PmStatementWatch watch;		/* first: what the executor calls */
 	Tuplestorestate *tupstore;
@@ -72,7 +77,7 @@ typedef struct PlanWatch
 	HTAB	   *held;			/* before the statement */
 	instr_time	start;
 	MemoryContext cxt;
-} PlanWatch;
+} WatchState;
 
 static HTAB *
 oid_hash(const char *name, Size entrysize, MemoryContext cxt)
@@ -205,22 +210,25 @@ taken_locks(HTAB *files, HTAB *before, HTAB *after, List *rewritten)
  * relcache invalidations our own writes send, which CommandCounterIncrement
  * delivers to this backend.  Kept in a fixed array, since a relcache
  * callback must not allocate; when it overflows, or the whole relcache is
- * invalidated, every relation is looked at.
+ * invalidated, every relation is looked at.  Statics, because a relcache
+ * callback cannot be unregistered and gets no pointer to the watch: it is
+ * registered once per backend and only records while a watched statement
+ * runs (one at a time: migrations do not nest).
  */
-#define PLAN_MAX_CHANGED 256
+#define WATCH_MAX_CHANGED 256
 
 static bool relcache_callback_registered = false;
 static bool watching_relcache = false;	/* an error may leave it on: harmless */
 static int	nchanged;
 static bool changed_all;
-static Oid	changed[PLAN_MAX_CHANGED];
+static Oid	changed[WATCH_MAX_CHANGED];
 
 static void
 relcache_changed(Datum arg, Oid relid)
 {
 	if (!watching_relcache)
 		return;
-	if (relid == InvalidOid || nchanged == PLAN_MAX_CHANGED)
+	if (relid == InvalidOid || nchanged == WATCH_MAX_CHANGED)
 		changed_all = true;
 	else
 		changed[nchanged++] = relid;
@@ -231,7 +239,7 @@ relcache_changed(Datum arg, Oid relid)
  * file is not the one it had (not for TOAST tables: they follow theirs).
  */
 static void
-check_file(PlanWatch *pw, Form_pg_class form, List **rewritten)
+check_file(WatchState *pw, Form_pg_class form, List **rewritten)
 {
 	bool		found;
 	FileEntry  *entry = remember_file(pw->files, form, &found);
@@ -250,7 +258,7 @@ check_file(PlanWatch *pw, Form_pg_class form, List **rewritten)
  * it invalidated are looked up.
  */
 static List *
-rewritten_relations(PlanWatch *pw)
+rewritten_relations(WatchState *pw)
 {
 	List	   *result = NIL;
 
@@ -283,7 +291,7 @@ rewritten_relations(PlanWatch *pw)
 static void
 watch_before(PmStatementWatch *watch)
 {
-	PlanWatch  *pw = (PlanWatch *) watch;
+	WatchState  *pw = (WatchState *) watch;
 
 	MemoryContextReset(pw->cxt);
 	pw->held = held_locks(pw->cxt);
@@ -297,7 +305,7 @@ static void
 watch_after(PmStatementWatch *watch, const char *revision, int line,
 			const char *sql, Node *stmt)
 {
-	PlanWatch  *pw = (PlanWatch *) watch;
+	WatchState  *pw = (WatchState *) watch;
 	instr_time	elapsed;
 	Datum		values[6];
 	bool		nulls[6] = {0};
@@ -338,15 +346,15 @@ watch_after(PmStatementWatch *watch, const char *revision, int line,
 }
 
 /*
- * pm_plan_watch_create
- *		A watch for pm_exec_watch that puts one row per statement into
+ * pm_watch_create
+ *		A watch for pm_exec_plan that puts one row per statement into
  *		tupstore (revision, line, statement, duration, locks, rewritten).
  *		The files of every relation are read now, before anything runs.
  */
 PmStatementWatch *
-pm_plan_watch_create(Tuplestorestate *tupstore, TupleDesc tupdesc)
+pm_watch_create(Tuplestorestate *tupstore, TupleDesc tupdesc)
 {
-	PlanWatch  *pw = palloc0(sizeof(PlanWatch));
+	WatchState  *pw = palloc0(sizeof(WatchState));
 	Relation	pg_class;
 	SysScanDesc scan;
 	HeapTuple	tup;
@@ -364,7 +372,7 @@ pm_plan_watch_create(Tuplestorestate *tupstore, TupleDesc tupdesc)
 	pw->files = oid_hash("pim_migrate relation files", sizeof(FileEntry),
 						 CurrentMemoryContext);
 	pw->cxt = AllocSetContextCreate(CurrentMemoryContext,
-									"pim_migrate plan statement",
+									"pim_migrate watched statement",
 									ALLOCSET_DEFAULT_SIZES);
 	scan = systable_beginscan(pg_class, InvalidOid, false, NULL, 0, NULL);
 	while ((tup = systable_getnext(scan)) != NULL)
