@@ -86,6 +86,9 @@ typedef struct DiffSet
 	char	   *path;
 } DiffSet;
 
+/* diff.c */
+extern char *pm_diff_schema_path(const char *scratch, const char *schema);
+
 /* diff_describe.c */
 extern DiffSet pm_diff_describe(const char *schema, const char *path,
 								Datum include, Datum exclude);

@@ -418,6 +418,10 @@ extern char *pm_offline_script(PmGraph *graph, List *plan,
 extern void pm_diff(const char *desired, const char *schema, Datum include,
 					Datum exclude, char **upgrade, char **downgrade);
 
+/* drift.c */
+extern char *pm_running_revision;
+extern void pm_drift_take_fingerprint(const char *schema);
+extern void pm_drift_fingerprint_current(void);
 
 /* lock.c */
 extern void pm_lock_migration(void);
