@@ -97,6 +97,7 @@ CREATE TABLE pim_migrate.schema_object (
 	def text,
 	extra text,
 	not_null boolean NOT NULL,
+	atomic boolean NOT NULL,
 	clause text,
 	opts text,
 	PRIMARY KEY (schema, kind, parent, name)

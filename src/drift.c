@@ -257,26 +257,30 @@ pm_drift_take_fingerprint(const char *schema)
 											  ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	DiffSet		set;
-	ArrayBuildState *cols[8];
-	Datum		args[9];
-	Oid			types[9] = {TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
-	TEXTARRAYOID, TEXTARRAYOID, BOOLARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
+	ArrayBuildState *cols[9];
+	Datum		args[10];
+	Oid			types[10] = {TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+		TEXTARRAYOID, TEXTARRAYOID, BOOLARRAYOID, BOOLARRAYOID, TEXTARRAYOID,
+	TEXTARRAYOID};
 	int			rc;
 
 	set = pm_diff_describe(schema, pm_diff_schema_path(NULL, schema),
 						   (Datum) 0, (Datum) 0);
-	for (int c = 0; c < 8; c++)
-		cols[c] = initArrayResult(c == 5 ? BOOLOID : TEXTOID, cxt, false);
+	for (int c = 0; c < 9; c++)
+		cols[c] = initArrayResult(types[c + 1] == BOOLARRAYOID ? BOOLOID : TEXTOID,
+								  cxt, false);
 	for (int i = 0; i < set.n; i++)
 	{
 		DiffObj    *o = &set.objs[i];
-		const char *texts[8] = {o->kind, o->parent, o->name, o->def, o->extra,
-		NULL, o->clause, o->opts};
+		const char *texts[9] = {o->kind, o->parent, o->name, o->def, o->extra,
+		NULL, NULL, o->clause, o->opts};
+		bool		flags[9] = {false, false, false, false, false,
+		o->notnull, o->atomic, false, false};
 
-		for (int c = 0; c < 8; c++)
+		for (int c = 0; c < 9; c++)
 		{
-			if (c == 5)
-				accumArrayResult(cols[c], BoolGetDatum(o->notnull), false,
+			if (types[c + 1] == BOOLARRAYOID)
+				accumArrayResult(cols[c], BoolGetDatum(flags[c]), false,
 								 BOOLOID, cxt);
 			else
 				accumArrayResult(cols[c],
@@ -285,7 +289,7 @@ pm_drift_take_fingerprint(const char *schema)
 		}
 	}
 	args[0] = CStringGetTextDatum(schema);
-	for (int c = 0; c < 8; c++)
+	for (int c = 0; c < 9; c++)
 		args[c + 1] = makeArrayResult(cols[c], cxt);
 
 	rc = SPI_execute_with_args("DELETE FROM pim_migrate.schema_object WHERE schema = $1",
@@ -296,9 +300,10 @@ pm_drift_take_fingerprint(const char *schema)
 	rc = SPI_execute_with_args("INSERT INTO pim_migrate.schema_object "
 							   "SELECT $1, u.* FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), "
 							   "pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6), "
-							   "pg_catalog.unnest($7), pg_catalog.unnest($8), pg_catalog.unnest($9)) "
-							   "AS u(kind, parent, name, def, extra, not_null, clause, opts)",
-							   9, types, args, NULL, false, 0);
+							   "pg_catalog.unnest($7), pg_catalog.unnest($8), pg_catalog.unnest($9), "
+							   "pg_catalog.unnest($10)) "
+							   "AS u(kind, parent, name, def, extra, not_null, atomic, clause, opts)",
+							   10, types, args, NULL, false, 0);
 	if (rc != SPI_OK_INSERT)
 		elog(ERROR, "could not store the fingerprint: %s",
 			 SPI_result_code_string(rc));
@@ -374,6 +379,10 @@ object_change(const DiffObj *was, const DiffObj *now)
 	if (was->notnull != now->notnull)
 		appendStringInfo(&buf, "%s%s", buf.len ? "; " : "",
 						 now->notnull ? "now NOT NULL" : "no longer NOT NULL");
+	if (was->atomic != now->atomic)
+		appendStringInfo(&buf, "%s%s", buf.len ? "; " : "",
+						 now->atomic ? "the body is now BEGIN ATOMIC" :
+						 "the body is no longer BEGIN ATOMIC");
 	return buf.data;
 }
 
@@ -411,7 +420,7 @@ compare_fingerprint(Tuplestorestate *store, TupleDesc desc,
 
 	live = pm_diff_describe(schema, pm_diff_schema_path(NULL, schema),
 							(Datum) 0, (Datum) 0);
-	rc = SPI_execute_with_args("SELECT kind, parent, name, def, extra, not_null, clause, opts "
+	rc = SPI_execute_with_args("SELECT kind, parent, name, def, extra, not_null, atomic, clause, opts "
 							   "FROM pim_migrate.schema_object WHERE schema = $1",
 							   1, (Oid[]) {TEXTOID},
 							   (Datum[]) {CStringGetTextDatum(schema)}, NULL, true, 0);
@@ -436,8 +445,9 @@ compare_fingerprint(Tuplestorestate *store, TupleDesc desc,
 		o->def = SPI_getvalue(tup, td, 4);
 		o->extra = SPI_getvalue(tup, td, 5);
 		o->notnull = DatumGetBool(SPI_getbinval(tup, td, 6, &isnull));
-		o->clause = SPI_getvalue(tup, td, 7);
-		o->opts = SPI_getvalue(tup, td, 8);
+		o->atomic = DatumGetBool(SPI_getbinval(tup, td, 7, &isnull));
+		o->clause = SPI_getvalue(tup, td, 8);
+		o->opts = SPI_getvalue(tup, td, 9);
 		if (o->def == NULL)
 			o->def = pstrdup("");
 	}
