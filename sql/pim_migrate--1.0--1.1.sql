@@ -132,3 +132,17 @@ AS 'MODULE_PATHNAME', 'pim_migrate_drift'
 LANGUAGE C STABLE;
 COMMENT ON FUNCTION pim_migrate_drift(name)
 	IS 'what changed in the migrated schemas since their last migration: recorded DDL, and differences from the fingerprint';
+
+--
+-- pim_migrate_test: each pending revision up to target upgraded,
+-- downgraded, compared and upgraded again on the live database, all of it
+-- rolled back.  It runs the scripts, so it is granted as upgrade is.
+--
+CREATE FUNCTION pim_migrate_test(target text DEFAULT 'head',
+	OUT revision text, OUT step text, OUT problem text, OUT detail text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pim_migrate_test'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION pim_migrate_test(text)
+	IS 'test that each pending revision up to target goes down and up again; rolled back; no row: every one does';
+REVOKE ALL ON FUNCTION pim_migrate_test(text) FROM PUBLIC;

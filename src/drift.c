@@ -164,8 +164,6 @@ pim_migrate_ddl_watch(PG_FUNCTION_ARGS)
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
-		/* the SPI connection the failed insert held went with the abort */
-		SPI_restore_connection();
 		ereport(WARNING,
 				(errmsg("pim_migrate could not record a DDL command: %s",
 						edata->message),
@@ -229,19 +227,6 @@ pim_migrate_watch_ddl(PG_FUNCTION_ARGS)
 	}
 	SPI_finish();
 	PG_RETURN_BOOL(was_on);
-}
-
-/*
- * The text of a fingerprinted object's identity: its kind, then its
- * parent and name quoted as identifiers.
- */
-static char *
-object_label(const char *kind, const char *parent, const char *name)
-{
-	if (parent != NULL && parent[0] != '\0')
-		return psprintf("%s %s.%s", kind, quote_identifier(parent),
-						quote_identifier(name));
-	return psprintf("%s %s", kind, quote_identifier(name));
 }
 
 /*
@@ -318,72 +303,40 @@ pm_drift_take_fingerprint(const char *schema)
 	MemoryContextDelete(cxt);
 }
 
-/* Orders objects by (kind, parent, name), the key a fingerprint keeps. */
-static int
-object_key_cmp(const void *a, const void *b)
+/*
+ * pm_drift_current_schema
+ *		The schema a migration runs in: the first schema of search_path
+ *		that exists, where its unqualified names go.  NULL when none.
+ */
+char *
+pm_drift_current_schema(void)
 {
-	const DiffObj *x = a;
-	const DiffObj *y = b;
-	int			c;
+	List	   *path = fetch_search_path(false);
 
-	if ((c = strcmp(x->kind, y->kind)) != 0)
-		return c;
-	if ((c = strcmp(x->parent, y->parent)) != 0)
-		return c;
-	return strcmp(x->name, y->name);
+	return path == NIL ? NULL : get_namespace_name(linitial_oid(path));
 }
 
 /*
  * pm_drift_fingerprint_current
- *		The fingerprint of the schema a migration ran in: the first schema
- *		of search_path that exists, where its unqualified names went.
+ *		The fingerprint of the schema a migration ran in.
  */
 void
 pm_drift_fingerprint_current(void)
 {
-	List	   *path = fetch_search_path(false);
-	char	   *schema;
+	char	   *schema = pm_drift_current_schema();
 	PmUserContext save;
 
 	/* a database still at version 1.0 of the extension has no fingerprints */
-	if (path == NIL || !OidIsValid(get_relname_relid("fingerprint",
-													  get_namespace_oid(PM_SCHEMA_NAME, false))))
+	if (schema == NULL ||
+		!OidIsValid(get_relname_relid("fingerprint",
+									  get_namespace_oid(PM_SCHEMA_NAME, false))))
 		return;
-	schema = get_namespace_name(linitial_oid(path));
 	pm_catalog_become_owner(&save);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	pm_drift_take_fingerprint(schema);
 	SPI_finish();
 	pm_catalog_restore_user(&save);
-}
-
-/* what differs between a stored object and the live one, in words */
-static char *
-object_change(const DiffObj *was, const DiffObj *now)
-{
-	StringInfoData buf;
-	const char *what[4] = {"definition", "default", "generation", "options"};
-	const char *a[4] = {was->def, was->extra, was->clause, was->opts};
-	const char *b[4] = {now->def, now->extra, now->clause, now->opts};
-
-	initStringInfo(&buf);
-	for (int i = 0; i < 4; i++)
-	{
-		if (pm_diff_same_str(a[i], b[i]))
-			continue;
-		appendStringInfo(&buf, "%s%s was %s, is %s", buf.len ? "; " : "", what[i],
-						 a[i] && a[i][0] ? a[i] : "(none)",
-						 b[i] && b[i][0] ? b[i] : "(none)");
-	}
-	if (was->notnull != now->notnull)
-		appendStringInfo(&buf, "%s%s", buf.len ? "; " : "",
-						 now->notnull ? "now NOT NULL" : "no longer NOT NULL");
-	if (was->atomic != now->atomic)
-		appendStringInfo(&buf, "%s%s", buf.len ? "; " : "",
-						 now->atomic ? "the body is now BEGIN ATOMIC" :
-						 "the body is no longer BEGIN ATOMIC");
-	return buf.data;
 }
 
 /* One row of pim_migrate_drift's result. */
@@ -415,8 +368,7 @@ compare_fingerprint(Tuplestorestate *store, TupleDesc desc,
 	DiffSet		live;
 	DiffSet		was = {NULL, 0, NULL};
 	int			rc;
-	int			i;
-	int			j;
+	ListCell   *lc;
 
 	live = pm_diff_describe(schema, pm_diff_schema_path(NULL, schema),
 							(Datum) 0, (Datum) 0);
@@ -452,33 +404,12 @@ compare_fingerprint(Tuplestorestate *store, TupleDesc desc,
 			o->def = pstrdup("");
 	}
 
-	/*
-	 * The live set is in the describe's order, searched by pm_diff_find;
-	 * the stored one is sorted by its key here and searched with bsearch.
-	 */
-	for (i = 0; i < was.n; i++)
+	foreach(lc, pm_diff_changes(&was, &live, "the fingerprint of the last migration",
+								"the schema"))
 	{
-		DiffObj    *o = &was.objs[i];
-		DiffObj    *n = pm_diff_find(&live, o->kind, o->parent, o->name);
+		DiffChange *c = lfirst(lc);
 
-		if (n == NULL)
-			put_drift(store, desc, "schema", taken_at, true, NULL,
-					  psprintf("dropped %s", object_label(o->kind, o->parent, o->name)),
-					  "in the fingerprint of the last migration, not in the schema");
-		else if (!pm_diff_obj_equal(o, n))
-			put_drift(store, desc, "schema", taken_at, true, NULL,
-					  psprintf("changed %s", object_label(o->kind, o->parent, o->name)),
-					  object_change(o, n));
-	}
-	qsort(was.objs, was.n, sizeof(DiffObj), object_key_cmp);
-	for (j = 0; j < live.n; j++)
-	{
-		DiffObj    *n = &live.objs[j];
-
-		if (bsearch(n, was.objs, was.n, sizeof(DiffObj), object_key_cmp) == NULL)
-			put_drift(store, desc, "schema", taken_at, true, NULL,
-					  psprintf("added %s", object_label(n->kind, n->parent, n->name)),
-					  "in the schema, not in the fingerprint of the last migration");
+		put_drift(store, desc, "schema", taken_at, true, NULL, c->what, c->detail);
 	}
 }
 
