@@ -65,6 +65,88 @@ COMMENT ON FUNCTION pim_migrate_autogenerate(text, text, name, text[], text[])
 REVOKE ALL ON FUNCTION pim_migrate_autogenerate(text, text, name, text[], text[]) FROM PUBLIC;
 
 --
+-- Drift: the DDL that runs outside migrations, recorded by an opt-in event
+-- trigger (pim_migrate_watch_ddl), and the fingerprint of each migrated
+-- schema as its last migration left it.  All three tables are dumped
+-- with the rest.
+--
+CREATE TABLE pim_migrate.ddl_event (
+	id bigserial PRIMARY KEY,
+	at timestamptz NOT NULL,
+	by name NOT NULL,
+	command_tag text NOT NULL,
+	object_type text,
+	schema_name text,
+	object_identity text
+);
+COMMENT ON TABLE pim_migrate.ddl_event
+	IS 'DDL run outside pim_migrate migrations, recorded while pim_migrate_watch_ddl is on';
+
+CREATE TABLE pim_migrate.fingerprint (
+	schema name PRIMARY KEY,
+	taken_at timestamptz NOT NULL
+);
+COMMENT ON TABLE pim_migrate.fingerprint
+	IS 'when the last migration of each schema left it as pim_migrate.schema_object describes it';
+
+CREATE TABLE pim_migrate.schema_object (
+	schema name NOT NULL,
+	kind text NOT NULL,
+	parent text NOT NULL,
+	name text NOT NULL,
+	def text,
+	extra text,
+	not_null boolean NOT NULL,
+	atomic boolean NOT NULL,
+	clause text,
+	opts text,
+	PRIMARY KEY (schema, kind, parent, name)
+);
+COMMENT ON TABLE pim_migrate.schema_object
+	IS 'the fingerprint of a migrated schema: its objects as the autogenerate comparison describes them';
+
+SELECT pg_catalog.pg_extension_config_dump('pim_migrate.ddl_event', '');
+SELECT pg_catalog.pg_extension_config_dump('pim_migrate.ddl_event_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('pim_migrate.fingerprint', '');
+SELECT pg_catalog.pg_extension_config_dump('pim_migrate.schema_object', '');
+
+CREATE FUNCTION pim_migrate.ddl_watch()
+RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'pim_migrate_ddl_watch'
+LANGUAGE C;
+COMMENT ON FUNCTION pim_migrate.ddl_watch()
+	IS 'the event trigger function of pim_migrate_watch_ddl: records DDL run outside migrations';
+
+CREATE FUNCTION pim_migrate_watch_ddl("on" boolean)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'pim_migrate_watch_ddl'
+LANGUAGE C STRICT VOLATILE;
+COMMENT ON FUNCTION pim_migrate_watch_ddl(boolean)
+	IS 'turn on or off the event triggers that record DDL run outside migrations; returns whether they were on';
+REVOKE ALL ON FUNCTION pim_migrate_watch_ddl(boolean) FROM PUBLIC;
+
+CREATE FUNCTION pim_migrate_drift(schema name DEFAULT NULL,
+	OUT source text, OUT at timestamptz, OUT by name, OUT what text, OUT detail text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pim_migrate_drift'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION pim_migrate_drift(name)
+	IS 'what changed in the migrated schemas since their last migration: recorded DDL, and differences from the fingerprint';
+
+--
+-- pim_migrate_test: each pending revision up to target upgraded,
+-- downgraded, compared and upgraded again on the live database, all of it
+-- rolled back.  It runs the scripts, so it is granted as upgrade is.
+--
+CREATE FUNCTION pim_migrate_test(target text DEFAULT 'head',
+	OUT revision text, OUT step text, OUT problem text, OUT detail text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pim_migrate_test'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION pim_migrate_test(text)
+	IS 'test that each pending revision up to target goes down and up again; rolled back; no row: every one does';
+REVOKE ALL ON FUNCTION pim_migrate_test(text) FROM PUBLIC;
+
 -- A no-op deploy sends the checksums of its files, and the texts of the
 -- others only (known_files.c): known_file holds the sha256 of each file
 -- text loaded, with the revision it became, known_file_set that of the

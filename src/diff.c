@@ -319,8 +319,8 @@ unqualify(const char *sql, const char *schema)
  * the schema (after the scratch one, if any), then the schemas of the
  * database's extensions.
  */
-static char *
-schema_path(const char *scratch, const char *schema)
+char *
+pm_diff_schema_path(const char *scratch, const char *schema)
 {
 	StringInfoData buf;
 	int			rc;
@@ -519,15 +519,15 @@ pm_diff(const char *desired, const char *schema, Datum include, Datum exclude,
 		List	   *before;
 
 		report_unhandled(nsp, schema, include, exclude);
-		live = pm_diff_describe(schema, schema_path(NULL, schema), include, exclude);
+		live = pm_diff_describe(schema, pm_diff_schema_path(NULL, schema), include, exclude);
 		whole = include || exclude ?
-			pm_diff_describe(schema, schema_path(NULL, schema), (Datum) 0, (Datum) 0) : live;
+			pm_diff_describe(schema, pm_diff_schema_path(NULL, schema), (Datum) 0, (Datum) 0) : live;
 		scratch = psprintf("pim_migrate_desired_%d", MyProcPid);
 		rc = SPI_execute(psprintf("CREATE SCHEMA %s", quote_identifier(scratch)), false, 0);
 		MemoryContextSwitchTo(cxt);
 		if (rc != SPI_OK_UTILITY)
 			elog(ERROR, "could not create a scratch schema");
-		path = schema_path(scratch, schema);
+		path = pm_diff_schema_path(scratch, schema);
 		before = live_references(nsp);
 		level = NewGUCNestLevel();
 		(void) set_config_option("search_path", path,

@@ -86,6 +86,17 @@ typedef struct DiffSet
 	char	   *path;
 } DiffSet;
 
+/* One difference between two described schemas (pm_diff_changes). */
+typedef struct DiffChange
+{
+	char	   *what;			/* "added table t", "changed column t.a" */
+	char	   *detail;			/* how it changed, or where it is */
+	bool		changed;		/* in both, otherwise: not added or dropped */
+} DiffChange;
+
+/* diff.c */
+extern char *pm_diff_schema_path(const char *scratch, const char *schema);
+
 /* diff_describe.c */
 extern DiffSet pm_diff_describe(const char *schema, const char *path,
 								Datum include, Datum exclude);
@@ -95,6 +106,8 @@ extern bool pm_diff_has_table(DiffSet *set, const char *name);
 extern bool pm_diff_has_relation(DiffSet *set, const char *name);
 extern bool pm_diff_obj_equal(const DiffObj *a, const DiffObj *b);
 extern bool pm_diff_same_str(const char *a, const char *b);
+extern List *pm_diff_changes(DiffSet *was, DiffSet *now, const char *was_name,
+							 const char *now_name);
 
 /* diff_script.c */
 extern char *pm_diff_script(DiffSet *from, DiffSet *to);

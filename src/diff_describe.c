@@ -467,3 +467,105 @@ pm_diff_has_relation(DiffSet *set, const char *name)
 	return pm_diff_has_table(set, name) ||
 		pm_diff_find(set, "view", "", name) != NULL;
 }
+
+/*
+ * The text of a described object's identity: its kind, then its
+ * parent and name quoted as identifiers.
+ */
+static char *
+object_label(const char *kind, const char *parent, const char *name)
+{
+	if (parent != NULL && parent[0] != '\0')
+		return psprintf("%s %s.%s", kind, quote_identifier(parent),
+						quote_identifier(name));
+	return psprintf("%s %s", kind, quote_identifier(name));
+}
+
+/* Orders objects by (kind, parent, name), the key a fingerprint keeps. */
+static int
+object_key_cmp(const void *a, const void *b)
+{
+	const DiffObj *x = a;
+	const DiffObj *y = b;
+	int			c;
+
+	if ((c = strcmp(x->kind, y->kind)) != 0)
+		return c;
+	if ((c = strcmp(x->parent, y->parent)) != 0)
+		return c;
+	return strcmp(x->name, y->name);
+}
+
+/* what differs between an object as it was and as it is, in words */
+static char *
+object_change(const DiffObj *was, const DiffObj *now)
+{
+	StringInfoData buf;
+	const char *what[4] = {"definition", "default", "generation", "options"};
+	const char *a[4] = {was->def, was->extra, was->clause, was->opts};
+	const char *b[4] = {now->def, now->extra, now->clause, now->opts};
+
+	initStringInfo(&buf);
+	for (int i = 0; i < 4; i++)
+	{
+		if (pm_diff_same_str(a[i], b[i]))
+			continue;
+		appendStringInfo(&buf, "%s%s was %s, is %s", buf.len ? "; " : "", what[i],
+						 a[i] && a[i][0] ? a[i] : "(none)",
+						 b[i] && b[i][0] ? b[i] : "(none)");
+	}
+	if (was->notnull != now->notnull)
+		appendStringInfo(&buf, "%s%s", buf.len ? "; " : "",
+						 now->notnull ? "now NOT NULL" : "no longer NOT NULL");
+	if (was->atomic != now->atomic)
+		appendStringInfo(&buf, "%s%s", buf.len ? "; " : "",
+						 now->atomic ? "the body is now BEGIN ATOMIC" :
+						 "the body is no longer BEGIN ATOMIC");
+	return buf.data;
+}
+
+/*
+ * pm_diff_changes
+ *		What was (a described schema, in any order: it is sorted here)
+ *		lacks, holds or holds otherwise than now (as pm_diff_describe
+ *		returns it), as DiffChange: dropped, changed, then added.
+ *		The names of the two say where an object is in the details.
+ */
+List *
+pm_diff_changes(DiffSet *was, DiffSet *now, const char *was_name,
+				 const char *now_name)
+{
+	List	   *changes = NIL;
+
+	for (int i = 0; i < was->n; i++)
+	{
+		DiffObj    *o = &was->objs[i];
+		DiffObj    *n = pm_diff_find(now, o->kind, o->parent, o->name);
+		DiffChange *c;
+
+		if (n != NULL && pm_diff_obj_equal(o, n))
+			continue;
+		c = palloc(sizeof(DiffChange));
+		c->what = psprintf("%s %s", n ? "changed" : "dropped",
+						   object_label(o->kind, o->parent, o->name));
+		c->detail = n ? object_change(o, n) :
+			psprintf("in %s, not in %s", was_name, now_name);
+		c->changed = n != NULL;
+		changes = lappend(changes, c);
+	}
+	qsort(was->objs, was->n, sizeof(DiffObj), object_key_cmp);
+	for (int j = 0; j < now->n; j++)
+	{
+		DiffObj    *n = &now->objs[j];
+		DiffChange *c;
+
+		if (bsearch(n, was->objs, was->n, sizeof(DiffObj), object_key_cmp))
+			continue;
+		c = palloc(sizeof(DiffChange));
+		c->what = psprintf("added %s", object_label(n->kind, n->parent, n->name));
+		c->detail = psprintf("in %s, not in %s", now_name, was_name);
+		c->changed = false;
+		changes = lappend(changes, c);
+	}
+	return changes;
+}

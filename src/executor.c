@@ -528,6 +528,9 @@ run_script(const char *revision, PmDirection direction, const char *sql,
 	 * level, as a function's SET clause makes, undone below or by abort.
 	 */
 	guc_level = NewGUCNestLevel();
+	(void) set_config_option("pim_migrate.running_revision", revision,
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true,
+							 0, false);
 	if (pm_lock_timeout > 0)
 	{
 		char		value[32];
@@ -704,6 +707,7 @@ struct PmRun
 	MemoryContext cxt;			/* the batch lives here */
 	const char *applied_by;
 	int			n;				/* log rows buffered */
+	int			nsteps;			/* steps run or recorded in all */
 	Datum		revisions[PM_LOG_BATCH];
 	Datum		operations[PM_LOG_BATCH];
 	Datum		applied_at[PM_LOG_BATCH];
@@ -746,6 +750,8 @@ buffer_log(PmRun *run, const char *revision, PmDirection direction,
 	MemoryContext oldcxt = MemoryContextSwitchTo(run->cxt);
 	int			k = run->n++;
 
+	run->nsteps++;
+
 	run->revisions[k] = CStringGetTextDatum(revision);
 	run->operations[k] = CStringGetTextDatum(pm_direction_name(direction));
 	run->applied_at[k] = TimestampTzGetDatum(started);
@@ -762,12 +768,15 @@ buffer_log(PmRun *run, const char *revision, PmDirection direction,
 
 /*
  * pm_exec_run_end
- *		Write the log rows the run still buffers.
+ *		Write the log rows the run still buffers, and the fingerprint of
+ *		the schema the run left.
  */
 void
 pm_exec_run_end(PmRun *run)
 {
 	flush_log(run);
+	if (run->nsteps > 0)
+		pm_drift_fingerprint_current();
 	MemoryContextDelete(run->cxt);
 	pfree(run);
 }
@@ -840,8 +849,12 @@ pm_exec_step(PmGraph *graph, const PmStep *step, const char *applied_by,
 		buffer_log(run, node->id, step->direction, started, def->checksum);
 	}
 	else
+	{
 		pm_catalog_record_step(node->id, step->direction, deletes, inserts,
 							   started, applied_by, def->checksum);
+		/* the step commits on its own: so does what it left */
+		pm_drift_fingerprint_current();
+	}
 }
 
 /*

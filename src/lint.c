@@ -743,15 +743,15 @@ lint_drop(LintStmt *ls, DropStmt *stmt)
 	}
 }
 
+/*
+ * A REINDEX CONCURRENTLY, or of a whole schema, system or database: what
+ * refuses a transaction block is the executor's rule (it names REINDEX
+ * CONCURRENTLY), and none of those locks one table for the whole build.
+ */
 static bool
 reindex_concurrently(ReindexStmt *stmt)
 {
-	ListCell   *lc;
-
-	foreach(lc, stmt->params)
-		if (strcmp(lfirst_node(DefElem, lc)->defname, "concurrently") == 0)
-			return defGetBoolean(lfirst(lc));
-	return false;
+	return pm_exec_needs_own_transaction((Node *) stmt) != NULL;
 }
 
 /* The tables a foreign key added by an ALTER TABLE command references. */

@@ -41,6 +41,17 @@
 static bool migrating = false;
 
 /*
+ * pm_migrate_set_running
+ *		For a module that runs scripts by itself (migration_test.c): the
+ *		guard holds while they run.
+ */
+void
+pm_migrate_set_running(bool running)
+{
+	migrating = running;
+}
+
+/*
  * pm_migrate_check_not_running
  *		Refuse a mutating call from within a revision script.
  */

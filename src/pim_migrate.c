@@ -56,5 +56,13 @@ _PG_init(void)
 							1024 * 1024, 0, INT_MAX,
 							PGC_USERSET, GUC_UNIT_KB,
 							NULL, NULL, NULL);
+	DefineCustomStringVariable("pim_migrate.running_revision",
+							   "The revision whose script runs now; empty outside a migration.",
+							   "Set by pim_migrate for the statements of a revision script, and by the pim_migrate command for those it runs itself.  The DDL watch does not record what runs while it is set.",
+							   &pm_running_revision,
+							   "",
+							   PGC_USERSET,
+							   GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE,
+							   NULL, NULL, NULL);
 	MarkGUCPrefixReserved("pim_migrate");
 }

@@ -400,6 +400,18 @@ extern List *pm_migrate_apply(List *ids, PmDirection direction,
 							  bool record_only, PmGraph **graph_out);
 extern List *pm_migrate_stamp(const char *target_text, bool purge);
 extern List *pm_migrate_adopt(Oid relid, bool force);
+extern void pm_migrate_set_running(bool running);
+
+/* migration_test.c: one problem pim_migrate_test found */
+typedef struct PmTestProblem
+{
+	char	   *revision;
+	char	   *step;			/* upgrade, downgrade, upgrade again */
+	char	   *problem;
+	char	   *detail;
+} PmTestProblem;
+
+extern List *pm_migration_test(const char *target_text);
 
 /* verify.c */
 extern List *pm_verify_changed_scripts(void);
@@ -423,6 +435,11 @@ extern char *pm_offline_script(PmGraph *graph, List *plan,
 extern void pm_diff(const char *desired, const char *schema, Datum include,
 					Datum exclude, char **upgrade, char **downgrade);
 
+/* drift.c */
+extern char *pm_running_revision;
+extern char *pm_drift_current_schema(void);
+extern void pm_drift_take_fingerprint(const char *schema);
+extern void pm_drift_fingerprint_current(void);
 
 /* lock.c */
 extern void pm_lock_migration(void);

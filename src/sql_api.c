@@ -257,6 +257,44 @@ migrate(FunctionCallInfo fcinfo, PmDirection direction, bool watched)
 }
 
 /*
+ * pim_migrate_test(target text DEFAULT 'head')
+ *		-> TABLE(revision text, step text, problem text, detail text)
+ *
+ * Upgrades, downgrades, compares and upgrades again each pending revision
+ * up to target, then rolls everything back (migration_test.c).
+ */
+PG_FUNCTION_INFO_V1(pim_migrate_test);
+Datum
+pim_migrate_test(PG_FUNCTION_ARGS)
+{
+	PmCall		call;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *target_text = required_text(fcinfo, 0, "target");
+	List	   *problems;
+	ListCell   *lc;
+
+	pm_migrate_check_not_running();
+	InitMaterializedSRF(fcinfo, 0);
+	pm_catalog_connect(&call, false);
+	pm_lock_migration();
+	problems = pm_migration_test(target_text);
+	foreach(lc, problems)
+	{
+		PmTestProblem *p = lfirst(lc);
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, p->detail == NULL};
+
+		values[0] = CStringGetTextDatum(p->revision);
+		values[1] = CStringGetTextDatum(p->step);
+		values[2] = CStringGetTextDatum(p->problem);
+		values[3] = p->detail ? CStringGetTextDatum(p->detail) : (Datum) 0;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	pm_catalog_disconnect(&call);
+	return (Datum) 0;
+}
+
+/*
  * Shared by the _each procedures: pm_migrate_each, refused where it could
  * not commit.
  */

@@ -281,7 +281,8 @@ class Register:
              "22004", "a NULL array element"),
             (rev is not None and name_invalid(rev), "22023",
              "an invalid revision id"),
-            (bool(targets) and target_malformed(targets[0]), "22023",
+            (bool(targets) and targets[0] is not None and
+             target_malformed(targets[0]), "22023",
              "a malformed first target"),
             (message_invalid(message), "reject",
              "a control character in the message"),

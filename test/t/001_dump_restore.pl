@@ -55,6 +55,18 @@ is($node->safe_psql('plain', "SELECT count(*) FROM pim_migrate_verify()"),
 	'0', 'and the restored catalog verifies');
 is($node->safe_psql('dst', 'SELECT * FROM pim_migrate_current()'),
 	'4e55a8b046a1', 'current revision restored');
+
+# the fingerprint of the last migration travels too, and the restored
+# schema is what it describes: no drift in either restored database
+my $fingerprint = q{SELECT string_agg(kind || ' ' || parent || '.' || name || ' ' || coalesce(def, ''),
+	',' ORDER BY kind, parent, name) FROM pim_migrate.schema_object};
+isnt($node->safe_psql('src', $fingerprint), '', 'a migration leaves a fingerprint');
+is($node->safe_psql('dst', $fingerprint), $node->safe_psql('src', $fingerprint),
+	'the fingerprint survives dump and restore');
+is($node->safe_psql('dst', 'SELECT count(*) FROM pim_migrate_drift()'), '0',
+	'no drift after pg_restore');
+is($node->safe_psql('plain', 'SELECT count(*) FROM pim_migrate_drift()'), '0',
+	'no drift after a plain dump');
 is($node->safe_psql('dst', "SELECT count(*) FROM pim_migrate_upgrade('head')"),
 	'0', 'the restored database is at head: nothing to upgrade');
 
