@@ -242,13 +242,7 @@ pim_migrate_unknown_files(PG_FUNCTION_ARGS)
 
 	/* nothing to load: what pim_migrate_load_files does then */
 	if (nunknown == 0)
-	{
-		List	   *heads;
-
-		if (!pm_catalog_kept_heads(&heads, NULL) &&
-			pm_lock_revisions_for_keeping())
-			pm_catalog_keep_heads(pm_graph_head_ids(pm_catalog_load_graph(NULL)));
-	}
+		pm_migrate_keep_heads_if_unknown();
 	/* the result outlives SPI_finish, in the caller's context */
 	MemoryContextSwitchTo(call.caller_cxt);
 	result = construct_array(unknown, nunknown, INT4OID, sizeof(int32), true,
