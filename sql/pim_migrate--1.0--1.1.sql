@@ -146,3 +146,20 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION pim_migrate_test(text)
 	IS 'test that each pending revision up to target goes down and up again; rolled back; no row: every one does';
 REVOKE ALL ON FUNCTION pim_migrate_test(text) FROM PUBLIC;
+
+--
+-- pim_migrate_status gains drifted: whether the schema migrations run in
+-- changed since its last migration (pim_migrate_drift), NULL when there is
+-- no fingerprint of it.  The C entry point fills it only when the
+-- signature has it.
+--
+DROP FUNCTION pim_migrate_status();
+
+CREATE FUNCTION pim_migrate_status(
+	OUT current text[], OUT heads text[], OUT pending integer,
+	OUT up_to_date boolean, OUT drifted boolean)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pim_migrate_status'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION pim_migrate_status()
+	IS 'current heads, graph heads, revisions pending, whether up to date, whether the schema drifted';

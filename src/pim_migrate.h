@@ -435,6 +435,7 @@ extern char *pm_running_revision;
 extern char *pm_drift_current_schema(void);
 extern void pm_drift_take_fingerprint(const char *schema);
 extern void pm_drift_fingerprint_current(void);
+extern int	pm_drift_status(void);
 
 /* lock.c */
 extern void pm_lock_migration(void);
