@@ -295,6 +295,29 @@ pim_migrate_test(PG_FUNCTION_ARGS)
 }
 
 /*
+ * pim_migrate_checkpoint_sql(revision text DEFAULT 'head') -> text
+ *
+ * The upgrade script of a checkpoint of revision: the schema the
+ * migrations run in as that revision leaves it, from an empty schema;
+ * written by migrating to it and rolling back (checkpoint.c).
+ */
+PG_FUNCTION_INFO_V1(pim_migrate_checkpoint_sql);
+Datum
+pim_migrate_checkpoint_sql(PG_FUNCTION_ARGS)
+{
+	PmCall		call;
+	char	   *revision = required_text(fcinfo, 0, "revision");
+	char	   *script;
+
+	pm_migrate_check_not_running();
+	pm_catalog_connect(&call, false);
+	pm_lock_migration();
+	script = MemoryContextStrdup(call.caller_cxt, pm_checkpoint_sql(revision));
+	pm_catalog_disconnect(&call);
+	PG_RETURN_TEXT_P(cstring_to_text(script));
+}
+
+/*
  * Shared by the _each procedures: pm_migrate_each, refused where it could
  * not commit.
  */
