@@ -183,3 +183,40 @@ COMMENT ON FUNCTION pim_migrate_unknown_files(text[])
 	IS 'under the migration lock, the positions of the file checksums (sha256 of the whole text) not known to load as a no-op: the files to send to pim_migrate_load_files';
 
 REVOKE ALL ON FUNCTION pim_migrate_unknown_files(text[]) FROM PUBLIC;
+
+--
+-- pim_migrate_status gains drifted: whether the schema migrations run in
+-- changed since its last migration (pim_migrate_drift), NULL when there is
+-- no fingerprint of it.  The C entry point fills it only when the
+-- signature has it.
+--
+DROP FUNCTION pim_migrate_status();
+
+CREATE FUNCTION pim_migrate_status(
+	OUT current text[], OUT heads text[], OUT pending integer,
+	OUT up_to_date boolean, OUT drifted boolean)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pim_migrate_status'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION pim_migrate_status()
+	IS 'current heads, graph heads, revisions pending, whether up to date, whether the schema drifted';
+-- Checkpoints (issue 17): a revision whose file says "Checkpoint: true"
+-- builds in one script the schema of every revision below it.  A
+-- database with nothing applied runs it instead of them; one that
+-- applied them records it without running it.  Its down_revision may be
+-- unregistered (the files below it deleted).  pim_migrate_checkpoint_sql
+-- writes its script by migrating to the revision and rolling back, so it
+-- is granted as upgrade is.
+--
+ALTER TABLE pim_migrate.revision
+	ADD COLUMN checkpoint boolean NOT NULL DEFAULT false;
+COMMENT ON COLUMN pim_migrate.revision.checkpoint
+	IS 'true: its upgrade builds the schema of every revision below it (a checkpoint)';
+
+CREATE FUNCTION pim_migrate_checkpoint_sql(revision text DEFAULT 'head')
+RETURNS text
+AS 'MODULE_PATHNAME', 'pim_migrate_checkpoint_sql'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION pim_migrate_checkpoint_sql(text)
+	IS 'the upgrade script of a checkpoint of revision: its schema from nothing, written by migrating to it and rolling back';
+REVOKE ALL ON FUNCTION pim_migrate_checkpoint_sql(text) FROM PUBLIC;

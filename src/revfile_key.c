@@ -30,7 +30,7 @@ pm_revfile_header_key(const char *text, int len)
 {
 	static const char *const keys[] = {
 		"Revision ID", "Revises", "Branch Labels", "Depends On",
-		"Create Date", "Transactional"
+		"Create Date", "Transactional", "Checkpoint"
 	};
 
 	for (int k = 0; k < (int) lengthof(keys); k++)
