@@ -66,12 +66,17 @@ extern int	cmd_merge(const char *message, const char *rev_id, int nrevs,
 /* commands.c: the commands that change the database */
 extern void begin_and_load(PGconn *conn);
 extern int	cmd_init(void);
+extern bool strict_drift;
 extern int	cmd_migrate(PGconn *conn, const char *command, const char *target,
 						bool sql, bool dry_run, bool each, bool purge);
 extern int	cmd_adopt(PGconn *conn, const char *version_table, bool force);
 extern bool schema_diff(PGconn *conn, const char *desired, const char *what,
 						char **upgrade, char **downgrade);
 extern int	cmd_check(PGconn *conn, const char *desired, const char *what);
+extern int	cmd_drift(PGconn *conn);
+extern int	cmd_test(PGconn *conn, const char *target);
+extern int	cmd_checkpoint(PGconn *conn, const char *rev, const char *message,
+						   const char *rev_id);
 
 /* inspect.c: the commands that only look */
 extern int	cmd_current(PGconn *conn);

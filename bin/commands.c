@@ -180,6 +180,31 @@ run_outside_if_needed(PGconn *conn, const char *command, const char *target,
 	return outside;
 }
 
+/* upgrade --strict: refuse to migrate a drifted schema */
+bool		strict_drift = false;
+
+/*
+ * Before an upgrade: say when the schema changed since its last migration
+ * (pim_migrate_status's drifted, 1.1; a 1.0 extension has no such
+ * column, hence the row as JSON); --strict refuses.
+ */
+static void
+check_drift_before(PGconn *conn)
+{
+	PGresult   *res = run(conn, "SELECT pg_catalog.to_jsonb(s) OPERATOR(pg_catalog.->>) 'drifted'"
+						  " FROM pim_migrate_status() s", 0, NULL, NULL);
+	bool		drifted = PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) &&
+		strcmp(PQgetvalue(res, 0, 0), "true") == 0;
+
+	PQclear(res);
+	if (!drifted)
+		return;
+	if (strict_drift)
+		fail("the schema changed since its last migration (see pim_migrate drift); --strict refuses to migrate it");
+	fprintf(stderr, "%s: warning: the schema changed since its last migration; see pim_migrate drift\n",
+			progname);
+}
+
 /*
  * upgrade, downgrade, stamp: load every file, then migrate, in one
  * transaction (--each: the server commits per revision; --sql: print the
@@ -247,6 +272,8 @@ cmd_migrate(PGconn *conn, const char *command, const char *target,
 		int			nsteps;
 
 		migration_commit = COMMIT_AT_END;
+		if (strcmp(command, "upgrade") == 0)
+			check_drift_before(conn);
 		if (run_outside_if_needed(conn, command, target, false, dry_run, &nsteps))
 			return 0;
 
@@ -390,4 +417,55 @@ cmd_check(PGconn *conn, const char *desired, const char *what)
 	}
 	printf("New upgrade operations detected:\n%s", upgrade);
 	return EXIT_ERROR;
+}
+
+/*
+ * pim_migrate drift (and check without a desired schema): what changed in
+ * the migrated schemas since their last migration; exit 1 when anything
+ * did.
+ */
+int
+cmd_drift(PGconn *conn)
+{
+	PGresult   *res = run(conn, "SELECT source, COALESCE(by::text, ''), what, COALESCE(detail, '')"
+						  " FROM pim_migrate_drift()", 0, NULL, NULL);
+	int			n = PQntuples(res);
+
+	for (int i = 0; i < n; i++)
+	{
+		const char *by = PQgetvalue(res, i, 1);
+
+		printf("%s: %s%s%s%s%s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 2),
+			   *by ? " by " : "", by,
+			   *PQgetvalue(res, i, 3) ? ": " : "", PQgetvalue(res, i, 3));
+	}
+	if (n == 0 && verbosity > 0)
+		printf("ok: no drift since the last migration\n");
+	PQclear(res);
+	return n == 0 ? 0 : EXIT_ERROR;
+}
+
+/*
+ * pim_migrate test [TARGET]: every pending revision down and up again on
+ * this database, rolled back (pim_migrate_test); exit 1 on any problem.
+ */
+int
+cmd_test(PGconn *conn, const char *target)
+{
+	PGresult   *res;
+	int			n;
+
+	begin_and_load(conn);
+	res = run(conn, "SELECT revision, step, problem, COALESCE(detail, '')"
+			  " FROM pim_migrate_test($1)", 1, &target, NULL);
+	n = PQntuples(res);
+	for (int i = 0; i < n; i++)
+		printf("%s: %s: %s%s%s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+			   PQgetvalue(res, i, 2), *PQgetvalue(res, i, 3) ? ": " : "",
+			   PQgetvalue(res, i, 3));
+	PQclear(res);
+	PQclear(run(conn, "ROLLBACK", 0, NULL, NULL));
+	if (n == 0 && verbosity > 0)
+		printf("ok: every revision up to %s goes down and up again\n", target);
+	return n == 0 ? 0 : EXIT_ERROR;
 }

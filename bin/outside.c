@@ -162,6 +162,9 @@ run_step_outside(PGconn *conn, PGresult *steps, int i)
 			  0, NULL, NULL);
 	started = pg_strdup(PQgetvalue(res, 0, 0));
 	PQclear(res);
+	/* the DDL watch records nothing of a migration's statements; RESET ALL ends it */
+	PQclear(run(conn, "SELECT pg_catalog.set_config('pim_migrate.running_revision', $1, false)",
+				1, params, NULL));
 	for (int k = 0; k < PQntuples(stmts); k++)
 	{
 		const char *sql = PQgetvalue(stmts, k, 1);

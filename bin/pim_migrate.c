@@ -63,12 +63,13 @@ static const CommandHelp command_help[] = {
 	{"merge", "-m MESSAGE [--rev-id ID] REV... (default: heads)",
 		"Write an empty revision file merging the given heads.",
 	NULL},
-	{"upgrade", "[TARGET] [--sql] [--dry-run] [--plan] [--each]",
+	{"upgrade", "[TARGET] [--sql] [--dry-run] [--plan] [--each] [--strict]",
 		"Load every file, then upgrade to TARGET (default head).",
 	"In one transaction.  --sql prints the offline script and changes\n"
 	"nothing; --dry-run runs everything and rolls it back; --plan does too,\n"
 	"and prints per statement its time, the locks it took and the tables it\n"
-	"rewrote; --each commits per revision."},
+	"rewrote; --each commits per revision.  A schema that drifted since its\n"
+	"last migration gets a warning; --strict refuses to migrate it."},
 	{"lint", "[TARGET] | lint --file FILE",
 		"Say what an upgrade's statements lock, rewrite or break.",
 	"For each statement an upgrade to TARGET (default head) would run, read\n"
@@ -125,7 +126,23 @@ static const CommandHelp command_help[] = {
 		"Exit 1 when the database differs from the models.",
 	"Prints the missing statements when the database (at head, after loading\n"
 	"the files) differs from the desired schema (as for revision\n"
-	"--autogenerate)."},
+	"--autogenerate).  With no desired schema anywhere: exit 1 when the\n"
+	"schema drifted since its last migration, as drift does."},
+	{"test", "[TARGET]",
+		"Test that each pending revision goes down and up again.",
+	"Load every file, then for each revision up to TARGET (default head):\n"
+	"upgrade, downgrade, compare the schema, upgrade again; everything is\n"
+	"rolled back.  Prints one line per problem; exit 1 on any."},
+	{"drift", "",
+		"Show what changed in the schema since its last migration.",
+	"The DDL recorded outside migrations (pim_migrate_watch_ddl) and the\n"
+	"differences from the fingerprint of the last migration; exit 1 on any."},
+	{"checkpoint", "[REV] -m MESSAGE [--rev-id ID]",
+		"Write a checkpoint: one revision that builds the schema up to REV.",
+	"REV: a head among the files (default the single one).  Its upgrade is\n"
+	"the schema as the revisions up to REV leave it, written from the\n"
+	"database in a transaction rolled back.  A new database upgrading past\n"
+	"it runs it instead of every revision below it."},
 	{NULL, NULL, NULL, NULL}
 };
 
@@ -462,9 +479,15 @@ main(int argc, char **argv)
 		bad_usage("--file goes with lint, without a target");
 	if (autogenerate)
 		bad_usage("--autogenerate goes with revision");
+	/* check with no desired schema anywhere: the drift check */
 	if (strcmp(command, "check") == 0 &&
 		(desired = desired_schema(progname_path, &desired_what)) == NULL)
-		bad_usage("check needs --metadata MODULE:ATTR or --schema-file FILE (or metadata in [tool.pim_migrate] of pyproject.toml)");
+		command = "drift";
+	if (strcmp(command, "drift") == 0 && optind < argc)
+		bad_usage("too many arguments for %s", command);
+	if (strcmp(command, "checkpoint") == 0 && message == NULL)
+		bad_usage("checkpoint needs -m MESSAGE");
+	strict_drift = import_strict;
 
 	if (force && strcmp(command, "adopt") != 0)
 		bad_usage("--force goes with adopt");
@@ -476,6 +499,7 @@ main(int argc, char **argv)
 	if (plan || strcmp(command, "upgrade") == 0 ||
 		strcmp(command, "downgrade") == 0 || strcmp(command, "stamp") == 0 ||
 		strcmp(command, "adopt") == 0 || strcmp(command, "check") == 0 ||
+		strcmp(command, "test") == 0 || strcmp(command, "checkpoint") == 0 ||
 		(strcmp(command, "lint") == 0 && lint_file == NULL))
 		prefetch_versions();
 
@@ -508,6 +532,13 @@ main(int argc, char **argv)
 		status = cmd_show(conn, argv[optind]);
 	else if (strcmp(command, "check") == 0)
 		status = cmd_check(conn, desired, desired_what);
+	else if (strcmp(command, "drift") == 0)
+		status = cmd_drift(conn);
+	else if (strcmp(command, "test") == 0)
+		status = cmd_test(conn, optind < argc ? argv[optind] : "head");
+	else if (strcmp(command, "checkpoint") == 0)
+		status = cmd_checkpoint(conn, optind < argc ? argv[optind] : NULL,
+								message, rev_id);
 	else if (strcmp(command, "adopt") == 0)
 		status = cmd_adopt(conn, version_table, force);
 	else if (strcmp(command, "return-to-alembic") == 0)

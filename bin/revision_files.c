@@ -715,6 +715,10 @@ file_revision(RevFile *files, int n, const char *name)
 	return found;
 }
 
+/*
+ * Write a revision file; downgrade NULL: a checkpoint, marked so in its
+ * header, with no downgrade section.
+ */
 static int
 write_revision(const char *message, const char *revises, const char *labels,
 			   const char *depends, const char *rev_id, const char *upgrade,
@@ -738,8 +742,11 @@ write_revision(const char *message, const char *revises, const char *labels,
 		fprintf(f, "-- Branch Labels: %s\n", labels);
 	if (depends)
 		fprintf(f, "-- Depends On: %s\n", depends);
-	fprintf(f, "-- Create Date: %s\n\n-- +upgrade\n%s\n-- +downgrade\n%s",
-			date, upgrade, downgrade);
+	if (downgrade == NULL)
+		fprintf(f, "-- Checkpoint: true\n");
+	fprintf(f, "-- Create Date: %s\n\n-- +upgrade\n%s\n", date, upgrade);
+	if (downgrade != NULL)
+		fprintf(f, "-- +downgrade\n%s", downgrade);
 	if (fclose(f) != 0)
 		fail("could not write \"%s\": %m", path);
 	if (verbosity > 0)
@@ -821,4 +828,44 @@ cmd_merge(const char *message, const char *rev_id, int nrevs, char **revs)
 			appendStringInfo(&revises, "%s%s", i ? ", " : "",
 							 file_revision(files, n, revs[i]));
 	return write_revision(message, revises.data, NULL, NULL, rev_id, "", "");
+}
+
+/*
+ * pim_migrate checkpoint [REV] -m MESSAGE: a revision file on REV (a head
+ * among the files, default the single one) whose upgrade builds the schema
+ * as the revisions up to REV leave it (pim_migrate_checkpoint_sql, on the
+ * database, rolled back).  It must revise a head: the revisions written
+ * after it stand on it, and only then do new databases go through it.
+ */
+int
+cmd_checkpoint(PGconn *conn, const char *rev, const char *message,
+			   const char *rev_id)
+{
+	int			n;
+	int			nheads;
+	RevFile    *files = read_versions(&n, true, false, NULL);
+	char	  **heads = file_heads(files, n, &nheads);
+	const char *revises = NULL;
+	PGresult   *res;
+	char	   *upgrade;
+
+	if (rev)
+		revises = file_revision(files, n, rev);
+	else if (nheads == 1)
+		revises = heads[0];
+	else
+		fail("checkpoint needs a revision: the files have %d heads", nheads);
+	for (int i = 0; i < nheads && rev; i++)
+		if (strcmp(heads[i], revises) == 0)
+			rev = NULL;
+	if (rev)
+		fail("revision \"%s\" is not a head among the files: a checkpoint of it would be on no revision's way to head",
+			 revises);
+
+	begin_and_load(conn);
+	res = run(conn, "SELECT pim_migrate_checkpoint_sql($1)", 1, &revises, NULL);
+	upgrade = pg_strdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	PQclear(run(conn, "ROLLBACK", 0, NULL, NULL));
+	return write_revision(message, revises, NULL, NULL, rev_id, upgrade, NULL);
 }

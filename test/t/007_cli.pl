@@ -166,8 +166,37 @@ cli_ok([ 'downgrade', '-1' ], qr/Running downgrade curr0001 -> join0001/, 'and i
 cli_fails([ 'revision', '--autogenerate', '-m', 'late', '--schema-file', 'schema.sql' ], 1,
 	qr/Target database is not up to date/, 'autogenerate below head');
 cli_ok([ 'upgrade' ], undef, 'back to head');
-cli_fails([ 'check' ], 2, qr/check needs --metadata MODULE:ATTR or --schema-file FILE/,
-	'check without models or a schema file');
+
+# check with no models and no schema file is the drift check
+cli_ok([ 'check' ], qr/^ok: no drift since the last migration$/m,
+	'check without models or a schema file: no drift');
+$node->safe_psql('app', 'CREATE TABLE by_hand (x int)');
+my ($drc, $dout) = cli('check');
+is($drc, 1, 'check: drift is exit 1');
+like($dout, qr/^schema: added table by_hand: in the schema, not in the fingerprint of the last migration$/m,
+	'check: names what drifted');
+($drc, $dout) = cli('drift');
+is($drc, 1, 'drift: exit 1 too');
+$node->safe_psql('app', 'DROP TABLE by_hand');
+cli_ok([ 'drift' ], qr/^ok: no drift/, 'drift: none once undone');
+
+# test: the pending revision goes down and up again, and nothing stays
+cli_ok([ 'downgrade', '-1' ], undef, 'one step back, to test it');
+cli_ok([ 'test' ], qr/^ok: every revision up to head goes down and up again$/m,
+	'test: the pending revision is reversible');
+cli_ok([ 'current' ], qr/^join0001/m, 'test: nothing stays');
+{
+	$node->safe_psql('app', 'CREATE TABLE by_hand (x int)');
+	cli_fails([ 'upgrade', '--strict' ], 1, qr/the schema changed since its last migration.*--strict refuses/,
+		'upgrade --strict refuses a drifted schema');
+	my ($urc, $uout, $uerr) = cli('upgrade');
+	is($urc, 0, 'upgrade migrates a drifted schema');
+	like($uerr, qr/warning: the schema changed since its last migration; see pim_migrate drift/,
+		'and warns first');
+	$node->safe_psql('app', 'DROP TABLE by_hand');
+	cli_ok([ 'downgrade', '-1' ], undef, 'a fingerprint without it');
+	cli_ok([ 'upgrade' ], undef, 'back to head');
+}
 cli_fails([ 'revision', '-m', 'x', '--autogenerate' ], 2,
 	qr/revision --autogenerate needs --metadata MODULE:ATTR or --schema-file FILE/,
 	'autogenerate without models or a schema file');
@@ -299,6 +328,28 @@ cli_ok([ '--dir', 'hdrs', 'merge', '-m', 'm', '--rev-id', 'hdr0007', 'hdr0002', 
 	qr/Generating/, 'merge finds ids and prefixes in the spacing variants');
 like(slurp_file('hdrs/hdr0007_m.sql'), qr/^-- Revises: hdr0002, hdr0b01$/m,
 	'the merge file revises both');
+
+# checkpoint: a file whose upgrade builds the schema of every revision
+# below it; an old database records it, a new one runs it alone
+cli_ok([ 'checkpoint', '-m', 'checkpoint', '--rev-id', 'ckpt0001' ],
+	qr/^Generating versions\/ckpt0001_checkpoint\.sql \.\.\. done$/m, 'checkpoint writes a file');
+my $ckpt = slurp_file('versions/ckpt0001_checkpoint.sql');
+like($ckpt, qr/^-- Checkpoint: true$/m, 'checkpoint: marked in its header');
+like($ckpt, qr/^CREATE TABLE stocks/m, 'checkpoint: its upgrade builds the tables');
+unlike($ckpt, qr/^-- \+downgrade/m, 'checkpoint: no downgrade');
+# (the catalog still has fail0001, a second head: name the target)
+cli_ok([ 'upgrade', 'ckpt0001' ], undef, 'an old database crosses the checkpoint');
+is($node->safe_psql('app', 'SELECT * FROM pim_migrate_current()'), 'ckpt0001',
+	'and stands at it');
+$node->safe_psql('postgres', 'CREATE DATABASE fresh');
+{
+	local $ENV{DATABASE_URL} = "postgresql://localhost/fresh?host=$host&port=$port";
+	cli_ok([ 'upgrade' ], qr/Running upgrade .* -> ckpt0001, checkpoint/, 'a new database runs the checkpoint');
+	is($node->safe_psql('fresh', "SELECT string_agg(revision, ',') FROM pim_migrate.log"),
+		'ckpt0001', 'and nothing below it');
+}
+cli_fails([ 'checkpoint' ], 2, qr/checkpoint needs -m MESSAGE/, 'checkpoint without a message');
+unlink 'versions/ckpt0001_checkpoint.sql';
 
 # error paths
 cli_fails([ 'upgrade', 'nosuch' ], 1, qr/Can't locate revision identified by 'nosuch'/, 'unknown revision');

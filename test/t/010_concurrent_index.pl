@@ -19,6 +19,7 @@ $node->start;
 $node->safe_psql('postgres', 'CREATE DATABASE app');
 $node->safe_psql('app', q{
 	CREATE EXTENSION pim_migrate;
+	SELECT pim_migrate_watch_ddl(true);
 	CREATE TABLE events (id bigserial PRIMARY KEY, k text NOT NULL, v int);
 	INSERT INTO events (k, v) SELECT md5(i::text), i FROM generate_series(1, 500000) i;
 	-- the writer: one insert per transaction, each one timed
@@ -174,5 +175,12 @@ is( $out,
 	'the downgrade steps, in order');
 is($node->safe_psql('app', q{SELECT count(*) FROM pg_indexes WHERE tablename = 'events'}), '1',
 	'only the primary key is left');
+
+# the DDL watch saw the setup's index and those dropped by hand, and nothing of the
+# statements the command ran itself for its migrations
+is($node->safe_psql('app', q{SELECT string_agg(command_tag || ' ' || object_identity, ',' ORDER BY object_identity)
+	FROM pim_migrate.ddl_event WHERE object_type = 'index'}),
+	'CREATE INDEX public.events_pkey,DROP INDEX public.ix_events_kv,DROP INDEX public.ux_events_k',
+	'the DDL watch records the hand-made DDL only');
 
 done_testing();
