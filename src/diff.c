@@ -501,7 +501,6 @@ pm_diff(const char *desired, const char *schema, Datum include, Datum exclude,
 	DiffSet		live;
 	DiffSet		whole;
 	DiffSet		want;
-	char	   *scratch;
 
 	if (!OidIsValid(nsp))
 		ereport(ERROR,
@@ -515,6 +514,7 @@ pm_diff(const char *desired, const char *schema, Datum include, Datum exclude,
 	{
 		int			level;
 		int			rc;
+		char	   *scratch;
 		char	   *path;
 		List	   *before;
 
