@@ -44,10 +44,12 @@ DROP TABLE notes;
 DROP TABLE scratch;
 RESET ROLE;
 SELECT source, by, what, detail FROM pim_migrate_drift('drift');
+SELECT up_to_date, drifted FROM pim_migrate_status();
 
 -- a migration is never recorded, and takes a new fingerprint
 SELECT revision FROM pim_migrate_upgrade('head');
 SELECT source, by, what, detail FROM pim_migrate_drift('drift');
+SELECT up_to_date, drifted FROM pim_migrate_status();
 SELECT by, command_tag, object_type, object_identity FROM pim_migrate.ddl_event ORDER BY id;
 
 -- the fingerprint finds what the trigger did not see

@@ -56,6 +56,9 @@ SELECT pim_migrate_check('CREATE TABLE kept (a int);', 'oldext', include => '{ke
 SELECT pim_migrate_check('CREATE TABLE kept (a int);', 'oldext');
 DROP SCHEMA oldext CASCADE;
 
+-- 1.1: revision gains checkpoint, false for what 1.0 registered
+SELECT revision, checkpoint FROM pim_migrate.revision ORDER BY revision;
+
 -- the updated extension has the functions of a fresh one: signatures,
 -- defaults, strictness, volatility, privileges and comments
 CREATE TEMP VIEW extension_functions AS

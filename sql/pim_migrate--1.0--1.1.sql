@@ -146,3 +146,40 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION pim_migrate_test(text)
 	IS 'test that each pending revision up to target goes down and up again; rolled back; no row: every one does';
 REVOKE ALL ON FUNCTION pim_migrate_test(text) FROM PUBLIC;
+
+--
+-- pim_migrate_status gains drifted: whether the schema migrations run in
+-- changed since its last migration (pim_migrate_drift), NULL when there is
+-- no fingerprint of it.  The C entry point fills it only when the
+-- signature has it.
+--
+DROP FUNCTION pim_migrate_status();
+
+CREATE FUNCTION pim_migrate_status(
+	OUT current text[], OUT heads text[], OUT pending integer,
+	OUT up_to_date boolean, OUT drifted boolean)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pim_migrate_status'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION pim_migrate_status()
+	IS 'current heads, graph heads, revisions pending, whether up to date, whether the schema drifted';
+-- Checkpoints (issue 17): a revision whose file says "Checkpoint: true"
+-- builds in one script the schema of every revision below it.  A
+-- database with nothing applied runs it instead of them; one that
+-- applied them records it without running it.  Its down_revision may be
+-- unregistered (the files below it deleted).  pim_migrate_checkpoint_sql
+-- writes its script by migrating to the revision and rolling back, so it
+-- is granted as upgrade is.
+--
+ALTER TABLE pim_migrate.revision
+	ADD COLUMN checkpoint boolean NOT NULL DEFAULT false;
+COMMENT ON COLUMN pim_migrate.revision.checkpoint
+	IS 'true: its upgrade builds the schema of every revision below it (a checkpoint)';
+
+CREATE FUNCTION pim_migrate_checkpoint_sql(revision text DEFAULT 'head')
+RETURNS text
+AS 'MODULE_PATHNAME', 'pim_migrate_checkpoint_sql'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION pim_migrate_checkpoint_sql(text)
+	IS 'the upgrade script of a checkpoint of revision: its schema from nothing, written by migrating to it and rolling back';
+REVOKE ALL ON FUNCTION pim_migrate_checkpoint_sql(text) FROM PUBLIC;

@@ -43,24 +43,42 @@
 
 #include "pim_migrate.h"
 
-/* The statements, schema-qualified down to the operators. */
-#define Q_LOAD_GRAPH \
+/*
+ * The statements, schema-qualified down to the operators.
+ *
+ * The column "checkpoint" came with version 1.1: a database still at 1.0
+ * reads a constant false instead (CKPT_10), so the statements that read
+ * it come in two spellings, chosen by pick_query at each call.
+ */
+#define CKPT_11 "checkpoint"
+#define CKPT_10 "false"
+
+#define Q_LOAD_GRAPH(ckpt) \
 	"SELECT revision, down_revisions, depends_on, branch_labels, message," \
-	" downgrade_sql IS NULL, transactional FROM pim_migrate.revision"
+	" downgrade_sql IS NULL, transactional, " ckpt " FROM pim_migrate.revision"
 
 #define Q_VERSION_ROWS \
 	"SELECT revision FROM pim_migrate.version"
 
-#define Q_FETCH_REVISION \
+#define Q_FETCH_REVISION(ckpt) \
 	"SELECT revision, message, down_revisions, branch_labels, depends_on," \
-	" upgrade_sql, downgrade_sql, transactional, checksum, created_at" \
+	" upgrade_sql, downgrade_sql, transactional, checksum, created_at, " ckpt \
 	" FROM pim_migrate.revision WHERE revision OPERATOR(pg_catalog.=) $1"
 
 /* in strcmp order, for binary search */
-#define Q_ALL_DEFINITIONS \
+#define Q_ALL_DEFINITIONS(ckpt) \
 	"SELECT revision, message, down_revisions, branch_labels, depends_on," \
-	" transactional, checksum FROM pim_migrate.revision" \
+	" transactional, checksum, " ckpt " FROM pim_migrate.revision" \
 	" ORDER BY revision COLLATE pg_catalog.\"C\""
+
+/*
+ * The inserts and updates below leave checkpoint at its default (false):
+ * a revision is marked a checkpoint by this one, after it is stored, so
+ * that they work on a 1.0 database unchanged.
+ */
+#define Q_SET_CHECKPOINT \
+	"UPDATE pim_migrate.revision SET checkpoint = $2" \
+	" WHERE revision OPERATOR(pg_catalog.=) $1"
 
 /*
  * Registering forgets the kept heads (pim_migrate.graph_state): the next
@@ -230,11 +248,17 @@ no_jit(void)
 	return level;
 }
 
-static PmQuery q_load_graph = {.sql = Q_LOAD_GRAPH, .whole_table = true};
+static PmQuery q_load_graph = {.sql = Q_LOAD_GRAPH(CKPT_11), .whole_table = true};
+static PmQuery q_load_graph_10 = {.sql = Q_LOAD_GRAPH(CKPT_10), .whole_table = true};
 static PmQuery q_version_rows = {.sql = Q_VERSION_ROWS};
-static PmQuery q_all_definitions = {.sql = Q_ALL_DEFINITIONS, .whole_table = true};
-static PmQuery q_fetch_revision = {.sql = Q_FETCH_REVISION, .nargs = 1,
+static PmQuery q_all_definitions = {.sql = Q_ALL_DEFINITIONS(CKPT_11), .whole_table = true};
+static PmQuery q_all_definitions_10 = {.sql = Q_ALL_DEFINITIONS(CKPT_10), .whole_table = true};
+static PmQuery q_fetch_revision = {.sql = Q_FETCH_REVISION(CKPT_11), .nargs = 1,
 .argtypes = {TEXTOID}};
+static PmQuery q_fetch_revision_10 = {.sql = Q_FETCH_REVISION(CKPT_10), .nargs = 1,
+.argtypes = {TEXTOID}};
+static PmQuery q_set_checkpoint = {.sql = Q_SET_CHECKPOINT, .nargs = 2,
+.argtypes = {TEXTOID, BOOLOID}};
 static PmQuery q_insert_revision = {.sql = Q_INSERT_REVISION, .nargs = 10,
 	.argtypes = {TEXTOID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
 	TEXTOID, TEXTOID, BOOLOID, TEXTOID, TIMESTAMPTZOID}};
@@ -667,6 +691,53 @@ fetch_batch(Portal portal)
 }
 
 /*
+ * Whether pim_migrate.revision has the column "checkpoint" (version 1.1):
+ * two syscache lookups, asked at each call since ALTER EXTENSION UPDATE
+ * may add it in the middle of a session.
+ */
+static bool
+has_checkpoint_column(void)
+{
+	Oid			relid = get_relname_relid(PM_REVISION_TABLE,
+										  get_namespace_oid(PM_SCHEMA_NAME, false));
+
+	return OidIsValid(relid) &&
+		get_attnum(relid, "checkpoint") != InvalidAttrNumber;
+}
+
+/* The spelling of a statement that this database's catalog can run. */
+static PmQuery *
+pick_query(PmQuery *q11, PmQuery *q10)
+{
+	return has_checkpoint_column() ? q11 : q10;
+}
+
+/*
+ * Mark revision a checkpoint, or not; on a 1.0 database only "not" can be
+ * stored, and it is what every revision is there.
+ */
+static void
+set_checkpoint(const char *revision, bool checkpoint)
+{
+	Datum		values[2];
+
+	if (!has_checkpoint_column())
+	{
+		if (checkpoint)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("checkpoint revision \"%s\" needs version 1.1 of the extension pim_migrate",
+							revision),
+					 errdetail("The catalog of this database is at version 1.0, which has no column for checkpoints."),
+					 errhint("Run ALTER EXTENSION pim_migrate UPDATE.")));
+		return;
+	}
+	values[0] = CStringGetTextDatum(revision);
+	values[1] = BoolGetDatum(checkpoint);
+	run_query(&q_set_checkpoint, values, NULL, SPI_OK_UPDATE);
+}
+
+/*
  * pm_catalog_load_graph
  *		Read every registered revision and the version rows, and build the
  *		graph.  One scan of each table; the scripts are not read.  The rows
@@ -686,7 +757,7 @@ pm_catalog_load_graph(List **problems)
 	Portal		portal;
 
 	nodes = palloc0(sizeof(PmNode) * cap);
-	portal = open_scan(&q_load_graph);
+	portal = open_scan(pick_query(&q_load_graph, &q_load_graph_10));
 	while (fetch_batch(portal) > 0)
 	{
 		MemoryContextSwitchTo(caller_cxt);
@@ -722,6 +793,9 @@ pm_catalog_load_graph(List **problems)
 			node->transactional = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i],
 															 SPI_tuptable->tupdesc,
 															 7, &isnull));
+			node->checkpoint = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i],
+														  SPI_tuptable->tupdesc,
+														  8, &isnull));
 		}
 	}
 	MemoryContextSwitchTo(caller_cxt);
@@ -757,7 +831,8 @@ pm_catalog_fetch_revision(const char *revision)
 	bool		isnull;
 	char	   *checksum;
 
-	run_query(&q_fetch_revision, &arg, NULL, SPI_OK_SELECT);
+	run_query(pick_query(&q_fetch_revision, &q_fetch_revision_10), &arg, NULL,
+			  SPI_OK_SELECT);
 	if (SPI_processed == 0)
 	{
 		SPI_freetuptable(SPI_tuptable);
@@ -783,6 +858,9 @@ pm_catalog_fetch_revision(const char *revision)
 														SPI_tuptable->tupdesc,
 														10, &isnull));
 	def->has_created_at = !isnull;
+	def->checkpoint = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+												 SPI_tuptable->tupdesc,
+												 11, &isnull));
 	SPI_freetuptable(SPI_tuptable);
 	return def;
 }
@@ -800,7 +878,8 @@ pm_catalog_all_definitions(int *n)
 	PmRevisionDef *defs;
 	bool		isnull;
 
-	run_query(&q_all_definitions, NULL, NULL, SPI_OK_SELECT);
+	run_query(pick_query(&q_all_definitions, &q_all_definitions_10), NULL, NULL,
+			  SPI_OK_SELECT);
 	*n = (int) SPI_processed;
 	defs = palloc0(sizeof(PmRevisionDef) * Max(*n, 1));
 	for (int i = 0; i < *n; i++)
@@ -818,6 +897,9 @@ pm_catalog_all_definitions(int *n)
 														SPI_tuptable->tupdesc,
 														6, &isnull));
 		strlcpy(def->checksum, get_text(i, 7, NULL), sizeof(def->checksum));
+		def->checkpoint = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i],
+													 SPI_tuptable->tupdesc,
+													 8, &isnull));
 	}
 	SPI_freetuptable(SPI_tuptable);
 	return defs;
@@ -866,6 +948,9 @@ pm_catalog_store_revision(const PmRevisionDef *def, bool replace)
 			  nulls, replace ? SPI_OK_UPDATE : SPI_OK_INSERT);
 	if (SPI_processed != 1)
 		elog(ERROR, "revision \"%s\" was not stored", def->revision);
+	/* a replaced row may have been a checkpoint */
+	if (def->checkpoint || replace)
+		set_checkpoint(def->revision, def->checkpoint);
 }
 
 /*
@@ -882,6 +967,7 @@ struct PmInsertBatch
 	Size		bytes;			/* of scripts held */
 	Datum		values[PM_REVISION_COLUMNS][PM_BATCH_ROWS];
 	bool		nulls[PM_REVISION_COLUMNS][PM_BATCH_ROWS];
+	List	   *checkpoints;	/* ids to mark once inserted */
 };
 
 /*
@@ -924,6 +1010,8 @@ pm_catalog_batch_add(PmInsertBatch *batch, const PmRevisionDef *def)
 	}
 	batch->bytes += strlen(def->upgrade_sql) +
 		(def->downgrade_sql ? strlen(def->downgrade_sql) : 0);
+	if (def->checkpoint)
+		batch->checkpoints = lappend(batch->checkpoints, pstrdup(def->revision));
 	MemoryContextSwitchTo(oldcxt);
 
 	if (batch->n == PM_BATCH_ROWS || batch->bytes >= PM_BATCH_BYTES)
@@ -944,6 +1032,7 @@ pm_catalog_batch_flush(PmInsertBatch *batch)
 	Datum		args[PM_REVISION_COLUMNS];
 	int			dims[1];
 	int			lbs[1] = {1};
+	ListCell   *lc;
 
 	if (batch->n == 0)
 		return;
@@ -966,6 +1055,9 @@ pm_catalog_batch_flush(PmInsertBatch *batch)
 	run_query(&q_insert_revisions, args, NULL, SPI_OK_INSERT);
 	if (SPI_processed != (uint64) batch->n)
 		elog(ERROR, "%d revisions were not stored", batch->n);
+	foreach(lc, batch->checkpoints)
+		set_checkpoint(lfirst(lc), true);
+	batch->checkpoints = NIL;
 	batch->n = 0;
 	batch->bytes = 0;
 	MemoryContextReset(batch->cxt);

@@ -459,27 +459,47 @@ refuse_live_changes(DiffSet *whole, const char *schema)
 ") x WHERE ($2::text[] IS NULL OR x.name LIKE ANY ($2::text[])) " \
 " AND ($3::text[] IS NULL OR NOT x.name LIKE ANY ($3::text[])) ORDER BY 1, 2"
 
-static void
-report_unhandled(Oid nsp, const char *schema, Datum include, Datum exclude)
+/*
+ * pm_diff_unhandled
+ *		The objects of schema nsp (named schema) that the diff does not
+ *		compare, each as 'kind "name"', in that order; include and exclude
+ *		as for pm_diff.  The caller holds an SPI connection.
+ */
+List *
+pm_diff_unhandled(Oid nsp, const char *schema, Datum include, Datum exclude)
 {
 	char		nulls[3] = {' ', include ? ' ' : 'n', exclude ? ' ' : 'n'};
+	MemoryContext cxt = CurrentMemoryContext;
+	List	   *result = NIL;
 	int			rc = SPI_execute_with_args(Q_UNHANDLED, 3,
 										   (Oid[]) {OIDOID, TEXTARRAYOID, TEXTARRAYOID},
 										   (Datum[]) {ObjectIdGetDatum(nsp), include, exclude},
 										   nulls, false, 0);
 
+	MemoryContextSwitchTo(cxt);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read schema \"%s\": %s", schema,
 			 SPI_result_code_string(rc));
 	for (uint64 i = 0; i < SPI_processed; i++)
+		result = lappend(result,
+						 psprintf("%s \"%s\"",
+								  SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1),
+								  SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2)));
+	SPI_freetuptable(SPI_tuptable);
+	return result;
+}
+
+static void
+report_unhandled(Oid nsp, const char *schema, Datum include, Datum exclude)
+{
+	ListCell   *lc;
+
+	foreach(lc, pm_diff_unhandled(nsp, schema, include, exclude))
 		ereport(WARNING,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("pim_migrate_diff does not compare %s \"%s\" of schema \"%s\"",
-						SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1),
-						SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2),
-						schema),
+				 errmsg("pim_migrate_diff does not compare %s of schema \"%s\"",
+						(char *) lfirst(lc), schema),
 				 errdetail("The generated scripts leave it as it is.")));
-	SPI_freetuptable(SPI_tuptable);
 }
 
 /*

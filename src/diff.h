@@ -96,6 +96,8 @@ typedef struct DiffChange
 
 /* diff.c */
 extern char *pm_diff_schema_path(const char *scratch, const char *schema);
+extern List *pm_diff_unhandled(Oid nsp, const char *schema, Datum include,
+							   Datum exclude);
 
 /* diff_describe.c */
 extern DiffSet pm_diff_describe(const char *schema, const char *path,

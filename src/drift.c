@@ -357,18 +357,17 @@ put_drift(Tuplestorestate *store, TupleDesc desc, const char *source,
 }
 
 /*
- * The rows of schema's fingerprint compared with the schema as it stands:
- * what was added, dropped or changed since the last migration.
+ * What schema, as it stands, adds, drops or changes against its
+ * fingerprint (DiffChange).  The caller holds an SPI connection and reads
+ * as the catalog's owner.
  */
-static void
-compare_fingerprint(Tuplestorestate *store, TupleDesc desc,
-					const char *schema, Datum taken_at)
+static List *
+fingerprint_changes(const char *schema)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	DiffSet		live;
 	DiffSet		was = {NULL, 0, NULL};
 	int			rc;
-	ListCell   *lc;
 
 	live = pm_diff_describe(schema, pm_diff_schema_path(NULL, schema),
 							(Datum) 0, (Datum) 0);
@@ -403,9 +402,54 @@ compare_fingerprint(Tuplestorestate *store, TupleDesc desc,
 		if (o->def == NULL)
 			o->def = pstrdup("");
 	}
+	return pm_diff_changes(&was, &live, "the fingerprint of the last migration",
+						   "the schema");
+}
 
-	foreach(lc, pm_diff_changes(&was, &live, "the fingerprint of the last migration",
-								"the schema"))
+/*
+ * pm_drift_status
+ *		Whether the schema migrations run in drifted since its last
+ *		migration: 1 when it did, 0 when not, -1 when nothing can tell (no
+ *		fingerprint of it, or the extension still at 1.0).  For
+ *		pim_migrate_status and the command; the caller holds an SPI
+ *		connection.
+ */
+int
+pm_drift_status(void)
+{
+	char	   *schema = pm_drift_current_schema();
+	PmUserContext save;
+	int			result = -1;
+	int			rc;
+
+	if (schema == NULL ||
+		!OidIsValid(get_relname_relid("fingerprint",
+									  get_namespace_oid(PM_SCHEMA_NAME, false))))
+		return -1;
+	pm_catalog_become_owner(&save);
+	rc = SPI_execute_with_args("SELECT 1 FROM pim_migrate.fingerprint WHERE schema = $1",
+							   1, (Oid[]) {NAMEOID},
+							   (Datum[]) {CStringGetDatum(schema)}, NULL, true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not read the fingerprints: %s",
+			 SPI_result_code_string(rc));
+	if (SPI_processed > 0)
+		result = fingerprint_changes(schema) != NIL;
+	pm_catalog_restore_user(&save);
+	return result;
+}
+
+/*
+ * The rows of schema's fingerprint compared with the schema as it stands:
+ * what was added, dropped or changed since the last migration.
+ */
+static void
+compare_fingerprint(Tuplestorestate *store, TupleDesc desc,
+					const char *schema, Datum taken_at)
+{
+	ListCell   *lc;
+
+	foreach(lc, fingerprint_changes(schema))
 	{
 		DiffChange *c = lfirst(lc);
 

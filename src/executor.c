@@ -656,6 +656,37 @@ pm_exec_run_desired(const char *sql, bool (*check) (Node *stmt))
 }
 
 /*
+ * pm_exec_check_checkpoint
+ *		Refuse a step of a checkpoint that cannot work: a downgrade (its
+ *		script built the schema of everything below it, which nothing
+ *		takes back), and bookkeeping only (builds false) on a database
+ *		where what it stands for is not there, since its down_revision is
+ *		not registered.
+ */
+void
+pm_exec_check_checkpoint(PmGraph *graph, const PmStep *step, bool builds)
+{
+	PmNode	   *node = &graph->revs[step->rev];
+
+	if (!node->checkpoint)
+		return;
+	if (step->direction == PM_DOWNGRADE)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot downgrade below checkpoint \"%s\"", node->id),
+				 errdetail("The checkpoint's script built the schema of every revision below it, which no downgrade takes back; nothing was run."),
+				 errhint("Downgrade to \"%s\" or a revision above it.", node->id)));
+	if (!builds && node->nparents < node->nparent_names)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("checkpoint \"%s\" cannot be applied to a database that has revisions applied",
+						node->id),
+				 errdetail("Its down_revision \"%s\" is not registered, so the revisions it stands for cannot be applied first, and its script builds the whole schema.",
+						   node->parent_names[0]),
+				 errhint("Register the revisions below the checkpoint, or upgrade a database that has nothing applied.")));
+}
+
+/*
  * pm_exec_check_plan
  *		Refuse a plan before anything runs: a downgrade through a revision
  *		that has no downgrade script, and, when it is to run in this
@@ -669,6 +700,11 @@ pm_exec_check_plan(PmGraph *graph, List *plan, bool online)
 	foreach(lc, plan)
 	{
 		PmStep	   *step = lfirst(lc);
+
+		/* only the first step runs on a database with nothing applied */
+		pm_exec_check_checkpoint(graph, step,
+								 foreach_current_index(lc) == 0 &&
+								 pm_graph_checkpoint_builds(graph, step->rev));
 
 		if (online && !graph->revs[step->rev].transactional)
 			ereport(ERROR,
@@ -817,6 +853,7 @@ pm_exec_step(PmGraph *graph, const PmStep *step, const char *applied_by,
 	List	   *deletes = NIL;
 	List	   *inserts = NIL;
 	char	   *parents;
+	bool		builds;
 
 	CHECK_FOR_INTERRUPTS();
 	def = pm_catalog_fetch_revision(node->id);
@@ -827,20 +864,26 @@ pm_exec_step(PmGraph *graph, const PmStep *step, const char *applied_by,
 						node->id),
 				 errhint("A revision script must not edit pim_migrate's catalog.")));
 
+	builds = pm_graph_checkpoint_builds(graph, step->rev);
+	pm_exec_check_checkpoint(graph, step, builds);
 	parents = pm_join_array(node->parent_names, node->nparent_names);
 	if (step->direction == PM_UPGRADE)
 		ereport(NOTICE,
 				(errmsg("Running upgrade %s -> %s, %s",
-						parents, node->id, node->message)));
+						parents, node->id, node->message),
+				 !node->checkpoint ? 0 : builds ?
+				 errdetail("%s", PM_CHECKPOINT_BUILDS) :
+				 errdetail("%s", PM_CHECKPOINT_RECORDS)));
 	else
 		ereport(NOTICE,
 				(errmsg("Running downgrade %s -> %s, %s",
 						node->id, parents, node->message)));
 
 	started = GetCurrentTimestamp();
-	run_script(node->id, step->direction,
-			   step->direction == PM_UPGRADE ? def->upgrade_sql :
-			   def->downgrade_sql, watch);
+	if (!node->checkpoint || builds)
+		run_script(node->id, step->direction,
+				   step->direction == PM_UPGRADE ? def->upgrade_sql :
+				   def->downgrade_sql, watch);
 
 	pm_graph_apply_step(graph, step, &deletes, &inserts);
 	if (run)

@@ -168,7 +168,10 @@ add_problem(PmGraph *graph, const char *revision, char *problem)
 
 /*
  * Resolve the names of one kind of edge.  depends_on may also name a
- * branch label, which stands for the revision that declares it.
+ * branch label, which stands for the revision that declares it.  The
+ * down_revision of a checkpoint may be unknown: the files below a
+ * checkpoint may be deleted, and a new database registers only the
+ * checkpoint and what stands on it, which then stands as a root.
  */
 static int *
 resolve_edges(PmGraph *graph, PmNode *node, char **names, int *n,
@@ -186,6 +189,8 @@ resolve_edges(PmGraph *graph, PmNode *node, char **names, int *n,
 
 		if (idx < 0 && allow_label)
 			idx = pm_graph_find_label(graph, names[i]);
+		if (idx < 0 && node->checkpoint && !allow_label)
+			continue;
 		if (idx < 0)
 			graph_problem(graph, ERRCODE_INVALID_OBJECT_DEFINITION, node->id,
 						  "Register the missing revision, or correct the one that names it.",
@@ -943,10 +948,48 @@ make_plan(List *order, PmDirection direction)
 }
 
 /*
+ * pm_graph_checkpoint_builds
+ *		Whether an upgrade of rev, now, runs its script: a checkpoint's
+ *		script builds the whole schema, which only a database with nothing
+ *		applied lacks.  Elsewhere (the revisions below it were applied one
+ *		by one) a checkpoint is bookkeeping only.  Every other revision
+ *		runs its script.
+ */
+bool
+pm_graph_checkpoint_builds(const PmGraph *graph, int rev)
+{
+	return graph->revs[rev].checkpoint && graph->napplied == 0;
+}
+
+/*
+ * The checkpoint a database with nothing applied builds from, among the
+ * nodes marked mark (what an upgrade applies): the last in topological
+ * order, so that no other marked checkpoint stands on it (on a single
+ * line: the one closest to the target).  -1 when there is none.
+ */
+static int
+build_checkpoint(PmGraph *graph, int mark)
+{
+	for (int i = graph->n - 1; i >= 0; i--)
+	{
+		PmNode	   *node = &graph->revs[graph->topo[i]];
+
+		if (node->mark == mark && node->checkpoint)
+			return graph->topo[i];
+	}
+	return -1;
+}
+
+/*
  * pm_graph_plan_upgrade
  *		The steps (a List of PmStep) that bring every revision of the target
  *		and all its ancestors to applied, parents before children, in
  *		Alembic's order.
+ *
+ * A database with nothing applied upgrading to or above a checkpoint
+ * starts with that checkpoint, whose script builds what the revisions
+ * below it would, and leaves them out; the rest of the plan is made as
+ * if they were applied.
  */
 List *
 pm_graph_plan_upgrade(PmGraph *graph, const PmTarget *target)
@@ -955,14 +998,43 @@ pm_graph_plan_upgrade(PmGraph *graph, const PmTarget *target)
 	int		   *todo = palloc(sizeof(int) * (graph->n + 1));
 	int			n = 0;
 	List	   *heads = NIL;
+	int			checkpoint = -1;
+	List	   *plan;
 
 	pm_graph_mark_ancestors(graph, target->revs, target->nrevs, mark, true);
+	if (graph->napplied == 0 &&
+		(checkpoint = build_checkpoint(graph, mark)) >= 0)
+	{
+		bool	   *built = palloc0(sizeof(bool) * (graph->n + 1));
+		int			below = pm_graph_new_mark(graph);
+
+		/* what the checkpoint builds (itself included) is not to do */
+		pm_graph_mark_ancestors(graph, &checkpoint, 1, below, false);
+		for (int i = 0; i < graph->n; i++)
+			built[i] = graph->revs[i].mark == below;
+		mark = pm_graph_new_mark(graph);
+		pm_graph_mark_ancestors(graph, target->revs, target->nrevs, mark,
+								true);
+		for (int i = 0; i < graph->n; i++)
+			if (built[i])
+				graph->revs[i].mark = 0;
+		pfree(built);
+	}
 	for (int i = 0; i < graph->n; i++)
 		if (graph->revs[i].mark == mark)
 			todo[n++] = i;
 	for (int i = 0; i < target->nrevs; i++)
 		heads = lappend_int(heads, target->revs[i]);
-	return make_plan(alembic_order(graph, todo, n, heads), PM_UPGRADE);
+	plan = make_plan(alembic_order(graph, todo, n, heads), PM_UPGRADE);
+	if (checkpoint >= 0)
+	{
+		PmStep	   *step = palloc(sizeof(PmStep));
+
+		step->rev = checkpoint;
+		step->direction = PM_UPGRADE;
+		plan = lcons(step, plan);
+	}
+	return plan;
 }
 
 /*
@@ -984,6 +1056,35 @@ pm_graph_plan_downgrade(PmGraph *graph, const int *roots, int nroots)
 			todo[n++] = i;
 	return make_plan(alembic_order(graph, todo, n, pm_graph_current(graph)),
 					 PM_DOWNGRADE);
+}
+
+/*
+ * A checkpoint that built the schema stands for everything below it: the
+ * version rows say so through their closure, and the graph follows, so
+ * that the steps after it stand on applied revisions.  (Below one that was
+ * bookkeeping only, everything is applied already.)
+ */
+static void
+apply_below_checkpoint(PmGraph *graph, int rev)
+{
+	int			mark = pm_graph_new_mark(graph);
+	PmNode	   *node = &graph->revs[rev];
+
+	pm_graph_mark_ancestors(graph, &rev, 1, mark, true);
+	node->mark = 0;
+	for (int i = 0; i < graph->n; i++)
+	{
+		PmNode	   *below = &graph->revs[i];
+
+		if (below->mark != mark)
+			continue;
+		below->applied = true;
+		graph->napplied++;
+		for (int j = 0; j < below->nparents; j++)
+			graph->revs[below->parents[j]].napplied_children++;
+		for (int j = 0; j < below->ndeps; j++)
+			graph->revs[below->deps[j]].napplied_children++;
+	}
 }
 
 /*
@@ -1029,6 +1130,8 @@ pm_graph_apply_step(PmGraph *graph, const PmStep *step, List **deletes,
 			}
 		}
 
+	if (step->direction == PM_UPGRADE && node->checkpoint)
+		apply_below_checkpoint(graph, step->rev);
 	if (step->direction == PM_UPGRADE)
 	{
 		Assert(!node->applied);

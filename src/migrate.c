@@ -179,6 +179,29 @@ dry_run_notice(int nsteps)
 }
 
 /*
+ * pm_migrate_check_unchanged
+ *		Refuse to migrate a database whose applied revisions were changed
+ *		since they ran (their scripts no longer match their checksum).
+ */
+void
+pm_migrate_check_unchanged(PmGraph *graph)
+{
+	ListCell   *lc;
+
+	foreach(lc, pm_verify_changed_scripts())
+	{
+		int			rev = pm_graph_find(graph, lfirst(lc));
+
+		if (rev >= 0 && graph->revs[rev].applied)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("applied revision \"%s\" was changed", (char *) lfirst(lc)),
+					 errdetail("Its stored scripts no longer match their checksum; the database ran other scripts."),
+					 errhint("Restore the revision as it was applied, and see pim_migrate_verify().")));
+	}
+}
+
+/*
  * pm_migrate_plan
  *		The plan for an upgrade or a downgrade to target_text, after the
  *		checks that must pass before anything runs (pm_exec_check_plan:
@@ -193,17 +216,7 @@ pm_migrate_plan(PmGraph *graph, const char *target_text,
 	ListCell   *lc;
 
 	/* applied revisions are immutable: a tampered one stops everything */
-	foreach(lc, pm_verify_changed_scripts())
-	{
-		int			rev = pm_graph_find(graph, lfirst(lc));
-
-		if (rev >= 0 && graph->revs[rev].applied)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("applied revision \"%s\" was changed", (char *) lfirst(lc)),
-					 errdetail("Its stored scripts no longer match their checksum; the database ran other scripts."),
-					 errhint("Restore the revision as it was applied, and see pim_migrate_verify().")));
-	}
+	pm_migrate_check_unchanged(graph);
 
 	if (direction == PM_UPGRADE)
 		plan = pm_graph_plan_upgrade(graph,
@@ -451,6 +464,9 @@ check_next_step(PmGraph *graph, const PmStep *step)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("revision \"%s\" is applied already", node->id)));
+		/* a checkpoint that builds stands on nothing applied */
+		if (pm_graph_checkpoint_builds(graph, step->rev))
+			return;
 		for (int k = 0; k < 2; k++)
 			for (int j = 0; j < nedges[k]; j++)
 				if (!graph->revs[edges[k][j]].applied)

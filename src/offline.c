@@ -160,10 +160,17 @@ pm_offline_script(PmGraph *graph, List *plan, const char *target,
 		if (!node->transactional)
 			appendStringInfoString(&out,
 								   "COMMIT;\n-- Transactional: false: each statement on its own\n");
-		foreach(lc2, pm_exec_split_script(node->id, step->direction,
-										  step->direction == PM_UPGRADE ?
-										  def->upgrade_sql : def->downgrade_sql))
-			appendStringInfo(&out, "%s;\n", ((PmStatement *) lfirst(lc2))->sql);
+		if (node->checkpoint && !pm_graph_checkpoint_builds(graph, step->rev))
+			appendStringInfoString(&out, "-- " PM_CHECKPOINT_RECORDS "\n");
+		else
+		{
+			if (node->checkpoint)
+				appendStringInfoString(&out, "-- " PM_CHECKPOINT_BUILDS "\n");
+			foreach(lc2, pm_exec_split_script(node->id, step->direction,
+											  step->direction == PM_UPGRADE ?
+											  def->upgrade_sql : def->downgrade_sql))
+				appendStringInfo(&out, "%s;\n", ((PmStatement *) lfirst(lc2))->sql);
+		}
 		if (!node->transactional)
 		{
 			/* the lock was let go: nobody may have migrated meanwhile */

@@ -18,6 +18,7 @@
  *	  new_revision.c	ids and parents of revisions the server makes up,
  *						merge rules
  *	  offline.c			offline SQL: a plan written as a script
+ *	  checkpoint.c		the upgrade script of a checkpoint revision
  *	  watch.c			what each statement of a dry run does (pim_migrate_plan)
  *	  diff.c			autogenerate: live schema against a desired one
  *	  lock.c			the migration lock
@@ -84,6 +85,7 @@ typedef struct PmRevisionDef
 	char	   *upgrade_sql;
 	char	   *downgrade_sql;	/* NULL: irreversible */
 	bool		transactional;
+	bool		checkpoint;		/* builds the schema of all below it */
 	bool		has_created_at;
 	TimestampTz created_at;
 	char		checksum[65];	/* hex sha256 of the scripts */
@@ -120,6 +122,8 @@ typedef struct PmNode
 	int			ndependents;
 	bool		irreversible;
 	bool		transactional;	/* false: no transaction block may hold it */
+	bool		checkpoint;		/* its script builds the schema of all its
+								 * ancestors: see pm_graph_checkpoint_builds */
 	bool		applied;		/* in the closure of the version rows */
 	bool		in_version;		/* a row of pim_migrate.version */
 	int			napplied_children;	/* applied children and dependents */
@@ -260,6 +264,7 @@ extern int	pm_register_files(List *scripts, List *names);
 extern PmRevisionDef *pm_revfile_parse(const char *text);
 extern void pm_revfile_checksum(PmRevisionDef *def);
 extern const char *pm_revfile_header_key(const char *text, int len);
+extern int	pm_revfile_marker_line(const char *script);
 extern void pm_revfile_check_name(const char *name, const char *what);
 
 /* strlist.c */
@@ -298,6 +303,13 @@ extern List *pm_graph_plan_downgrade(PmGraph *graph, const int *roots,
 									 int nroots);
 extern void pm_graph_apply_step(PmGraph *graph, const PmStep *step,
 								List **deletes, List **inserts);
+extern bool pm_graph_checkpoint_builds(const PmGraph *graph, int rev);
+
+/* What a checkpoint step does, as the NOTICE and an offline script say it */
+#define PM_CHECKPOINT_BUILDS \
+	"Checkpoint: its script builds the schema of the revisions below it, which do not run."
+#define PM_CHECKPOINT_RECORDS \
+	"Checkpoint: the revisions below it are applied, so its script does not run."
 
 /* target.c */
 typedef enum PmTargetWord
@@ -362,6 +374,8 @@ extern List *pm_exec_split_script(const char *revision, PmDirection direction,
 extern List *pm_exec_parse_script(const char *revision, PmDirection direction,
 								  const char *sql);
 extern void pm_exec_check_plan(PmGraph *graph, List *plan, bool online);
+extern void pm_exec_check_checkpoint(PmGraph *graph, const PmStep *step,
+									 bool builds);
 extern void pm_exec_abort_subxact(MemoryContext cxt, ResourceOwner owner)
 			pg_attribute_noreturn();
 extern void pm_exec_run_desired(const char *sql, bool (*check) (Node *stmt));
@@ -383,6 +397,7 @@ extern int	pm_exec_plan(PmGraph *graph, List *plan, Tuplestorestate *tupstore,
 extern void pm_migrate_check_not_running(void);
 extern bool pm_migrate_known_up_to_date(const char *target_text, List **kept);
 extern void pm_migrate_keep_heads_if_unknown(void);
+extern void pm_migrate_check_unchanged(PmGraph *graph);
 extern List *pm_migrate_plan(PmGraph *graph, const char *target_text,
 							 PmDirection direction, bool online);
 extern List *pm_migrate_steps(const char *target_text, PmDirection direction,
@@ -430,11 +445,15 @@ extern char *pm_offline_script(PmGraph *graph, List *plan,
 extern void pm_diff(const char *desired, const char *schema, Datum include,
 					Datum exclude, char **upgrade, char **downgrade);
 
+/* checkpoint.c */
+extern char *pm_checkpoint_sql(const char *revision_text);
+
 /* drift.c */
 extern char *pm_running_revision;
 extern char *pm_drift_current_schema(void);
 extern void pm_drift_take_fingerprint(const char *schema);
 extern void pm_drift_fingerprint_current(void);
+extern int	pm_drift_status(void);
 
 /* lock.c */
 extern void pm_lock_migration(void);

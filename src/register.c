@@ -100,6 +100,7 @@ same_content(const PmRevisionDef *a, const PmRevisionDef *b)
 	return strcmp(a->checksum, b->checksum) == 0 &&
 		strcmp(a->message, b->message) == 0 &&
 		a->transactional == b->transactional &&
+		a->checkpoint == b->checkpoint &&
 		pm_names_equal(a->down_revisions, b->down_revisions) &&
 		pm_names_equal(a->branch_labels, b->branch_labels) &&
 		pm_names_equal(a->depends_on, b->depends_on);
@@ -110,11 +111,12 @@ same_content(const PmRevisionDef *a, const PmRevisionDef *b)
  * label, kept as written; a unique prefix (of an id of four characters
  * or more, pm_catalog_find_prefix) is replaced by the full id, as
  * Alembic's command line does.  Returns the
- * names to store.
+ * names to store.  keep_unknown: a name that is neither is kept as
+ * written (the down_revision of a checkpoint, whose files may be gone).
  */
 static List *
 resolve_existing(const char *revision, List *names, bool allow_label,
-				 const char *what)
+				 bool keep_unknown, const char *what)
 {
 	List	   *result = NIL;
 	ListCell   *lc;
@@ -138,6 +140,11 @@ resolve_existing(const char *revision, List *names, bool allow_label,
 					 errdetail("It matches %s and more.",
 							   (char *) linitial(candidates)),
 					 errhint("Give more characters of the revision id.")));
+		if (candidates == NIL && keep_unknown)
+		{
+			result = lappend(result, name);
+			continue;
+		}
 		if (candidates == NIL)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
@@ -176,7 +183,13 @@ check_replace(const PmRevisionDef *def)
 				   (list_length(def->down_revisions) +
 					list_length(def->depends_on) + 1));
 	foreach(lc, def->down_revisions)
-		start[nstart++] = pm_graph_find(graph, lfirst(lc));
+	{
+		int			rev = pm_graph_find(graph, lfirst(lc));
+
+		/* a checkpoint's unknown down_revision stands on nothing */
+		if (rev >= 0)
+			start[nstart++] = rev;
+	}
 	foreach(lc, def->depends_on)
 	{
 		int			rev = pm_graph_find(graph, lfirst(lc));
@@ -221,9 +234,10 @@ pm_register_revision(PmRevisionDef *def)
 	check_scripts(def);
 
 	def->down_revisions = resolve_existing(def->revision, def->down_revisions,
-										   false, "down_revision");
+										   false, def->checkpoint,
+										   "down_revision");
 	def->depends_on = resolve_existing(def->revision, def->depends_on, true,
-									   "dependency");
+									   false, "dependency");
 	/* a prefix may have turned into a name given in full as well */
 	check_names(def->down_revisions, "down_revision", def->revision);
 	check_names(def->depends_on, "dependency", def->revision);

@@ -79,6 +79,24 @@ comment_text(char *line)
 	return trim(s + 2);
 }
 
+/*
+ * The line *rest starts, cut off in place; *rest moves to the next one
+ * (NULL after the last).  Files written with CRLF line ends are read as
+ * if they had LF.
+ */
+static char *
+next_line(char **rest)
+{
+	char	   *line = *rest;
+
+	*rest = strchr(line, '\n');
+	if (*rest)
+		*(*rest)++ = '\0';
+	if (*line && line[strlen(line) - 1] == '\r')
+		line[strlen(line) - 1] = '\0';
+	return line;
+}
+
 /* Is this comment text a section marker ("+upgrade", "+downgrade")? */
 static bool
 is_marker(const char *text, const char *name)
@@ -222,6 +240,33 @@ section_text(StringInfo buf, int *skipped)
 }
 
 /*
+ * A checkpoint stands for the revisions below one revision, REV: its
+ * upgrade builds the schema as they leave it, so it revises exactly REV,
+ * runs where a migration's transaction can take it back, and cannot be
+ * taken back itself.  Dependencies would be applied below it, which a
+ * checkpoint has no room for.
+ */
+static void
+check_checkpoint(const PmRevisionDef *def, bool seen_downgrade)
+{
+	const char *why = NULL;
+
+	if (list_length(def->down_revisions) != 1)
+		why = "It must revise exactly one revision, the one whose schema its script builds.";
+	else if (seen_downgrade)
+		why = "It has no \"-- +downgrade\" section: a downgrade below a checkpoint is refused.";
+	else if (!def->transactional)
+		why = "It cannot be \"Transactional: false\": its script runs in the migration's transaction.";
+	else if (def->depends_on != NIL)
+		why = "It cannot have \"Depends On\": it stands for everything below the revision it revises.";
+	if (why)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid checkpoint revision \"%s\"", def->revision),
+				 errdetail("%s", why)));
+}
+
+/*
  * pm_revfile_parse
  *		Parse the text of a revision file into a definition, checksum
  *		included.  Raises 22023 on anything malformed.
@@ -240,6 +285,7 @@ pm_revfile_parse(const char *text)
 	bool		seen_downgrade = false;
 	bool		seen_key = false;
 	bool		seen_transactional = false;
+	bool		seen_checkpoint = false;
 	char	   *copy = pstrdup(text);
 	char	   *rest = copy;
 
@@ -254,18 +300,11 @@ pm_revfile_parse(const char *text)
 
 	while (rest != NULL)
 	{
-		char	   *line = rest;
+		char	   *line = next_line(&rest);
 		char	   *comment;
 		char	   *colon;
 
-		rest = strchr(line, '\n');
-		if (rest)
-			*rest++ = '\0';
 		state.lineno++;
-		/* tolerate files written with CRLF line ends */
-		if (*line && line[strlen(line) - 1] == '\r')
-			line[strlen(line) - 1] = '\0';
-
 		comment = comment_text(line);
 		if (is_marker(comment, "upgrade"))
 		{
@@ -337,16 +376,21 @@ pm_revfile_parse(const char *text)
 				def->created_at = parse_create_date(value);
 				def->has_created_at = true;
 			}
-			else if (strcmp(key, "Transactional") == 0)
+			else if (strcmp(key, "Transactional") == 0 ||
+					 strcmp(key, "Checkpoint") == 0)
 			{
-				if (seen_transactional)
+				bool		transactional = strcmp(key, "Transactional") == 0;
+				bool	   *seen = transactional ? &seen_transactional : &seen_checkpoint;
+
+				if (*seen)
 					goto duplicate;
-				seen_transactional = true;
-				if (!parse_bool(value, &def->transactional))
+				*seen = true;
+				if (!parse_bool(value, transactional ? &def->transactional :
+								&def->checkpoint))
 					ereport(ERROR,
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("header \"Transactional\" must be true or false, not \"%s\"",
-									value)));
+							 errmsg("header \"%s\" must be true or false, not \"%s\"",
+									key, value)));
 			}
 			continue;
 
@@ -375,6 +419,9 @@ pm_revfile_parse(const char *text)
 				 errmsg("revision file has no \"Revises\" header"),
 				 errhint("A first revision says \"-- Revises:\" with nothing after it.")));
 
+	if (def->checkpoint)
+		check_checkpoint(def, seen_downgrade);
+
 	error_context_stack = errcallback.previous;
 
 	if (def->message == NULL)
@@ -396,7 +443,7 @@ pm_revfile_header_key(const char *text, int len)
 {
 	static const char *const keys[] = {
 		"Revision ID", "Revises", "Branch Labels", "Depends On",
-		"Create Date", "Transactional"
+		"Create Date", "Transactional", "Checkpoint"
 	};
 
 	for (int k = 0; k < (int) lengthof(keys); k++)
@@ -428,6 +475,36 @@ pm_revfile_header_key(const char *text, int len)
 			return keys[k];
 	}
 	return NULL;
+}
+
+/*
+ * pm_revfile_marker_line
+ *		The 1-based line of script that this parser would read as a
+ *		section marker ("-- +upgrade", "-- +downgrade"), or 0: a script
+ *		written into a revision file must have none, or the file would end
+ *		its section there (a line of a function body or a comment string
+ *		can look like one).
+ */
+int
+pm_revfile_marker_line(const char *script)
+{
+	char	   *copy = pstrdup(script);
+	char	   *rest = copy;
+	int			lineno = 0;
+
+	while (rest != NULL)
+	{
+		char	   *comment = comment_text(next_line(&rest));
+
+		lineno++;
+		if (is_marker(comment, "upgrade") || is_marker(comment, "downgrade"))
+		{
+			pfree(copy);
+			return lineno;
+		}
+	}
+	pfree(copy);
+	return 0;
 }
 
 /*

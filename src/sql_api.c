@@ -295,6 +295,29 @@ pim_migrate_test(PG_FUNCTION_ARGS)
 }
 
 /*
+ * pim_migrate_checkpoint_sql(revision text DEFAULT 'head') -> text
+ *
+ * The upgrade script of a checkpoint of revision: the schema the
+ * migrations run in as that revision leaves it, from an empty schema;
+ * written by migrating to it and rolling back (checkpoint.c).
+ */
+PG_FUNCTION_INFO_V1(pim_migrate_checkpoint_sql);
+Datum
+pim_migrate_checkpoint_sql(PG_FUNCTION_ARGS)
+{
+	PmCall		call;
+	char	   *revision = required_text(fcinfo, 0, "revision");
+	char	   *script;
+
+	pm_migrate_check_not_running();
+	pm_catalog_connect(&call, false);
+	pm_lock_migration();
+	script = MemoryContextStrdup(call.caller_cxt, pm_checkpoint_sql(revision));
+	pm_catalog_disconnect(&call);
+	PG_RETURN_TEXT_P(cstring_to_text(script));
+}
+
+/*
  * Shared by the _each procedures: pm_migrate_each, refused where it could
  * not commit.
  */
@@ -609,10 +632,11 @@ pim_migrate_show(PG_FUNCTION_ARGS)
 
 /*
  * pim_migrate_status() -> TABLE(current text[], heads text[], pending int,
- *								 up_to_date bool)
+ *								 up_to_date bool, drifted bool)
  *
  * One row for scripts and health checks.  pending counts the revisions
- * that pim_migrate_upgrade('heads') would apply.
+ * that pim_migrate_upgrade('heads') would apply; drifted says whether the
+ * schema changed since its last migration (NULL: no fingerprint).
  */
 PG_FUNCTION_INFO_V1(pim_migrate_status);
 Datum
@@ -621,8 +645,8 @@ pim_migrate_status(PG_FUNCTION_ARGS)
 	PmCall		call;
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	PmGraph    *graph;
-	Datum		values[4];
-	bool		nulls[4] = {0};
+	Datum		values[5];
+	bool		nulls[5] = {0};
 	List	   *heads;
 
 	InitMaterializedSRF(fcinfo, 0);
@@ -634,16 +658,24 @@ pim_migrate_status(PG_FUNCTION_ARGS)
 		values[0] = values[1] = list_array(heads);
 		values[2] = Int32GetDatum(0);
 		values[3] = BoolGetDatum(true);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-		pm_catalog_disconnect(&call);
-		return (Datum) 0;
 	}
-	graph = pm_catalog_load_graph(NULL);
+	else
+	{
+		graph = pm_catalog_load_graph(NULL);
+		values[0] = ids_array(graph, pm_graph_current(graph));
+		values[1] = ids_array(graph, pm_graph_heads(graph));
+		values[2] = Int32GetDatum(graph->n - graph->napplied);
+		values[3] = BoolGetDatum(graph->n == graph->napplied);
+	}
 
-	values[0] = ids_array(graph, pm_graph_current(graph));
-	values[1] = ids_array(graph, pm_graph_heads(graph));
-	values[2] = Int32GetDatum(graph->n - graph->napplied);
-	values[3] = BoolGetDatum(graph->n == graph->napplied);
+	/* 1.1 added drifted; the 1.0 signature has four columns */
+	if (rsinfo->setDesc->natts > 4)
+	{
+		int			drifted = pm_drift_status();
+
+		values[4] = BoolGetDatum(drifted == 1);
+		nulls[4] = drifted < 0;
+	}
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 
 	pm_catalog_disconnect(&call);
