@@ -2,8 +2,9 @@
 # Run every test of pim_migrate on a fresh Debian 12 machine: install
 # packages, build with assertions and warnings as errors, install, then run
 # the pg_regress, isolation and TAP suites (make installcheck: each brings
-# its own throwaway clusters) as a user that may run initdb.  Exits non-zero on
-# any failure, after printing the diffs.
+# its own throwaway clusters) as a user that may run initdb, and the static
+# analysis (scripts/analyse.sh).  Exits non-zero on any failure, after
+# printing the diffs and findings.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -19,6 +20,18 @@ if ! squawk --version 2>/dev/null | grep -qF "$SQUAWK_VERSION"; then
 			"${AS_ROOT[@]}" apt-get install -y -qq --no-install-recommends npm
 	step "npm install -g squawk-cli@$SQUAWK_VERSION" \
 		"${AS_ROOT[@]}" npm install -g --silent "squawk-cli@$SQUAWK_VERSION"
+fi
+
+# cppcheck, clang-tidy and bear, for the static analysis (scripts/analyse.sh)
+analysers=()
+for tool in cppcheck clang-tidy bear; do
+	command -v "$tool" >/dev/null || analysers+=("$tool")
+done
+if [ ${#analysers[@]} -gt 0 ]; then
+	echo "== installing ${analysers[*]}"
+	step "apt-get update" "${AS_ROOT[@]}" apt-get update -qq
+	step "apt-get install ${analysers[*]}" env DEBIAN_FRONTEND=noninteractive \
+		"${AS_ROOT[@]}" apt-get install -y -qq --no-install-recommends "${analysers[@]}"
 fi
 
 build_and_install PG_CFLAGS="-DUSE_ASSERT_CHECKING -Wall -Wextra -Werror -Wno-unused-parameter"
@@ -43,6 +56,17 @@ for diffs in "$WORKDIR"/src/regression.diffs "$WORKDIR"/src/output_iso/regressio
 		status=1
 	fi
 done
+
+# the static analysis, one more test in the count: its findings are
+# printed, and its line is in the log the count reads
+echo "== static analysis (scripts/analyse.sh)"
+if "$TOP/scripts/analyse.sh" >"$WORKDIR/analyse.log" 2>&1; then
+	echo "test analysers ... ok" | tee -a "$WORKDIR/installcheck.log"
+else
+	cat "$WORKDIR/analyse.log"
+	echo "test analysers ... FAILED" | tee -a "$WORKDIR/installcheck.log"
+	status=1
+fi
 
 # one line per test: pg_regress and isolation say "test NAME ... ok",
 # prove says "test/t/NAME.pl .... ok" and lists failures in its summary

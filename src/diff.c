@@ -52,7 +52,7 @@
 /* The schema the desired file is for, while check_desired runs. */
 static const char *desired_target = NULL;
 
-static void
+static void pg_attribute_noreturn()
 refuse_qualified(void)
 {
 	ereport(ERROR,
@@ -61,7 +61,7 @@ refuse_qualified(void)
 			 errhint("Write the desired schema with unqualified names, or names qualified with the target schema; the schema argument says where it goes.")));
 }
 
-static void
+static void pg_attribute_noreturn()
 refuse_kind(const char *kind)
 {
 	ereport(ERROR,
@@ -521,7 +521,6 @@ pm_diff(const char *desired, const char *schema, Datum include, Datum exclude,
 	DiffSet		live;
 	DiffSet		whole;
 	DiffSet		want;
-	char	   *scratch;
 
 	if (!OidIsValid(nsp))
 		ereport(ERROR,
@@ -535,6 +534,7 @@ pm_diff(const char *desired, const char *schema, Datum include, Datum exclude,
 	{
 		int			level;
 		int			rc;
+		char	   *scratch;
 		char	   *path;
 		List	   *before;
 

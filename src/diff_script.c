@@ -306,10 +306,8 @@ split_literals(const char *s)
 		Assert(*s == '\'');
 		for (s++; *s; s++)
 		{
-			if (*s == '\\' && s[1])
-				s++;
-			else if (*s == '\'' && s[1] == '\'')
-				s++;
+			if ((*s == '\\' && s[1]) || (*s == '\'' && s[1] == '\''))
+				s++;			/* an escaped character or a doubled quote */
 			else if (*s == '\'')
 				break;
 		}
@@ -928,6 +926,7 @@ create_tables(Script *s, List *tables)
 static void
 merge_collation(Script *s, DiffObj *a, DiffObj *b)
 {
+	Assert(a != NULL || b != NULL);
 	if (a && b)
 		not_rebuilt(s, PH_TYPES, "collation", b->name, "its definition",
 					a->def, b->def);
@@ -941,6 +940,7 @@ merge_collation(Script *s, DiffObj *a, DiffObj *b)
 static void
 merge_enum(Script *s, DiffObj *a, DiffObj *b)
 {
+	Assert(a != NULL || b != NULL);
 	if (a && b)
 		diff_enum(s, a, b);
 	else if (b)
@@ -983,6 +983,7 @@ merge_table(Script *s, DiffObj *a, DiffObj *b)
 	DiffSet    *from = s->from;
 	DiffSet    *to = s->to;
 
+	Assert(a != NULL || b != NULL);
 	if (a && b)
 	{
 		if (!pm_diff_same_str(a->extra, b->extra))
@@ -1024,6 +1025,7 @@ merge_partition(Script *s, DiffObj *a, DiffObj *b)
 	DiffSet    *from = s->from;
 	DiffSet    *to = s->to;
 
+	Assert(a != NULL || b != NULL);
 	if (a && b && !pm_diff_same_str(a->extra, b->extra))
 		not_rebuilt(s, PH_TABLES, "partition", b->name, "its partitioning",
 					a->extra, b->extra);
@@ -1072,6 +1074,7 @@ merge_rls(Script *s, DiffObj *a, DiffObj *b)
 	const char *on = b ? b->def : "DISABLE";
 	const char *forced = b ? b->extra : "NO FORCE";
 
+	Assert(a != NULL || b != NULL);
 	if (b == NULL && !pm_diff_has_table(to, a->parent))
 		return;
 	if (strcmp(was_on, on) != 0)
@@ -1088,6 +1091,7 @@ merge_replica_identity(Script *s, DiffObj *a, DiffObj *b)
 {
 	DiffSet    *to = s->to;
 
+	Assert(a != NULL || b != NULL);
 	if (b)
 		add(s, PH_TABLE_OPTIONS, "ALTER TABLE %s REPLICA IDENTITY %s;\n",
 			Q(b->parent), b->def);
@@ -1128,8 +1132,10 @@ merge_column_option(Script *s, DiffObj *a, DiffObj *b)
 {
 	DiffSet    *to = s->to;
 	DiffObj    *o = a ? a : b;
-	DiffObj    *col = pm_diff_find(to, "column", o->parent, o->opts);
+	DiffObj    *col;
 
+	Assert(a != NULL || b != NULL);
+	col = pm_diff_find(to, "column", o->parent, o->opts);
 	/* a column made anew (generated) or dropped takes its own */
 	if (col == NULL)
 		return;
@@ -1148,6 +1154,7 @@ merge_grant(Script *s, DiffObj *a, DiffObj *b)
 static void
 merge_domain(Script *s, DiffObj *a, DiffObj *b)
 {
+	Assert(a != NULL || b != NULL);
 	if (a && b)
 	{
 		if (!pm_diff_same_str(a->def, b->def))
@@ -1192,21 +1199,24 @@ merge_column(Script *s, DiffObj *a, DiffObj *b)
 	DiffSet    *from = s->from;
 	DiffSet    *to = s->to;
 	DiffObj    *o = a ? a : b;
-	bool		new_table = pm_diff_find(from, "table", "", o->parent) == NULL;
-	bool		gone_table = pm_diff_find(to, "table", "", o->parent) == NULL;
+	bool		new_table;
+	bool		gone_table;
 
+	Assert(a != NULL || b != NULL);
+	new_table = pm_diff_find(from, "table", "", o->parent) == NULL;
+	gone_table = pm_diff_find(to, "table", "", o->parent) == NULL;
 	if (new_table || gone_table)
 		return;		/* CREATE TABLE or DROP TABLE does it */
-	if (b && !a)
-		s->added = lappend(s->added, b);
-	else if (a && !b)
-		s->dropped = lappend(s->dropped, a);
-	else
+	if (a && b)
 	{
 		diff_column(s, a, b, &s->dropped, &s->added);
 		if (!pm_diff_same_str(a->def, b->def) && !is_generated(a) && !is_generated(b))
 			s->retyped = lappend(s->retyped, b->parent);
 	}
+	else if (b)
+		s->added = lappend(s->added, b);
+	else
+		s->dropped = lappend(s->dropped, a);
 }
 
 /* A constraint (DIFF_ORD_CONSTRAINT) or a foreign key (DIFF_ORD_FKEY). */
@@ -1215,9 +1225,11 @@ merge_constraint(Script *s, DiffObj *a, DiffObj *b)
 {
 	DiffSet    *to = s->to;
 	DiffObj    *o = a ? a : b;
-	bool		fkey = o->ord == DIFF_ORD_FKEY;
+	bool		fkey;
 	bool		gone_table = a && !pm_diff_has_table(to, a->parent);
 
+	Assert(a != NULL || b != NULL);
+	fkey = o->ord == DIFF_ORD_FKEY;
 	if (a && !gone_table && !fkey &&
 		(strncmp(a->def, "PRIMARY KEY", 11) == 0 || strncmp(a->def, "UNIQUE", 6) == 0))
 		s->rekeyed = lappend(s->rekeyed, a->parent);
@@ -1240,6 +1252,7 @@ merge_index(Script *s, DiffObj *a, DiffObj *b)
 	DiffSet    *to = s->to;
 	DiffObj    *o = a ? a : b;
 
+	Assert(a != NULL || b != NULL);
 	mark_remade(s, "index", o->parent, o->name);
 	if (a && pm_diff_has_relation(to, a->parent))
 	{
@@ -1273,6 +1286,7 @@ merge_trigger(Script *s, DiffObj *a, DiffObj *b)
 	DiffSet    *to = s->to;
 	DiffObj    *o = a ? a : b;
 
+	Assert(a != NULL || b != NULL);
 	mark_remade(s, "trigger", o->parent, o->name);
 	if (a && pm_diff_has_relation(to, a->parent))
 		add(s, PH_DROP_TRIGGERS, "DROP TRIGGER %s ON %s;\n", Q(a->name), Q(a->parent));
@@ -1288,6 +1302,7 @@ merge_cluster(Script *s, DiffObj *a, DiffObj *b)
 {
 	DiffSet    *to = s->to;
 
+	Assert(a != NULL || b != NULL);
 	if (b)
 		add(s, PH_TABLE_OPTIONS, "ALTER TABLE %s CLUSTER ON %s;\n", Q(b->parent), b->def);
 	else if (pm_diff_has_relation(to, a->parent))
@@ -1300,6 +1315,7 @@ merge_comment(Script *s, DiffObj *a, DiffObj *b)
 {
 	DiffSet    *to = s->to;
 
+	Assert(a != NULL || b != NULL);
 	if (b)
 		add(s, PH_COMMENTS, "COMMENT ON %s IS %s;\n", b->name,
 			quote_literal_cstr(b->def));
@@ -1310,7 +1326,8 @@ merge_comment(Script *s, DiffObj *a, DiffObj *b)
 /*
  * The merge of one kind of object, by its DiffOrd: a is the object in
  * "from" (NULL: it is new), b in "to" (NULL: it goes); both are there
- * when it changes.  A view has none: views_to_remake looks at them all
+ * when it changes, never neither (each merge that relies on it asserts
+ * it).  A view has none: views_to_remake looks at them all
  * once the merge knows what they stand on.
  */
 typedef void (*MergeFn) (Script *s, DiffObj *a, DiffObj *b);

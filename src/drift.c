@@ -93,7 +93,6 @@ record_event(EventTriggerData *trigdata)
 {
 	PmUserContext save;
 	Datum		args[2];
-	Oid			types[2] = {NAMEOID, TEXTOID};
 	bool		drop = strcmp(trigdata->event, "sql_drop") == 0;
 	SPIPlanPtr *plan;
 	int			rc;
@@ -108,6 +107,7 @@ record_event(EventTriggerData *trigdata)
 	plan = drop ? &drop_plan : &ddl_plan;
 	if (*plan == NULL)
 	{
+		Oid			types[2] = {NAMEOID, TEXTOID};
 		SPIPlanPtr	p = SPI_prepare(drop ? Q_RECORD_DROP : Q_RECORD_DDL,
 									drop ? 2 : 1, types);
 

@@ -233,7 +233,6 @@ pm_migration_test(const char *target_text)
 {
 	TestRun		t;
 	List	   *plan;
-	ListCell   *lc;
 
 	t.cxt = CurrentMemoryContext;
 	t.owner = CurrentResourceOwner;
@@ -251,6 +250,8 @@ pm_migration_test(const char *target_text)
 	pm_migrate_set_running(true);
 	PG_TRY();
 	{
+		ListCell   *lc;
+
 		t.run = pm_exec_run_begin(t.applied_by);
 		foreach(lc, plan)
 		{

@@ -644,7 +644,6 @@ pim_migrate_status(PG_FUNCTION_ARGS)
 {
 	PmCall		call;
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	PmGraph    *graph;
 	Datum		values[5];
 	bool		nulls[5] = {0};
 	List	   *heads;
@@ -661,7 +660,8 @@ pim_migrate_status(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		graph = pm_catalog_load_graph(NULL);
+		PmGraph    *graph = pm_catalog_load_graph(NULL);
+
 		values[0] = ids_array(graph, pm_graph_current(graph));
 		values[1] = ids_array(graph, pm_graph_heads(graph));
 		values[2] = Int32GetDatum(graph->n - graph->napplied);

@@ -77,6 +77,7 @@ pm_names_equal(List *a, List *b)
 	if (list_length(a) != list_length(b))
 		return false;
 	forboth(la, a, lb, b)
+		/* cppcheck-suppress nullPointerRedundantCheck ; forboth's loop condition is the NULL test cppcheck does not see */
 		if (strcmp(lfirst(la), lfirst(lb)) != 0)
 			return false;
 	return true;

@@ -38,7 +38,6 @@
 /* A target split into its parts: [label@][symbol][+N|-N]. */
 typedef struct TargetSpec
 {
-	const char *text;
 	char	   *label;			/* before "@", or NULL */
 	char	   *symbol;			/* REV, head, heads, base; NULL if none */
 	bool		relative;
@@ -143,7 +142,7 @@ pm_target_word(const char *text)
 static TargetSpec
 parse_spec(const char *text)
 {
-	TargetSpec	spec = {text, NULL, NULL, false, 0};
+	TargetSpec	spec = {NULL, NULL, false, 0};
 	const char *at;
 	const char *rest = text;
 	const char *sign;
