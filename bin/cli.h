@@ -27,7 +27,8 @@ typedef enum MigrationCommit
 {
 	COMMIT_NOT_MIGRATING,
 	COMMIT_AT_END,
-	COMMIT_PER_STEP_CALL,		/* CALL ..._each: a step's NOTICE, then its commit */
+	COMMIT_PER_STEP_CALL,		/* CALL ..._each: a step's NOTICE, then its
+								 * commit */
 	COMMIT_IN_PARTS				/* outside.c counts steps_committed */
 } MigrationCommit;
 

@@ -49,7 +49,8 @@ shell_word(const char *word)
  * privilege on the database), and what a DBA runs.  The transaction is
  * rolled back already.
  */
-static void pg_attribute_noreturn()
+static void
+pg_attribute_noreturn()
 extension_not_allowed(PGconn *conn, PGresult *err)
 {
 	PGresult   *res = PQexec(conn,
@@ -194,7 +195,7 @@ check_drift_before(PGconn *conn)
 	PGresult   *res = run(conn, "SELECT pg_catalog.to_jsonb(s) OPERATOR(pg_catalog.->>) 'drifted'"
 						  " FROM pim_migrate_status() s", 0, NULL, NULL);
 	bool		drifted = PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) &&
-		strcmp(PQgetvalue(res, 0, 0), "true") == 0;
+	strcmp(PQgetvalue(res, 0, 0), "true") == 0;
 
 	PQclear(res);
 	if (!drifted)
@@ -238,9 +239,9 @@ cmd_migrate(PGconn *conn, const char *command, const char *target,
 		if (strcmp(command, "stamp") == 0)
 		{
 			/*
-			 * The stamp itself is the offline script; the target goes in
-			 * as a literal, escaped by libpq, so that nothing in it can end
-			 * the string and run
+			 * The stamp itself is the offline script; the target goes in as a
+			 * literal, escaped by libpq, so that nothing in it can end the
+			 * string and run
 			 */
 			char	   *literal = PQescapeLiteral(conn, target, strlen(target));
 
@@ -279,8 +280,8 @@ cmd_migrate(PGconn *conn, const char *command, const char *target,
 
 		/*
 		 * The plan was made under the migration lock that loading the files
-		 * took, with every check a migration makes: when it is empty there
-		 * is nothing to run, and a no-op deploy pays for one plan, not two.
+		 * took, with every check a migration makes: when it is empty there is
+		 * nothing to run, and a no-op deploy pays for one plan, not two.
 		 */
 		if (nsteps > 0)
 		{

@@ -73,19 +73,19 @@ bad_usage(const char *fmt,...)
 void
 notice_processor(void *arg, const char *message)
 {
-	const char *text = message;
+	const char *str = message;
 
 	if (verbosity == 0)
 		return;
-	if (strncmp(text, "NOTICE:  ", 9) == 0)
-		text += 9;
-	if (strncmp(text, "Running ", 8) == 0)
+	if (strncmp(str, "NOTICE:  ", 9) == 0)
+		str += 9;
+	if (strncmp(str, "Running ", 8) == 0)
 	{
 		steps_announced++;
 		if (steps_total > 0)
 			printf("[%d/%d] ", ++steps_done, steps_total);
 	}
-	fputs(text, stdout);
+	fputs(str, stdout);
 	fflush(stdout);
 }
 
@@ -106,7 +106,9 @@ libpq_url(const char *url)
 bool
 connection_given(void)
 {
-	return conn_arg || (getenv("DATABASE_URL") && *getenv("DATABASE_URL"));
+	const char *url = getenv("DATABASE_URL");
+
+	return conn_arg || (url && *url);
 }
 
 /*
@@ -119,6 +121,7 @@ connect_db(bool need_extension)
 {
 	const char *source;
 	const char *conninfo;
+	const char *url = getenv("DATABASE_URL");
 	PGconn	   *conn;
 	PGresult   *res;
 
@@ -127,10 +130,10 @@ connect_db(bool need_extension)
 		source = "-d";
 		conninfo = conn_arg;
 	}
-	else if (getenv("DATABASE_URL") && *getenv("DATABASE_URL"))
+	else if (url && *url)
 	{
 		source = "DATABASE_URL";
-		conninfo = libpq_url(getenv("DATABASE_URL"));
+		conninfo = libpq_url(url);
 	}
 	else
 	{
@@ -223,10 +226,11 @@ report_what_stays(void)
 	/* each step commits before the next one is announced */
 	if (migration_commit == COMMIT_PER_STEP_CALL)
 		committed = steps_announced - 1;
+
 	/*
-	 * Steps run in one transaction with the failed one (several
-	 * transactional revisions between Transactional: false ones) were
-	 * announced too, and went with it: only the commits count.
+	 * Steps run in one transaction with the failed one (several transactional
+	 * revisions between Transactional: false ones) were announced too, and
+	 * went with it: only the commits count.
 	 */
 	if (committed == 0)
 		fprintf(stderr, "%s: the migration stopped at the failed step: no step of it had been committed\n",

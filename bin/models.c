@@ -42,6 +42,7 @@ mentions_tool_table(const char *path)
 	if (access(path, R_OK) != 0)
 		return false;
 	text = read_file(path);
+
 	found = strstr(text, "tool.pim_migrate") != NULL;
 	pg_free(text);
 	return found;
@@ -64,8 +65,8 @@ load_project_config(const char *argv0, bool dir_given)
 	helper = locate_helper(argv0, HELPER, &python);
 	{
 		/*
-		 * tomllib is the standard library's: no site-packages to set up
-		 * (-S), nothing of the environment (-I); every command pays this
+		 * tomllib is the standard library's: no site-packages to set up (-S),
+		 * nothing of the environment (-I); every command pays this
 		 */
 		const char *args[] = {python, "-I", "-S", helper, "config", "--file",
 		PYPROJECT, NULL};
@@ -144,12 +145,12 @@ project_add_default_exclude(const char *pattern)
 }
 
 static int
-count_lines(const char *text)
+count_lines(const char *str)
 {
 	int			n = 0;
 
-	for (; *text; text++)
-		n += *text == '\n';
+	for (; *str; str++)
+		n += *str == '\n';
 	return n;
 }
 

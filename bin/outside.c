@@ -96,7 +96,8 @@ invalid_indexes(PGconn *conn)
  * up before running again, and exit.  The connection ends with the
  * process, and the session lock with it.
  */
-static void pg_attribute_noreturn()
+static void
+pg_attribute_noreturn()
 statement_failed(PGconn *conn, PGresult *steps, int i, PGresult *err,
 				 const char *line, const char *sql, int nstmt,
 				 const char *invalid_before)
@@ -162,7 +163,11 @@ run_step_outside(PGconn *conn, PGresult *steps, int i)
 			  0, NULL, NULL);
 	started = pg_strdup(PQgetvalue(res, 0, 0));
 	PQclear(res);
-	/* the DDL watch records nothing of a migration's statements; RESET ALL ends it */
+
+	/*
+	 * the DDL watch records nothing of a migration's statements; RESET ALL
+	 * ends it
+	 */
 	PQclear(run(conn, "SELECT pg_catalog.set_config('pim_migrate.running_revision', $1, false)",
 				1, params, NULL));
 	for (int k = 0; k < PQntuples(stmts); k++)
@@ -188,8 +193,8 @@ run_step_outside(PGconn *conn, PGresult *steps, int i)
 
 	/*
 	 * What the statements SET stays with them, as in the server, where a
-	 * script's settings end with it: the session comes back as it was
-	 * before the bookkeeping runs in it.
+	 * script's settings end with it: the session comes back as it was before
+	 * the bookkeeping runs in it.
 	 */
 	PQclear(run(conn, "RESET SESSION AUTHORIZATION", 0, NULL, NULL));
 	PQclear(run(conn, "RESET ALL", 0, NULL, NULL));

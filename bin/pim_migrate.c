@@ -44,37 +44,37 @@ typedef struct CommandHelp
 static const CommandHelp command_help[] = {
 	{"init", "",
 		"Create the versions directory, and the extension.",
-	"With a connection (-d or DATABASE_URL), also create the extension if it\n"
+		"With a connection (-d or DATABASE_URL), also create the extension if it\n"
 	"is missing."},
 	{"revision", "-m MESSAGE [--head REV|base] [--branch-label LABEL]\n"
 		"         [--depends-on REV] [--rev-id ID]\n"
 		"         [--autogenerate [--metadata MODULE:ATTR] [--schema-file FILE]...\n"
 		"                         [--include PATTERN]... [--exclude PATTERN]...]",
 		"Write a new revision file.",
-	"Its Revises is the single head among the files (or --head), with\n"
-	"-- +upgrade and -- +downgrade sections to fill in.  No database needed.\n"
-	"--autogenerate: the scripts are the diff between the database (at head,\n"
-	"after loading the files) and the desired schema: the SQLAlchemy models of\n"
-	"--metadata (a declarative base or a MetaData, rendered by SQLAlchemy) and\n"
-	"the SQL of each --schema-file.  --include/--exclude: LIKE patterns of\n"
-	"the tables compared or left alone.  pyproject.toml's [tool.pim_migrate]\n"
-	"gives what the command line does not (versions, metadata, schema,\n"
+		"Its Revises is the single head among the files (or --head), with\n"
+		"-- +upgrade and -- +downgrade sections to fill in.  No database needed.\n"
+		"--autogenerate: the scripts are the diff between the database (at head,\n"
+		"after loading the files) and the desired schema: the SQLAlchemy models of\n"
+		"--metadata (a declarative base or a MetaData, rendered by SQLAlchemy) and\n"
+		"the SQL of each --schema-file.  --include/--exclude: LIKE patterns of\n"
+		"the tables compared or left alone.  pyproject.toml's [tool.pim_migrate]\n"
+		"gives what the command line does not (versions, metadata, schema,\n"
 	"schema_files, include, exclude)."},
 	{"merge", "-m MESSAGE [--rev-id ID] REV... (default: heads)",
 		"Write an empty revision file merging the given heads.",
 	NULL},
 	{"upgrade", "[TARGET] [--sql] [--dry-run] [--plan] [--each] [--strict]",
 		"Load every file, then upgrade to TARGET (default head).",
-	"In one transaction.  --sql prints the offline script and changes\n"
-	"nothing; --dry-run runs everything and rolls it back; --plan does too,\n"
-	"and prints per statement its time, the locks it took and the tables it\n"
-	"rewrote; --each commits per revision.  A schema that drifted since its\n"
+		"In one transaction.  --sql prints the offline script and changes\n"
+		"nothing; --dry-run runs everything and rolls it back; --plan does too,\n"
+		"and prints per statement its time, the locks it took and the tables it\n"
+		"rewrote; --each commits per revision.  A schema that drifted since its\n"
 	"last migration gets a warning; --strict refuses to migrate it."},
 	{"lint", "[TARGET] | lint --file FILE",
 		"Say what an upgrade's statements lock, rewrite or break.",
-	"For each statement an upgrade to TARGET (default head) would run, read\n"
-	"from the live catalog (table sizes); --file: one revision file or SQL\n"
-	"file, not loaded.  Exit 1 when a finding is an error.\n"
+		"For each statement an upgrade to TARGET (default head) would run, read\n"
+		"from the live catalog (table sizes); --file: one revision file or SQL\n"
+		"file, not loaded.  Exit 1 when a finding is an error.\n"
 	"\"-- pim_migrate:ignore RULE\" before a statement silences RULE for it."},
 	{"downgrade", "TARGET [--sql] [--dry-run] [--each]",
 		"Load every file, then downgrade to TARGET.",
@@ -102,46 +102,46 @@ static const CommandHelp command_help[] = {
 	"Exit 1 on any problem."},
 	{"adopt", "[--version-table TABLE] [--force]",
 		"Take over a database that Alembic migrated.",
-	"Create the extension if it is missing, load every file, then set the\n"
-	"version rows from Alembic's version table (default alembic_version;\n"
-	"SCHEMA.TABLE), which stays as it is.  Refused once pim_migrate has\n"
-	"migrated past it (--force: adopt anyway); adopting the same rows again\n"
+		"Create the extension if it is missing, load every file, then set the\n"
+		"version rows from Alembic's version table (default alembic_version;\n"
+		"SCHEMA.TABLE), which stays as it is.  Refused once pim_migrate has\n"
+		"migrated past it (--force: adopt anyway); adopting the same rows again\n"
 	"changes nothing."},
 	{"return-to-alembic", "[--config alembic.ini] [--version-table TABLE]",
 		"Go back to Alembic: write its version table.",
-	"Alembic's version table is created if missing and its rows replaced, in\n"
-	"one transaction.  Refused when a current revision is not one of the\n"
+		"Alembic's version table is created if missing and its rows replaced, in\n"
+		"one transaction.  Refused when a current revision is not one of the\n"
 	"Alembic project's."},
 	{"import-alembic", "[--config alembic.ini] [--strict] [--skeletons]",
 		"Write a revision file per revision of an Alembic project.",
-	"Into the versions directory (--dir), with the same id, parents, labels\n"
-	"and dependencies; the SQL is Alembic's own offline SQL.  No database\n"
-	"needed.  A revision that has a file (the same Revision ID) keeps it;\n"
-	"the revisions that cannot be converted are listed, with the file to\n"
-	"write by hand (--skeletons writes them, to finish).  A downgrade that\n"
-	"raises makes its revision irreversible, with a warning (--strict:\n"
+		"Into the versions directory (--dir), with the same id, parents, labels\n"
+		"and dependencies; the SQL is Alembic's own offline SQL.  No database\n"
+		"needed.  A revision that has a file (the same Revision ID) keeps it;\n"
+		"the revisions that cannot be converted are listed, with the file to\n"
+		"write by hand (--skeletons writes them, to finish).  A downgrade that\n"
+		"raises makes its revision irreversible, with a warning (--strict:\n"
 	"refused instead)."},
 	{"check", "[--metadata MODULE:ATTR] [--schema-file FILE]... [--include PATTERN]...\n"
 		"      [--exclude PATTERN]...",
 		"Exit 1 when the database differs from the models.",
-	"Prints the missing statements when the database (at head, after loading\n"
-	"the files) differs from the desired schema (as for revision\n"
-	"--autogenerate).  With no desired schema anywhere: exit 1 when the\n"
+		"Prints the missing statements when the database (at head, after loading\n"
+		"the files) differs from the desired schema (as for revision\n"
+		"--autogenerate).  With no desired schema anywhere: exit 1 when the\n"
 	"schema drifted since its last migration, as drift does."},
 	{"test", "[TARGET]",
 		"Test that each pending revision goes down and up again.",
-	"Load every file, then for each revision up to TARGET (default head):\n"
-	"upgrade, downgrade, compare the schema, upgrade again; everything is\n"
+		"Load every file, then for each revision up to TARGET (default head):\n"
+		"upgrade, downgrade, compare the schema, upgrade again; everything is\n"
 	"rolled back.  Prints one line per problem; exit 1 on any."},
 	{"drift", "",
 		"Show what changed in the schema since its last migration.",
-	"The DDL recorded outside migrations (pim_migrate_watch_ddl) and the\n"
+		"The DDL recorded outside migrations (pim_migrate_watch_ddl) and the\n"
 	"differences from the fingerprint of the last migration; exit 1 on any."},
 	{"checkpoint", "[REV] -m MESSAGE [--rev-id ID]",
 		"Write a checkpoint: one revision that builds the schema up to REV.",
-	"REV: a head among the files (default the single one).  Its upgrade is\n"
-	"the schema as the revisions up to REV leave it, written from the\n"
-	"database in a transaction rolled back.  A new database upgrading past\n"
+		"REV: a head among the files (default the single one).  Its upgrade is\n"
+		"the schema as the revisions up to REV leave it, written from the\n"
+		"database in a transaction rolled back.  A new database upgrading past\n"
 	"it runs it instead of every revision below it."},
 	{NULL, NULL, NULL, NULL}
 };
@@ -255,10 +255,11 @@ main(int argc, char **argv)
 	PGconn	   *conn;
 
 	/* global options, up to the command */
+
 	/*
-	 * "-?" and --help are the only ways to ask for help: getopt returns
-	 * '?' for any option it does not know too, which is bad usage (exit 2,
-	 * so that a CI guard with a typo fails)
+	 * "-?" and --help are the only ways to ask for help: getopt returns '?'
+	 * for any option it does not know too, which is bad usage (exit 2, so
+	 * that a CI guard with a typo fails)
 	 */
 	if (argc > 1 && strcmp(argv[1], "-?") == 0)
 	{

@@ -62,7 +62,7 @@ read_text(int dirfd, const char *dir, const char *name, StringInfo buf,
 		  char **error)
 {
 	int			fd = openat(dirfd, name, O_RDONLY | PG_BINARY, 0);
-	char	   *text;
+	char	   *str;
 
 	if (fd < 0)
 	{
@@ -101,10 +101,10 @@ read_text(int dirfd, const char *dir, const char *name, StringInfo buf,
 			break;
 	}
 	close(fd);
-	text = palloc(buf->len + 1);
-	memcpy(text, buf->data, buf->len);
-	text[buf->len] = '\0';
-	return text;
+	str = palloc(buf->len + 1);
+	memcpy(str, buf->data, buf->len);
+	str[buf->len] = '\0';
+	return str;
 }
 
 char *
@@ -182,6 +182,11 @@ parse_header(RevFile *f)
 		line = next;
 		while (s < e && isspace((unsigned char) *s))
 			s++;
+
+		/*
+		 * cppcheck-suppress knownConditionTrueFalse ; s advanced in the loop
+		 * above
+		 */
 		if (e - s < 2 || s[0] != '-' || s[1] != '-')
 			continue;
 		s += 2;
@@ -263,6 +268,11 @@ read_some(void *arg)
 	StringInfoData buf;
 
 	initStringInfo(&buf);
+
+	/*
+	 * cppcheck-suppress uninitvar ; the thread's ReadWork is filled before it
+	 * starts
+	 */
 	for (int i = w->first; i < w->nfiles; i += w->step)
 	{
 		w->files[i].text = read_text(w->dirfd, versions_dir, w->files[i].name,
@@ -289,7 +299,10 @@ read_texts(RevFile *files, int n, int dirfd, bool checksums)
 
 	for (int k = 0; k < nthreads; k++)
 	{
-		work[k] = (ReadWork) {files, n, k, nthreads, dirfd, checksums, NULL};
+		work[k] = (ReadWork)
+		{
+			files, n, k, nthreads, dirfd, checksums, NULL
+		};
 		if (k > 0 && (rc = pthread_create(&threads[k], NULL, read_some,
 										  &work[k])) != 0)
 			return psprintf("could not start a thread to read the files: %s",
@@ -456,9 +469,15 @@ find_file(RevFile *files, int n, const char *name)
 		for (int i = 0; i < n; i++)
 		{
 			if (files[i].id)
-				file_names[nfile_names++] = (FileName) {files[i].id, i};
+				file_names[nfile_names++] = (FileName)
+			{
+				files[i].id, i
+			};
 			for (int j = 0; j < files[i].nlabels; j++)
-				file_names[nfile_names++] = (FileName) {files[i].labels[j], i};
+				file_names[nfile_names++] = (FileName)
+			{
+				files[i].labels[j], i
+			};
 		}
 		qsort(file_names, nfile_names, sizeof(FileName), file_name_cmp);
 		file_names_of = files;

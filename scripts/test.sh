@@ -68,6 +68,17 @@ else
 	status=1
 fi
 
+# the tree formatted as pgindent formats it (scripts/pgindent.sh), one
+# more test in the count
+echo "== formatting (scripts/pgindent.sh --check)"
+if "$TOP/scripts/pgindent.sh" --check >"$WORKDIR/pgindent.log" 2>&1; then
+	echo "test pgindent ... ok" | tee -a "$WORKDIR/installcheck.log"
+else
+	cat "$WORKDIR/pgindent.log"
+	echo "test pgindent ... FAILED" | tee -a "$WORKDIR/installcheck.log"
+	status=1
+fi
+
 # one line per test: pg_regress and isolation say "test NAME ... ok",
 # prove says "test/t/NAME.pl .... ok" and lists failures in its summary
 log=$WORKDIR/installcheck.log

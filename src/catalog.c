@@ -248,52 +248,52 @@ no_jit(void)
 	return level;
 }
 
-static PmQuery q_load_graph = {.sql = Q_LOAD_GRAPH(CKPT_11), .whole_table = true};
-static PmQuery q_load_graph_10 = {.sql = Q_LOAD_GRAPH(CKPT_10), .whole_table = true};
+static PmQuery q_load_graph = {.sql = Q_LOAD_GRAPH(CKPT_11),.whole_table = true};
+static PmQuery q_load_graph_10 = {.sql = Q_LOAD_GRAPH(CKPT_10),.whole_table = true};
 static PmQuery q_version_rows = {.sql = Q_VERSION_ROWS};
-static PmQuery q_all_definitions = {.sql = Q_ALL_DEFINITIONS(CKPT_11), .whole_table = true};
-static PmQuery q_all_definitions_10 = {.sql = Q_ALL_DEFINITIONS(CKPT_10), .whole_table = true};
-static PmQuery q_fetch_revision = {.sql = Q_FETCH_REVISION(CKPT_11), .nargs = 1,
+static PmQuery q_all_definitions = {.sql = Q_ALL_DEFINITIONS(CKPT_11),.whole_table = true};
+static PmQuery q_all_definitions_10 = {.sql = Q_ALL_DEFINITIONS(CKPT_10),.whole_table = true};
+static PmQuery q_fetch_revision = {.sql = Q_FETCH_REVISION(CKPT_11),.nargs = 1,
 .argtypes = {TEXTOID}};
-static PmQuery q_fetch_revision_10 = {.sql = Q_FETCH_REVISION(CKPT_10), .nargs = 1,
+static PmQuery q_fetch_revision_10 = {.sql = Q_FETCH_REVISION(CKPT_10),.nargs = 1,
 .argtypes = {TEXTOID}};
-static PmQuery q_set_checkpoint = {.sql = Q_SET_CHECKPOINT, .nargs = 2,
+static PmQuery q_set_checkpoint = {.sql = Q_SET_CHECKPOINT,.nargs = 2,
 .argtypes = {TEXTOID, BOOLOID}};
-static PmQuery q_insert_revision = {.sql = Q_INSERT_REVISION, .nargs = 10,
+static PmQuery q_insert_revision = {.sql = Q_INSERT_REVISION,.nargs = 10,
 	.argtypes = {TEXTOID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
-	TEXTOID, TEXTOID, BOOLOID, TEXTOID, TIMESTAMPTZOID}};
-static PmQuery q_insert_revisions = {.sql = Q_INSERT_REVISIONS, .nargs = 10,
+TEXTOID, TEXTOID, BOOLOID, TEXTOID, TIMESTAMPTZOID}};
+static PmQuery q_insert_revisions = {.sql = Q_INSERT_REVISIONS,.nargs = 10,
 	.argtypes = {TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
 		TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, BOOLARRAYOID, TEXTARRAYOID,
-	TIMESTAMPTZARRAYOID}};
-static PmQuery q_replace_revision = {.sql = Q_REPLACE_REVISION, .nargs = 10,
+TIMESTAMPTZARRAYOID}};
+static PmQuery q_replace_revision = {.sql = Q_REPLACE_REVISION,.nargs = 10,
 	.argtypes = {TEXTOID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
-	TEXTOID, TEXTOID, BOOLOID, TEXTOID, TIMESTAMPTZOID}};
-static PmQuery q_revision_exists = {.sql = Q_REVISION_EXISTS, .nargs = 1,
+TEXTOID, TEXTOID, BOOLOID, TEXTOID, TIMESTAMPTZOID}};
+static PmQuery q_revision_exists = {.sql = Q_REVISION_EXISTS,.nargs = 1,
 .argtypes = {TEXTOID}};
-static PmQuery q_graph_heads = {.sql = Q_GRAPH_HEADS, .whole_table = true};
+static PmQuery q_graph_heads = {.sql = Q_GRAPH_HEADS,.whole_table = true};
 static PmQuery q_kept_heads = {.sql = Q_KEPT_HEADS};
 static PmQuery q_forget_heads = {.sql = Q_FORGET_HEADS};
-static PmQuery q_set_heads = {.sql = Q_SET_HEADS, .nargs = 1,
+static PmQuery q_set_heads = {.sql = Q_SET_HEADS,.nargs = 1,
 .argtypes = {TEXTARRAYOID}};
-static PmQuery q_label_user = {.sql = Q_LABEL_USER, .nargs = 1,
+static PmQuery q_label_user = {.sql = Q_LABEL_USER,.nargs = 1,
 .argtypes = {TEXTOID}};
-static PmQuery q_fingerprint = {.sql = Q_FINGERPRINT, .whole_table = true};
+static PmQuery q_fingerprint = {.sql = Q_FINGERPRINT,.whole_table = true};
 static PmQuery q_has_steps = {.sql = Q_HAS_STEPS};
-static PmQuery q_find_prefix = {.sql = Q_FIND_PREFIX, .whole_table = true, .nargs = 1,
+static PmQuery q_find_prefix = {.sql = Q_FIND_PREFIX,.whole_table = true,.nargs = 1,
 .argtypes = {TEXTOID}};
-static PmQuery q_label_owner = {.sql = Q_LABEL_OWNER, .nargs = 1,
+static PmQuery q_label_owner = {.sql = Q_LABEL_OWNER,.nargs = 1,
 .argtypes = {TEXTOID}};
 static PmQuery q_scan_scripts = {.sql = Q_SCAN_SCRIPTS};
 static PmQuery q_scan_script_texts = {.sql = Q_SCAN_SCRIPT_TEXTS};
-static PmQuery q_log_steps = {.sql = Q_LOG_STEPS, .nargs = 6,
+static PmQuery q_log_steps = {.sql = Q_LOG_STEPS,.nargs = 6,
 	.argtypes = {TEXTARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID, TEXTOID,
-	INTERVALARRAYOID, TEXTARRAYOID}};
-static PmQuery q_change_version = {.sql = Q_CHANGE_VERSION, .nargs = 2,
-	.argtypes = {TEXTARRAYOID, TEXTARRAYOID}, .indexed = true};
-static PmQuery q_record_step = {.sql = Q_RECORD_STEP, .nargs = 7,
+INTERVALARRAYOID, TEXTARRAYOID}};
+static PmQuery q_change_version = {.sql = Q_CHANGE_VERSION,.nargs = 2,
+.argtypes = {TEXTARRAYOID, TEXTARRAYOID},.indexed = true};
+static PmQuery q_record_step = {.sql = Q_RECORD_STEP,.nargs = 7,
 	.argtypes = {TEXTARRAYOID, TEXTARRAYOID, TEXTOID, TEXTOID,
-	TIMESTAMPTZOID, TEXTOID, TEXTOID}, .indexed = true};
+TIMESTAMPTZOID, TEXTOID, TEXTOID},.indexed = true};
 
 /*
  * Whether the innermost entry point only reads; see run_query.  Entry
@@ -496,11 +496,11 @@ run_query(PmQuery *q, Datum *values, const char *nulls, int expected)
 
 	/*
 	 * An indexed statement finds a few rows by key in a table that a long
-	 * migration or registration, in one transaction, fills with rows or
-	 * dead rows: the version rows are tiny and leave a dead row per step,
-	 * and the planner, seeing a small table, would scan it at every step
-	 * (quadratic).  So it is planned once (a custom plan per call would
-	 * cost more than running it) with its indexes in use.
+	 * migration or registration, in one transaction, fills with rows or dead
+	 * rows: the version rows are tiny and leave a dead row per step, and the
+	 * planner, seeing a small table, would scan it at every step (quadratic).
+	 * So it is planned once (a custom plan per call would cost more than
+	 * running it) with its indexes in use.
 	 */
 	if (q->indexed)
 		(void) set_config_option("enable_seqscan", "off", PGC_USERSET,
@@ -779,7 +779,7 @@ pm_catalog_load_graph(List **problems)
 			CHECK_FOR_INTERRUPTS();
 			node->id = column_text(&arena, i, 1, NULL);
 			node->parent_names = column_text_array(&arena, i, 2,
-												  &node->nparent_names);
+												   &node->nparent_names);
 			node->dep_names = column_text_array(&arena, i, 3, &node->ndep_names);
 			node->nparents = node->nparent_names;
 			node->ndeps = node->ndep_names;

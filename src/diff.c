@@ -52,7 +52,8 @@
 /* The schema the desired file is for, while check_desired runs. */
 static const char *desired_target = NULL;
 
-static void pg_attribute_noreturn()
+static void
+pg_attribute_noreturn()
 refuse_qualified(void)
 {
 	ereport(ERROR,
@@ -61,7 +62,8 @@ refuse_qualified(void)
 			 errhint("Write the desired schema with unqualified names, or names qualified with the target schema; the schema argument says where it goes.")));
 }
 
-static void pg_attribute_noreturn()
+static void
+pg_attribute_noreturn()
 refuse_kind(const char *kind)
 {
 	ereport(ERROR,
@@ -203,7 +205,7 @@ check_desired(Node *stmt)
 
 					foreach(lc, g->objects)
 						if (((RangeVar *) lfirst(lc))->schemaname)
-							refuse_qualified();
+						refuse_qualified();
 					return true;
 				}
 				ereport(NOTICE,
@@ -323,17 +325,19 @@ char *
 pm_diff_schema_path(const char *scratch, const char *schema)
 {
 	StringInfoData buf;
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1];
 	int			rc;
 
 	initStringInfo(&buf);
+	args[0] = CStringGetTextDatum(schema);
 	if (scratch)
 		appendStringInfo(&buf, "%s, ", quote_identifier(scratch));
 	appendStringInfoString(&buf, quote_identifier(schema));
 	rc = SPI_execute_with_args("SELECT DISTINCT n.nspname::text FROM pg_catalog.pg_extension e "
 							   "JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace "
 							   "WHERE n.nspname NOT IN ('pg_catalog', $1) ORDER BY 1",
-							   1, (Oid[]) {TEXTOID},
-							   (Datum[]) {CStringGetTextDatum(schema)}, NULL, false, 0);
+							   1, argtypes, args, NULL, false, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read the extensions: %s", SPI_result_code_string(rc));
 	for (uint64 i = 0; i < SPI_processed; i++)
@@ -369,8 +373,9 @@ live_references(Oid nsp)
 {
 	List	   *out = NIL;
 	MemoryContext cxt = CurrentMemoryContext;
-	int			rc = SPI_execute_with_args(Q_LIVE_REFS, 1, (Oid[]) {OIDOID},
-										   (Datum[]) {ObjectIdGetDatum(nsp)},
+	Oid			argtypes[1] = {OIDOID};
+	Datum		args[1] = {ObjectIdGetDatum(nsp)};
+	int			rc = SPI_execute_with_args(Q_LIVE_REFS, 1, argtypes, args,
 										   NULL, false, 0);
 
 	MemoryContextSwitchTo(cxt);
@@ -471,9 +476,9 @@ pm_diff_unhandled(Oid nsp, const char *schema, Datum include, Datum exclude)
 	char		nulls[3] = {' ', include ? ' ' : 'n', exclude ? ' ' : 'n'};
 	MemoryContext cxt = CurrentMemoryContext;
 	List	   *result = NIL;
-	int			rc = SPI_execute_with_args(Q_UNHANDLED, 3,
-										   (Oid[]) {OIDOID, TEXTARRAYOID, TEXTARRAYOID},
-										   (Datum[]) {ObjectIdGetDatum(nsp), include, exclude},
+	Oid			argtypes[3] = {OIDOID, TEXTARRAYOID, TEXTARRAYOID};
+	Datum		args[3] = {ObjectIdGetDatum(nsp), include, exclude};
+	int			rc = SPI_execute_with_args(Q_UNHANDLED, 3, argtypes, args,
 										   nulls, false, 0);
 
 	MemoryContextSwitchTo(cxt);

@@ -382,6 +382,7 @@ static const struct
 	const char *kind;
 	int			ords[2];
 }			kind_ords[] =
+
 {
 	{"collation", {DIFF_ORD_COLLATION, -1}},
 	{"enum", {DIFF_ORD_ENUM, -1}},
@@ -533,7 +534,7 @@ object_change(const DiffObj *was, const DiffObj *now)
  */
 List *
 pm_diff_changes(DiffSet *was, DiffSet *now, const char *was_name,
-				 const char *now_name)
+				const char *now_name)
 {
 	List	   *changes = NIL;
 

@@ -463,8 +463,8 @@ retype_column(Script *s, DiffObj *a, DiffObj *b, List **dropped, List **added)
 	{
 		/* a wider type (an implicit cast, a longer typmod) loses nothing */
 		bool		wider = OidIsValid(src) && OidIsValid(dst) &&
-			(src == dst ? dstmod == -1 || dstmod >= srcmod :
-			 can_coerce_type(1, &src, &dst, COERCION_IMPLICIT) && dstmod == -1);
+		(src == dst ? dstmod == -1 || dstmod >= srcmod :
+		 can_coerce_type(1, &src, &dst, COERCION_IMPLICIT) && dstmod == -1);
 
 		if (!wider)
 			add(s, PH_COLUMNS,
@@ -955,7 +955,7 @@ merge_sequence(Script *s, DiffObj *a, DiffObj *b)
 {
 	DiffSet    *to = s->to;
 	bool		owner_goes = a && a->extra &&
-		pm_diff_find(to, "column", a->opts, a->clause) == NULL;
+	pm_diff_find(to, "column", a->opts, a->clause) == NULL;
 
 	if (a && b && !pm_diff_same_str(a->def, b->def))
 		add(s, PH_SEQUENCES, "ALTER SEQUENCE %s %s;\n", Q(b->name), b->def);
@@ -1039,7 +1039,7 @@ merge_partition(Script *s, DiffObj *a, DiffObj *b)
 	else if (b)
 		s->new_tables = lappend(s->new_tables, b);
 	else if (pm_diff_find(to, "table", "", a->name))
-		;				/* detached by the table's pass */
+		;						/* detached by the table's pass */
 	else if (pm_diff_has_table(to, a->parent))
 		/* detached first: a foreign key may reference the parent */
 		add(s, PH_DROP_PARTITIONS,
@@ -1068,6 +1068,7 @@ merge_rls(Script *s, DiffObj *a, DiffObj *b)
 {
 	DiffSet    *to = s->to;
 	DiffObj    *o = a ? a : b;
+
 	/* no row: DISABLE and NO FORCE, as a new table has */
 	const char *was_on = a ? a->def : "DISABLE";
 	const char *was_forced = a ? a->extra : "NO FORCE";
@@ -1206,7 +1207,7 @@ merge_column(Script *s, DiffObj *a, DiffObj *b)
 	new_table = pm_diff_find(from, "table", "", o->parent) == NULL;
 	gone_table = pm_diff_find(to, "table", "", o->parent) == NULL;
 	if (new_table || gone_table)
-		return;		/* CREATE TABLE or DROP TABLE does it */
+		return;					/* CREATE TABLE or DROP TABLE does it */
 	if (a && b)
 	{
 		diff_column(s, a, b, &s->dropped, &s->added);
@@ -1412,9 +1413,9 @@ pm_diff_script(DiffSet *from, DiffSet *to)
 
 	/*
 	 * What PostgreSQL will not keep across the change, though it does not
-	 * change itself: triggers and policies on a retyped column, foreign
-	 * keys on a key that is dropped (whatever stands in for it), what
-	 * calls a function that is dropped and made again.
+	 * change itself: triggers and policies on a retyped column, foreign keys
+	 * on a key that is dropped (whatever stands in for it), what calls a
+	 * function that is dropped and made again.
 	 */
 	foreach(lc, s.retyped)
 	{
@@ -1503,10 +1504,10 @@ pm_diff_script(DiffSet *from, DiffSet *to)
 	}
 
 	/*
-	 * Functions in the order the desired schema made them, before the
-	 * tables whose defaults, checks and indexes call them; their bodies
-	 * are checked when they run, as pg_dump's are.  A BEGIN ATOMIC body
-	 * names tables at creation: those come after the tables.
+	 * Functions in the order the desired schema made them, before the tables
+	 * whose defaults, checks and indexes call them; their bodies are checked
+	 * when they run, as pg_dump's are.  A BEGIN ATOMIC body names tables at
+	 * creation: those come after the tables.
 	 */
 	list_sort(s.funcs, (list_sort_comparator) seq_cmp);
 	foreach(lc, s.funcs)
@@ -1546,8 +1547,8 @@ pm_diff_script(DiffSet *from, DiffSet *to)
 
 	/*
 	 * Views: a view that changes, or stands on a table that changes, is
-	 * dropped before and made again after; dropped newest first, made
-	 * oldest first, so views on views come out right.
+	 * dropped before and made again after; dropped newest first, made oldest
+	 * first, so views on views come out right.
 	 */
 	{
 		DiffObj   **drops;
@@ -1635,8 +1636,8 @@ pm_diff_script(DiffSet *from, DiffSet *to)
 	}
 
 	/*
-	 * What an object made again forgets, though it does not change: a
-	 * table clustered on an index, the comment on the object.
+	 * What an object made again forgets, though it does not change: a table
+	 * clustered on an index, the comment on the object.
 	 */
 	for (int k = 0; k < to->n; k++)
 	{

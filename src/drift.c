@@ -52,6 +52,7 @@ static const struct
 	const char *name;
 	const char *event;
 }			watch_triggers[] =
+
 {
 	{"pim_migrate_watch_ddl", "ddl_command_end"},
 	{"pim_migrate_watch_drop", "sql_drop"},
@@ -367,14 +368,16 @@ fingerprint_changes(const char *schema)
 	MemoryContext cxt = CurrentMemoryContext;
 	DiffSet		live;
 	DiffSet		was = {NULL, 0, NULL};
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1];
 	int			rc;
 
+	args[0] = CStringGetTextDatum(schema);
 	live = pm_diff_describe(schema, pm_diff_schema_path(NULL, schema),
 							(Datum) 0, (Datum) 0);
 	rc = SPI_execute_with_args("SELECT kind, parent, name, def, extra, not_null, atomic, clause, opts "
 							   "FROM pim_migrate.schema_object WHERE schema = $1",
-							   1, (Oid[]) {TEXTOID},
-							   (Datum[]) {CStringGetTextDatum(schema)}, NULL, true, 0);
+							   1, argtypes, args, NULL, true, 0);
 	MemoryContextSwitchTo(cxt);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read the fingerprint: %s",
@@ -420,16 +423,19 @@ pm_drift_status(void)
 	char	   *schema = pm_drift_current_schema();
 	PmUserContext save;
 	int			result = -1;
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1];
 	int			rc;
 
 	if (schema == NULL ||
 		!OidIsValid(get_relname_relid("fingerprint",
 									  get_namespace_oid(PM_SCHEMA_NAME, false))))
 		return -1;
+	/* a text argument: schema is a C string, not a NameData */
+	args[0] = CStringGetTextDatum(schema);
 	pm_catalog_become_owner(&save);
 	rc = SPI_execute_with_args("SELECT 1 FROM pim_migrate.fingerprint WHERE schema = $1",
-							   1, (Oid[]) {NAMEOID},
-							   (Datum[]) {CStringGetDatum(schema)}, NULL, true, 0);
+							   1, argtypes, args, NULL, true, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read the fingerprints: %s",
 			 SPI_result_code_string(rc));
@@ -474,6 +480,7 @@ pim_migrate_drift(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	MemoryContext cxt;
 	Datum		schema = PG_ARGISNULL(0) ? (Datum) 0 : NameGetDatum(PG_GETARG_NAME(0));
+	Oid			nametype[1] = {NAMEOID};
 	int			rc;
 	int			nschemas;
 	char	  **schemas;
@@ -488,8 +495,8 @@ pim_migrate_drift(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 
 	/*
-	 * The DDL recorded since the fingerprint of its schema; DDL of no
-	 * schema or of one never migrated, since the last migration of any.
+	 * The DDL recorded since the fingerprint of its schema; DDL of no schema
+	 * or of one never migrated, since the last migration of any.
 	 */
 	rc = SPI_execute_with_args("SELECT e.at, e.by, e.command_tag || ' ' || "
 							   "COALESCE(e.object_identity, e.object_type), e.object_type "
@@ -499,8 +506,7 @@ pim_migrate_drift(PG_FUNCTION_ARGS)
 							   "AND e.at > COALESCE(f.taken_at, "
 							   " (SELECT pg_catalog.max(taken_at) FROM pim_migrate.fingerprint), '-infinity') "
 							   "ORDER BY e.at, e.id",
-							   1, (Oid[]) {NAMEOID}, (Datum[]) {schema},
-							   schema ? NULL : "n", true, 0);
+							   1, nametype, &schema, schema ? NULL : "n", true, 0);
 	MemoryContextSwitchTo(cxt);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read the recorded DDL: %s",
@@ -522,8 +528,7 @@ pim_migrate_drift(PG_FUNCTION_ARGS)
 							   "WHERE ($1 IS NULL OR schema = $1) "
 							   "AND pg_catalog.to_regnamespace(pg_catalog.quote_ident(schema)) IS NOT NULL "
 							   "ORDER BY schema",
-							   1, (Oid[]) {NAMEOID}, (Datum[]) {schema},
-							   schema ? NULL : "n", true, 0);
+							   1, nametype, &schema, schema ? NULL : "n", true, 0);
 	MemoryContextSwitchTo(cxt);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read the fingerprints: %s",

@@ -142,8 +142,8 @@ script_error_callback(void *arg)
 		if (pos->stmt_location >= 0)
 		{
 			int			end = pos->stmt_len > 0 ?
-				pos->stmt_location + pos->stmt_len :
-				(int) strlen(pos->sql);
+			pos->stmt_location + pos->stmt_len :
+			(int) strlen(pos->sql);
 
 			/* show the statement from its first token on */
 			start = skip_to_token(pos->sql, pos->stmt_location);
@@ -235,12 +235,12 @@ pm_exec_needs_own_transaction(Node *stmt)
 			foreach(lc, ((ReindexStmt *) stmt)->params)
 				if (strcmp(lfirst_node(DefElem, lc)->defname, "concurrently") == 0 &&
 					defGetBoolean(lfirst_node(DefElem, lc)))
-					return "REINDEX CONCURRENTLY";
+				return "REINDEX CONCURRENTLY";
 			return NULL;
 		case T_AlterDatabaseStmt:
 			foreach(lc, ((AlterDatabaseStmt *) stmt)->options)
 				if (strcmp(lfirst_node(DefElem, lc)->defname, "tablespace") == 0)
-					return "ALTER DATABASE SET TABLESPACE";
+				return "ALTER DATABASE SET TABLESPACE";
 			return NULL;
 		case T_VacuumStmt:
 			return ((VacuumStmt *) stmt)->is_vacuumcmd ? "VACUUM" : NULL;
@@ -638,13 +638,17 @@ pm_exec_run_desired(const char *sql, bool (*check) (Node *stmt))
 	{
 		RawStmt    *raw = lfirst_node(RawStmt, lc);
 
+		/* script_error_callback reads pos, through errcallback.arg */
+		/* cppcheck-suppress unreadVariable */
 		pos.stmt_location = raw->stmt_location;
+		/* cppcheck-suppress unreadVariable */
 		pos.stmt_len = raw->stmt_len;
+		/* cppcheck-suppress unreadVariable */
 		pos.stmt_line = line_of_offset(sql, skip_to_token(sql, raw->stmt_location));
 		if (!check(raw->stmt))
 		{
 			size_t		end = raw->stmt_len > 0 ?
-				(size_t) raw->stmt_location + raw->stmt_len : len;
+			(size_t) raw->stmt_location + raw->stmt_len : len;
 
 			for (size_t i = raw->stmt_location; i < end && i < len; i++)
 				if (kept[i] != '\n')

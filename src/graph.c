@@ -96,7 +96,7 @@ pm_graph_find(const PmGraph *graph, const char *id)
 int
 pm_graph_find_label(const PmGraph *graph, const char *label)
 {
-	PmLabel		key;
+	PmLabel		key = {0};
 	PmLabel    *found;
 
 	if (graph->nlabels == 0)
@@ -155,13 +155,20 @@ add_problem(PmGraph *graph, const char *revision, char *problem)
  * so that errmsg is given the format itself, as for any user-facing
  * message.
  */
+/* errhint for a hint that may be NULL */
+static int
+errhint_if(const char *hint)
+{
+	return hint ? errhint("%s", hint) : 0;
+}
+
 #define graph_problem(graph, sqlstate, revision, hint, ...) \
 	do { \
 		if ((graph)->problems == NULL) \
 			ereport(ERROR, \
 					(errcode(sqlstate), \
 					 errmsg(__VA_ARGS__), \
-					 (hint) ? errhint("%s", (const char *) (hint)) : 0)); \
+					 errhint_if(hint))); \
 		else \
 			add_problem((graph), (revision), psprintf(__VA_ARGS__)); \
 	} while (0)
@@ -529,8 +536,8 @@ pm_graph_build(PmNode *nodes, int n, PmArena *arena, List *version_rows,
 								   &node->ndeps, true, "dependency");
 
 		/*
-		 * A dependency that is also a down_revision adds nothing; keeping
-		 * it would count one edge twice.
+		 * A dependency that is also a down_revision adds nothing; keeping it
+		 * would count one edge twice.
 		 */
 		for (int j = 0; j < node->ndeps; j++)
 		{
@@ -818,7 +825,7 @@ alembic_order(PmGraph *graph, const int *plan, int nplan, List *heads)
 {
 	int			todo = pm_graph_new_mark(graph);
 	int			emitted_mark;
-	List	   *frontier = NIL;	/* node indexes */
+	List	   *frontier = NIL; /* node indexes */
 	List	   *ancestors = NIL;	/* Bitmapset per frontier entry */
 	List	   *output = NIL;
 	int			idx = 0;

@@ -85,7 +85,7 @@ typedef struct LintStmt
 	PmLintState *state;
 	const char *revision;
 	int			line;
-	const char *sql;		/* from its first token, without the semicolon */
+	const char *sql;			/* from its first token, without the semicolon */
 	List	   *ignored;		/* rule names of its ignore comments */
 	RangeVar   *sized_rv;		/* the relation last sized (NULL: none) */
 	RelSize		sized;			/* its size: rules ask again for the same */
@@ -439,7 +439,7 @@ typedef enum TypeChange
 	TYPE_CHANGE_NONE,			/* the catalog only */
 	TYPE_CHANGE_INDEXES,		/* another collation: the indexes rebuilt */
 	TYPE_CHANGE_REWRITE			/* the table and its indexes rewritten */
-} TypeChange;
+}			TypeChange;
 
 /* Whether an index of relid covers column attnum (or an expression). */
 static bool
@@ -511,9 +511,9 @@ type_change(Oid relid, const char *column, ColumnDef *def)
 		{
 			/*
 			 * A function call, a domain's check: the server rewrites (or
-			 * scans).  Between timestamp and timestamptz it does not when
-			 * the session's time zone is UTC, which the migrating session
-			 * may not share: a rewrite, too.
+			 * scans).  Between timestamp and timestamptz it does not when the
+			 * session's time zone is UTC, which the migrating session may not
+			 * share: a rewrite, too.
 			 */
 			return TYPE_CHANGE_REWRITE;
 		}
@@ -526,7 +526,7 @@ lint_add_column(LintStmt *ls, RangeVar *rv, ColumnDef *col)
 {
 	bool		has_default = false;
 	bool		rewrites = is_serial(col->typeName) ||
-		domain_with_constraints(col->typeName);
+	domain_with_constraints(col->typeName);
 	bool		not_null = col->is_not_null;
 	ListCell   *lc;
 
@@ -661,8 +661,8 @@ lint_alter_table(LintStmt *ls, AlterTableStmt *stmt)
 				{
 					Oid			relid = RangeVarGetRelid(rv, NoLock, true);
 					TypeChange	change = OidIsValid(relid) ?
-						type_change(relid, cmd->name, castNode(ColumnDef, cmd->def)) :
-						TYPE_CHANGE_REWRITE;
+					type_change(relid, cmd->name, castNode(ColumnDef, cmd->def)) :
+					TYPE_CHANGE_REWRITE;
 
 					if (change == TYPE_CHANGE_REWRITE)
 						report_sized(ls, rv, "changing-column-type",
@@ -729,7 +729,7 @@ lint_drop(LintStmt *ls, DropStmt *stmt)
 			/* the lock is on the index's table: its size is what counts */
 			Oid			index = RangeVarGetRelid(rv, NoLock, true);
 			Oid			table = OidIsValid(index) ?
-				IndexGetRelation(index, true) : InvalidOid;
+			IndexGetRelation(index, true) : InvalidOid;
 			char	   *name = OidIsValid(table) ? get_rel_name(table) : NULL;
 
 			if (name)
@@ -835,7 +835,7 @@ strong_lock_targets(Node *stmt)
 
 				foreach(lc, v->options)
 					if (strcmp(lfirst_node(DefElem, lc)->defname, "full") == 0)
-						full = defGetBoolean(lfirst(lc));
+					full = defGetBoolean(lfirst(lc));
 				if (full)
 					foreach(lc, v->rels)
 						result = lappend(result,

@@ -104,9 +104,9 @@ pm_lock_migration(void)
 
 	/*
 	 * While another session runs revisions from a client, between its
-	 * transactions, fail at once rather than wait: a migration waiting
-	 * here holds a snapshot, which that client's CREATE INDEX
-	 * CONCURRENTLY would wait for in turn, a deadlock.
+	 * transactions, fail at once rather than wait: a migration waiting here
+	 * holds a snapshot, which that client's CREATE INDEX CONCURRENTLY would
+	 * wait for in turn, a deadlock.
 	 */
 	run_lock_tag(&tag);
 	if (!LockHeldByMe(&tag, ExclusiveLock))
@@ -122,8 +122,8 @@ pm_lock_migration(void)
 
 	/*
 	 * A snapshot older than the last change another transaction committed
-	 * would plan from a stale catalog: whether we waited for that one or
-	 * it finished before we asked.
+	 * would plan from a stale catalog: whether we waited for that one or it
+	 * finished before we asked.
 	 */
 	if (IsolationUsesXactSnapshot() && pm_catalog_moved_since_snapshot())
 		ereport(ERROR,

@@ -659,7 +659,7 @@ static char *
 alembic_versions(Oid relid, List **sorted)
 {
 	char	   *relname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-												  get_rel_name(relid));
+													 get_rel_name(relid));
 	StringInfoData ids;
 	List	   *versions = NIL;
 	ListCell   *lc;

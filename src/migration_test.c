@@ -39,10 +39,10 @@ typedef struct TestRun
 	MemoryContext cxt;
 	ResourceOwner owner;
 	List	   *problems;		/* PmTestProblem */
-} TestRun;
+}			TestRun;
 
 static void
-add_problem(TestRun *t, int rev, const char *step, const char *problem,
+add_problem(TestRun * t, int rev, const char *step, const char *problem,
 			const char *detail)
 {
 	MemoryContext old = MemoryContextSwitchTo(t->cxt);
@@ -58,7 +58,7 @@ add_problem(TestRun *t, int rev, const char *step, const char *problem,
 
 /* The schema the scripts run in, described; an empty set when there is none. */
 static DiffSet
-describe(TestRun *t)
+describe(TestRun * t)
 {
 	DiffSet		set = {NULL, 0, NULL};
 
@@ -83,7 +83,7 @@ describe(TestRun *t)
  * false when it failed, and then it is rolled back and *error says why.
  */
 static bool
-try_step(TestRun *t, int rev, PmDirection direction, char **error)
+try_step(TestRun * t, int rev, PmDirection direction, char **error)
 {
 	PmStep		step = {rev, direction};
 	volatile bool ok = true;
@@ -115,7 +115,7 @@ try_step(TestRun *t, int rev, PmDirection direction, char **error)
 
 /* Release (keep) or roll back the subtransaction try_step left open. */
 static void
-end_step(TestRun *t, bool keep)
+end_step(TestRun * t, bool keep)
 {
 	if (keep)
 		ReleaseCurrentSubTransaction();
@@ -149,7 +149,7 @@ differences(List *changes)
  * upgrade failed, or it cannot run in a transaction).
  */
 static bool
-test_revision(TestRun *t, int rev)
+test_revision(TestRun * t, int rev)
 {
 	PmNode	   *node = &t->graph->revs[rev];
 	DiffSet		before;
@@ -192,8 +192,8 @@ test_revision(TestRun *t, int rev)
 		List	   *inserts = NIL;
 
 		/*
-		 * Upgrading what was not taken down would fail for that alone: go
-		 * on from the upgraded state, and say the problem once.
+		 * Upgrading what was not taken down would fail for that alone: go on
+		 * from the upgraded state, and say the problem once.
 		 */
 		add_problem(t, rev, "downgrade", "downgrade leaves the schema different",
 					differences(changes));

@@ -58,7 +58,7 @@ pm_new_revision_parent(const char *revision)
 
 	foreach(lc, pm_catalog_graph_heads())
 		if (strcmp(lfirst(lc), revision) != 0)
-			heads = lappend(heads, lfirst(lc));
+		heads = lappend(heads, lfirst(lc));
 	if (list_length(heads) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_CARDINALITY_VIOLATION),

@@ -154,8 +154,8 @@ pm_offline_script(PmGraph *graph, List *plan, const char *target,
 		/*
 		 * A revision no transaction may hold runs between transactions, as
 		 * Alembic's autocommit_block writes it: what came before is
-		 * committed, its statements run one by one, its bookkeeping opens
-		 * the next transaction.
+		 * committed, its statements run one by one, its bookkeeping opens the
+		 * next transaction.
 		 */
 		if (!node->transactional)
 			appendStringInfoString(&out,

@@ -106,8 +106,8 @@ typedef struct PmNode
 	char	   *message;
 	char	  **labels;			/* declared by this revision */
 	int			nlabels;
-	char	  **eff_labels;		/* declared or inherited (Alembic's view);
-								 * see pm_graph_inherit_labels */
+	char	  **eff_labels;		/* declared or inherited (Alembic's view); see
+								 * pm_graph_inherit_labels */
 	int			neff_labels;
 	bool		labels_known;	/* eff_labels filled */
 	char	  **parent_names;	/* as stored, for display */
@@ -212,8 +212,8 @@ typedef struct PmUserContext
 /* What an entry point's SPI connection must give back when it closes. */
 typedef struct PmCall
 {
-	MemoryContext caller_cxt;	/* current at connect; SPI_finish returns
-								 * to it */
+	MemoryContext caller_cxt;	/* current at connect; SPI_finish returns to
+								 * it */
 } PmCall;
 
 extern void pm_catalog_connect(PmCall *call, bool read_only);
@@ -281,7 +281,7 @@ extern bool pm_names_equal(List *a, List *b);
 
 /* graph.c */
 extern PmGraph *pm_graph_build(PmNode *nodes, int n, PmArena *arena,
-							  List *version_rows, List **problems);
+							   List *version_rows, List **problems);
 extern int	pm_graph_find(const PmGraph *graph, const char *id);
 extern int	pm_graph_find_label(const PmGraph *graph, const char *label);
 extern List *pm_graph_find_prefix(const PmGraph *graph, const char *prefix);
@@ -349,7 +349,7 @@ struct PmStatementWatch
 
 /* watch.c */
 extern PmStatementWatch *pm_watch_create(Tuplestorestate *tupstore,
-											  TupleDesc tupdesc);
+										 TupleDesc tupdesc);
 
 /* lint.c */
 typedef struct PmLintState
@@ -424,7 +424,7 @@ typedef struct PmTestProblem
 	char	   *step;			/* upgrade, downgrade, upgrade again */
 	char	   *problem;
 	char	   *detail;
-} PmTestProblem;
+}			PmTestProblem;
 
 extern List *pm_migration_test(const char *target_text);
 

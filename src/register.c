@@ -48,9 +48,9 @@ check_names(List *names, const char *what, const char *self)
 					 errmsg("revision \"%s\" names itself as %s", self, what)));
 		for_each_cell(lc2, names, lnext(names, lc))
 			if (strcmp(name, lfirst(lc2)) == 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("%s \"%s\" is given twice", what, name)));
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s \"%s\" is given twice", what, name)));
 	}
 }
 
@@ -225,8 +225,8 @@ pm_register_revision(PmRevisionDef *def)
 
 	/*
 	 * A deploy loads every file every time: the same content as stored
-	 * (parents given in full) passed every check when it was stored, so
-	 * it returns before the parser runs.
+	 * (parents given in full) passed every check when it was stored, so it
+	 * returns before the parser runs.
 	 */
 	existing = pm_catalog_fetch_revision(def->revision);
 	if (existing && same_content(existing, def))
@@ -389,11 +389,11 @@ register_new(HTAB *known, PmInsertBatch *batch, PmRevisionDef *def)
 	}
 	foreach(lc, def->depends_on)
 		if (find_known(known, lfirst(lc)) == NULL)
-			return false;
+		return false;
 	foreach(lc, def->branch_labels)
 		if (find_known(known, lfirst(lc)) != NULL ||
 			strcmp(lfirst(lc), def->revision) == 0)
-			return false;
+		return false;
 
 	check_scripts(def);
 	pm_catalog_batch_add(batch, def);
@@ -405,7 +405,7 @@ typedef struct NameIndex
 {
 	char		name[PM_MAX_NAME_LEN + 1];	/* hash key */
 	int			file;
-} NameIndex;
+}			NameIndex;
 
 /*
  * The order to register parsed files in: each after the files whose id or
@@ -459,7 +459,7 @@ load_order(PmRevisionDef **defs, int n)
 		foreach(lc, parents)
 		{
 			NameIndex  *e = strlen(lfirst(lc)) > PM_MAX_NAME_LEN ? NULL :
-				hash_search(names, lfirst(lc), HASH_FIND, NULL);
+			hash_search(names, lfirst(lc), HASH_FIND, NULL);
 
 			if (e == NULL || e->file == i)
 				continue;
@@ -480,10 +480,10 @@ load_order(PmRevisionDef **defs, int n)
 
 		foreach(lc, waiters[order[head++]])
 			if (--waiting[lfirst_int(lc)] == 0)
-			{
-				order[nplaced++] = lfirst_int(lc);
-				placed[lfirst_int(lc)] = true;
-			}
+		{
+			order[nplaced++] = lfirst_int(lc);
+			placed[lfirst_int(lc)] = true;
+		}
 	}
 	for (int i = 0; i < n; i++)
 		if (!placed[i])
@@ -614,7 +614,7 @@ pm_register_files(List *scripts, List *names)
 			if (old != NULL)
 				foreach(lc2, old->branch_labels)
 					if (find_known(known, lfirst(lc2)))
-						hash_search(known, lfirst(lc2), HASH_REMOVE, NULL);
+					hash_search(known, lfirst(lc2), HASH_REMOVE, NULL);
 			add_known_def(known, def);
 		}
 		MemoryContextReset(filecxt);

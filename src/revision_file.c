@@ -100,9 +100,9 @@ next_line(char **rest)
 
 /* Is this comment text a section marker ("+upgrade", "+downgrade")? */
 static bool
-is_marker(const char *text, const char *name)
+is_marker(const char *str, const char *name)
 {
-	return text != NULL && text[0] == '+' && pg_strcasecmp(text + 1, name) == 0;
+	return str != NULL && str[0] == '+' && pg_strcasecmp(str + 1, name) == 0;
 }
 
 /*

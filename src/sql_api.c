@@ -238,7 +238,7 @@ migrate(FunctionCallInfo fcinfo, PmDirection direction, bool watched)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	char	   *target_text = required_text(fcinfo, 0, "target");
 	bool		dry_run = PG_NARGS() > 1 && !PG_ARGISNULL(1) &&
-		PG_GETARG_BOOL(1);
+	PG_GETARG_BOOL(1);
 	PmStatementWatch *watch = NULL;
 	PmGraph    *graph;
 	List	   *steps;
@@ -326,7 +326,7 @@ migrate_each(FunctionCallInfo fcinfo, PmDirection direction)
 {
 	char	   *target_text = required_text(fcinfo, 0, "target");
 	const char *name = direction == PM_UPGRADE ?
-		"pim_migrate_upgrade_each" : "pim_migrate_downgrade_each";
+	"pim_migrate_upgrade_each" : "pim_migrate_downgrade_each";
 	PmCall		call;
 
 	/* a transaction block or a function around us: nothing to commit */

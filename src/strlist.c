@@ -63,7 +63,7 @@ pm_name_in_list(List *names, const char *name)
 
 	foreach(lc, names)
 		if (strcmp(lfirst(lc), name) == 0)
-			return true;
+		return true;
 	return false;
 }
 
@@ -77,8 +77,12 @@ pm_names_equal(List *a, List *b)
 	if (list_length(a) != list_length(b))
 		return false;
 	forboth(la, a, lb, b)
-		/* cppcheck-suppress nullPointerRedundantCheck ; forboth's loop condition is the NULL test cppcheck does not see */
+
+	/*
+	 * cppcheck-suppress nullPointerRedundantCheck ; forboth's loop condition
+	 * is the NULL test cppcheck does not see
+	 */
 		if (strcmp(lfirst(la), lfirst(lb)) != 0)
-			return false;
+		return false;
 	return true;
 }

@@ -47,7 +47,8 @@ typedef struct TargetSpec
 #define BASE_REV (-1)			/* "base" as a walk position */
 #define NO_REV (-2)				/* a walk that went past the graph */
 
-static void pg_attribute_noreturn()
+static void
+pg_attribute_noreturn()
 malformed(const char *text, const char *why)
 {
 	ereport(ERROR,
@@ -57,7 +58,8 @@ malformed(const char *text, const char *why)
 			 errhint("A target is head, heads, base, a revision id or unique prefix of one, a branch label, +N, -N, REV+N, REV-N, or LABEL@ followed by one of these.")));
 }
 
-static void pg_attribute_noreturn()
+static void
+pg_attribute_noreturn()
 unknown(const char *name)
 {
 	ereport(ERROR,
@@ -65,7 +67,8 @@ unknown(const char *name)
 			 errmsg("Can't locate revision identified by '%s'", name)));
 }
 
-static void pg_attribute_noreturn()
+static void
+pg_attribute_noreturn()
 not_produced(const char *text, int steps)
 {
 	ereport(ERROR,
@@ -77,7 +80,8 @@ not_produced(const char *text, int steps)
 					   steps > 0 ? "a head" : "base")));
 }
 
-static void pg_attribute_noreturn()
+static void
+pg_attribute_noreturn()
 ambiguous_walk(const char *text, const char *why, const char *id)
 {
 	ereport(ERROR,
@@ -94,6 +98,7 @@ target_from_list(const char *text, List *revs)
 	ListCell   *lc;
 
 	t->text = text;
+
 	t->revs = palloc(sizeof(int) * (list_length(revs) + 1));
 	foreach(lc, revs)
 		t->revs[t->nrevs++] = lfirst_int(lc);
@@ -140,25 +145,25 @@ pm_target_word(const char *text)
  * anything that is not of the grammar's shape.
  */
 static TargetSpec
-parse_spec(const char *text)
+parse_spec(const char *str)
 {
 	TargetSpec	spec = {NULL, NULL, false, 0};
 	const char *at;
-	const char *rest = text;
+	const char *rest = str;
 	const char *sign;
 
-	if (*text == '\0')
-		malformed(text, "The target is empty.");
-	for (const char *p = text; *p; p++)
+	if (*str == '\0')
+		malformed(str, "The target is empty.");
+	for (const char *p = str; *p; p++)
 		if (isspace((unsigned char) *p) || iscntrl((unsigned char) *p))
-			malformed(text, "A target contains no white space.");
+			malformed(str, "A target contains no white space.");
 
-	at = strchr(text, '@');
+	at = strchr(str, '@');
 	if (at != NULL)
 	{
-		if (at == text || at[1] == '\0' || strchr(at + 1, '@') != NULL)
-			malformed(text, "A branch target is LABEL@head, LABEL@heads, LABEL@base, LABEL@+N, LABEL@-N or LABEL@REV.");
-		spec.label = pnstrdup(text, at - text);
+		if (at == str || at[1] == '\0' || strchr(at + 1, '@') != NULL)
+			malformed(str, "A branch target is LABEL@head, LABEL@heads, LABEL@base, LABEL@+N, LABEL@-N or LABEL@REV.");
+		spec.label = pnstrdup(str, at - str);
 		rest = at + 1;
 	}
 
@@ -168,17 +173,17 @@ parse_spec(const char *text)
 		long		n = 0;
 
 		if (sign[1] == '\0')
-			malformed(text, "A relative step needs a number after its sign.");
+			malformed(str, "A relative step needs a number after its sign.");
 		for (const char *p = sign + 1; *p; p++)
 		{
 			if (*p < '0' || *p > '9')
-				malformed(text, "A relative step is a sign followed by digits.");
+				malformed(str, "A relative step is a sign followed by digits.");
 			n = n * 10 + (*p - '0');
 			if (n > INT_MAX)
-				malformed(text, "The step count is too large.");
+				malformed(str, "The step count is too large.");
 		}
 		if (n == 0)
-			malformed(text, "A relative step must be at least 1.");
+			malformed(str, "A relative step must be at least 1.");
 		spec.relative = true;
 		spec.steps = *sign == '+' ? (int) n : -(int) n;
 		if (sign > rest)
@@ -188,9 +193,9 @@ parse_spec(const char *text)
 		spec.symbol = pstrdup(rest);
 
 	if (spec.label && strchr(spec.label, '+'))
-		malformed(text, "A branch label contains no sign.");
+		malformed(str, "A branch label contains no sign.");
 	if (spec.label && strchr(spec.label, '-'))
-		malformed(text, "A branch label contains no sign.");
+		malformed(str, "A branch label contains no sign.");
 	return spec;
 }
 
@@ -200,7 +205,7 @@ parse_spec(const char *text)
  * with_deps.  Returns the mark.
  */
 static int
-mark_branch(PmGraph *graph, const char *label, bool with_deps);
+			mark_branch(PmGraph *graph, const char *label, bool with_deps);
 
 /* Keep the revisions of revs that share lineage with label. */
 static List *
@@ -213,7 +218,7 @@ filter_for_lineage(PmGraph *graph, List *revs, const char *label,
 
 	foreach(lc, revs)
 		if (graph->revs[lfirst_int(lc)].mark == mark)
-			result = lappend_int(result, lfirst_int(lc));
+		result = lappend_int(result, lfirst_int(lc));
 	return result;
 }
 
@@ -332,8 +337,8 @@ resolve_start(PmGraph *graph, const char *symbol, const char *label,
 	if (strcmp(symbol, "heads") == 0)
 	{
 		List	   *heads = label ?
-			filter_for_lineage(graph, pm_graph_heads(graph), label, false) :
-			pm_graph_real_heads(graph);
+		filter_for_lineage(graph, pm_graph_heads(graph), label, false) :
+		pm_graph_real_heads(graph);
 
 		if (list_length(heads) > 1)
 			ereport(ERROR,
@@ -379,7 +384,7 @@ walk(PmGraph *graph, const char *text, int start, int steps,
 					all = lappend_int(all, graph->revs[cur].children[j]);
 			foreach(lc, all)
 				if (label == NULL || graph->revs[lfirst_int(lc)].mark == lineage)
-					next = lappend_int(next, lfirst_int(lc));
+				next = lappend_int(next, lfirst_int(lc));
 			if (list_length(next) > 1)
 				ambiguous_walk(text, cur == BASE_REV ?
 							   "there are several bases" :
@@ -529,7 +534,7 @@ tips_of(PmGraph *graph, List *revs, bool with_deps)
 	}
 	foreach(lc, revs)
 		if (graph->revs[lfirst_int(lc)].mark_below != below)
-			result = lappend_int(result, lfirst_int(lc));
+		result = lappend_int(result, lfirst_int(lc));
 	return result;
 }
 
@@ -574,7 +579,7 @@ pm_target_upgrade(PmGraph *graph, const char *text)
 	{
 		int			start;
 
-		if (spec.symbol != NULL)
+		if (spec.symbol !=NULL)
 			start = resolve_start(graph, spec.symbol, NULL, text);
 		else
 		{
@@ -663,7 +668,7 @@ pm_target_downgrade(PmGraph *graph, const char *text, List **roots)
 	{
 		int			start;
 
-		if (spec.symbol != NULL)
+		if (spec.symbol !=NULL)
 			start = resolve_start(graph, spec.symbol, spec.label, text);
 		else
 		{
@@ -741,7 +746,7 @@ pm_target_downgrade(PmGraph *graph, const char *text, List **roots)
 		pm_graph_mark(graph, &brev, 1, mark, true, false, false);
 		foreach(lc, *roots)
 			if (graph->revs[lfirst_int(lc)].mark == mark)
-				kept = lappend_int(kept, lfirst_int(lc));
+			kept = lappend_int(kept, lfirst_int(lc));
 		if (kept == NIL)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -768,10 +773,10 @@ range_end(PmGraph *graph, const char *text, List *other, bool upper)
 	if (strcmp(text, "current") == 0)
 		return current(graph);
 	spec = parse_spec(text);
-	if (!spec.relative || spec.symbol != NULL)
+	if (!spec.relative || spec.symbol !=NULL)
 	{
 		PmTarget   *t = upper ? pm_target_upgrade(graph, text) :
-			pm_target_resolve(graph, text);
+		pm_target_resolve(graph, text);
 		List	   *result = NIL;
 
 		for (int i = 0; i < t->nrevs; i++)
@@ -876,10 +881,10 @@ pm_target_history(PmGraph *graph, const char *range)
 	pm_graph_mark_ancestors(graph, arr, n, upper_anc, false);
 	foreach(lc, lower)
 		if (graph->revs[lfirst_int(lc)].mark != upper_anc)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("revision \"%s\" is not an ancestor of revision \"%s\"",
-							graph->revs[lfirst_int(lc)].id, end_text[0] ? end_text : "heads")));
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("revision \"%s\" is not an ancestor of revision \"%s\"",
+						graph->revs[lfirst_int(lc)].id, end_text[0] ? end_text : "heads")));
 	/* keep the upper marks in mark_below while lower ones are made */
 	for (int i = 0; i < graph->n; i++)
 		graph->revs[i].mark_below = graph->revs[i].mark == upper_anc;
@@ -944,7 +949,7 @@ minimal(PmGraph *graph, List *revs)
 	pm_graph_mark_ancestors(graph, below, n, mark, false);
 	foreach(lc, revs)
 		if (graph->revs[lfirst_int(lc)].mark != mark)
-			result = list_append_unique_int(result, lfirst_int(lc));
+		result = list_append_unique_int(result, lfirst_int(lc));
 	pfree(below);
 	return result;
 }
@@ -962,7 +967,7 @@ rows_sharing_lineage(PmGraph *graph, List *rows, int rev)
 	pm_graph_mark_lineage(graph, rev, mark, true);
 	foreach(lc, rows)
 		if (graph->revs[lfirst_int(lc)].mark == mark)
-			result = lappend_int(result, lfirst_int(lc));
+		result = lappend_int(result, lfirst_int(lc));
 	return result;
 }
 

@@ -131,10 +131,10 @@ verify_kept_heads(VerifyState *state)
 		return;
 	foreach(lc, heads)
 		if (!pm_name_in_list(kept, lfirst(lc)))
-			add_problem(state, lfirst(lc), "a head is missing from the kept heads (pim_migrate.graph_state)");
+		add_problem(state, lfirst(lc), "a head is missing from the kept heads (pim_migrate.graph_state)");
 	foreach(lc, kept)
 		if (!pm_name_in_list(heads, lfirst(lc)))
-			add_problem(state, lfirst(lc), "the kept heads (pim_migrate.graph_state) name a revision that is not a head");
+		add_problem(state, lfirst(lc), "the kept heads (pim_migrate.graph_state) name a revision that is not a head");
 }
 
 static int

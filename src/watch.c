@@ -291,7 +291,7 @@ rewritten_relations(WatchState *pw)
 static void
 watch_before(PmStatementWatch *watch)
 {
-	WatchState  *pw = (WatchState *) watch;
+	WatchState *pw = (WatchState *) watch;
 
 	MemoryContextReset(pw->cxt);
 	pw->held = held_locks(pw->cxt);
@@ -305,7 +305,7 @@ static void
 watch_after(PmStatementWatch *watch, const char *revision, int line,
 			const char *sql, Node *stmt)
 {
-	WatchState  *pw = (WatchState *) watch;
+	WatchState *pw = (WatchState *) watch;
 	instr_time	elapsed;
 	Datum		values[6];
 	bool		nulls[6] = {0};
@@ -354,7 +354,7 @@ watch_after(PmStatementWatch *watch, const char *revision, int line,
 PmStatementWatch *
 pm_watch_create(Tuplestorestate *tupstore, TupleDesc tupdesc)
 {
-	WatchState  *pw = palloc0(sizeof(WatchState));
+	WatchState *pw = palloc0(sizeof(WatchState));
 	Relation	pg_class;
 	SysScanDesc scan;
 	HeapTuple	tup;
