@@ -183,10 +183,8 @@ parse_header(RevFile *f)
 		while (s < e && isspace((unsigned char) *s))
 			s++;
 
-		/*
-		 * cppcheck-suppress knownConditionTrueFalse ; s advanced in the loop
-		 * above
-		 */
+		/* s moved in the loop above, which cppcheck does not see */
+		/* cppcheck-suppress knownConditionTrueFalse */
 		if (e - s < 2 || s[0] != '-' || s[1] != '-')
 			continue;
 		s += 2;
@@ -269,10 +267,8 @@ read_some(void *arg)
 
 	initStringInfo(&buf);
 
-	/*
-	 * cppcheck-suppress uninitvar ; the thread's ReadWork is filled before it
-	 * starts
-	 */
+	/* the thread's ReadWork is filled before it starts */
+	/* cppcheck-suppress uninitvar */
 	for (int i = w->first; i < w->nfiles; i += w->step)
 	{
 		w->files[i].text = read_text(w->dirfd, versions_dir, w->files[i].name,

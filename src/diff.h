@@ -92,7 +92,7 @@ typedef struct DiffChange
 	char	   *what;			/* "added table t", "changed column t.a" */
 	char	   *detail;			/* how it changed, or where it is */
 	bool		changed;		/* in both, otherwise: not added or dropped */
-}			DiffChange;
+} DiffChange;
 
 /* diff.c */
 extern char *pm_diff_schema_path(const char *scratch, const char *schema);

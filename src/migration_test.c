@@ -39,10 +39,10 @@ typedef struct TestRun
 	MemoryContext cxt;
 	ResourceOwner owner;
 	List	   *problems;		/* PmTestProblem */
-}			TestRun;
+} TestRun;
 
 static void
-add_problem(TestRun * t, int rev, const char *step, const char *problem,
+add_problem(TestRun *t, int rev, const char *step, const char *problem,
 			const char *detail)
 {
 	MemoryContext old = MemoryContextSwitchTo(t->cxt);
@@ -58,7 +58,7 @@ add_problem(TestRun * t, int rev, const char *step, const char *problem,
 
 /* The schema the scripts run in, described; an empty set when there is none. */
 static DiffSet
-describe(TestRun * t)
+describe(TestRun *t)
 {
 	DiffSet		set = {NULL, 0, NULL};
 
@@ -67,10 +67,11 @@ describe(TestRun * t)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	{
+		/* SPI leaves CurrentMemoryContext at its own: the path first */
+		char	   *path = pm_diff_schema_path(NULL, t->schema);
 		MemoryContext old = MemoryContextSwitchTo(t->cxt);
 
-		set = pm_diff_describe(t->schema, pm_diff_schema_path(NULL, t->schema),
-							   (Datum) 0, (Datum) 0);
+		set = pm_diff_describe(t->schema, path, (Datum) 0, (Datum) 0);
 		MemoryContextSwitchTo(old);
 	}
 	SPI_finish();
@@ -83,7 +84,7 @@ describe(TestRun * t)
  * false when it failed, and then it is rolled back and *error says why.
  */
 static bool
-try_step(TestRun * t, int rev, PmDirection direction, char **error)
+try_step(TestRun *t, int rev, PmDirection direction, char **error)
 {
 	PmStep		step = {rev, direction};
 	volatile bool ok = true;
@@ -115,7 +116,7 @@ try_step(TestRun * t, int rev, PmDirection direction, char **error)
 
 /* Release (keep) or roll back the subtransaction try_step left open. */
 static void
-end_step(TestRun * t, bool keep)
+end_step(TestRun *t, bool keep)
 {
 	if (keep)
 		ReleaseCurrentSubTransaction();
@@ -149,7 +150,7 @@ differences(List *changes)
  * upgrade failed, or it cannot run in a transaction).
  */
 static bool
-test_revision(TestRun * t, int rev)
+test_revision(TestRun *t, int rev)
 {
 	PmNode	   *node = &t->graph->revs[rev];
 	DiffSet		before;
@@ -234,7 +235,12 @@ pm_migration_test(const char *target_text)
 	TestRun		t;
 	List	   *plan;
 
-	t.cxt = CurrentMemoryContext;
+	/*
+	 * Not the entry point's SPI context: the steps' catalog calls connect and
+	 * finish SPI in between, and the descriptions must outlive them
+	 */
+	t.cxt = AllocSetContextCreate(TopTransactionContext, "pim_migrate test",
+								  ALLOCSET_DEFAULT_SIZES);
 	t.owner = CurrentResourceOwner;
 	t.problems = NIL;
 	t.schema = pm_drift_current_schema();

@@ -424,7 +424,7 @@ typedef struct PmTestProblem
 	char	   *step;			/* upgrade, downgrade, upgrade again */
 	char	   *problem;
 	char	   *detail;
-}			PmTestProblem;
+} PmTestProblem;
 
 extern List *pm_migration_test(const char *target_text);
 

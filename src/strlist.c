@@ -77,12 +77,11 @@ pm_names_equal(List *a, List *b)
 	if (list_length(a) != list_length(b))
 		return false;
 	forboth(la, a, lb, b)
-
-	/*
-	 * cppcheck-suppress nullPointerRedundantCheck ; forboth's loop condition
-	 * is the NULL test cppcheck does not see
-	 */
+	{
+		/* forboth's loop condition is the NULL test, unseen by cppcheck */
+		/* cppcheck-suppress nullPointerRedundantCheck */
 		if (strcmp(lfirst(la), lfirst(lb)) != 0)
-		return false;
+			return false;
+	}
 	return true;
 }
