@@ -56,6 +56,21 @@ SELECT pim_migrate_revision('after broken', 'CREATE TABLE later (x int)', 'DROP 
 	revision => 't0000009');
 SELECT revision, step, problem, detail FROM pim_migrate_test() WHERE revision >= 't0000007';
 
+-- a longer history of good revisions: no row, whatever its length
+SELECT revision FROM pim_migrate_downgrade('base');
+DELETE FROM pim_migrate.revision;
+DO $$
+BEGIN
+	FOR i IN 1..30 LOOP
+		PERFORM pim_migrate_revision('long ' || i,
+			format('CREATE TABLE long_%s (id int PRIMARY KEY, v text); CREATE INDEX ON long_%s (v)', i, i),
+			format('DROP TABLE long_%s', i), revision => format('l%s', lpad(i::text, 7, '0')),
+			down_revision => CASE WHEN i = 1 THEN '{}'::text[]
+				ELSE ARRAY[format('l%s', lpad((i - 1)::text, 7, '0'))] END);
+	END LOOP;
+END $$;
+SELECT count(*) AS problems FROM pim_migrate_test();
+
 -- it runs the scripts: granted as upgrade is
 CREATE ROLE regress_trial_nobody;
 SET ROLE regress_trial_nobody;
