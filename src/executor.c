@@ -896,12 +896,8 @@ pm_exec_step(PmGraph *graph, const PmStep *step, const char *applied_by,
 		buffer_log(run, node->id, step->direction, started, def->checksum);
 	}
 	else
-	{
 		pm_catalog_record_step(node->id, step->direction, deletes, inserts,
 							   started, applied_by, def->checksum);
-		/* the step commits on its own: so does what it left */
-		pm_drift_fingerprint_current();
-	}
 }
 
 /*

@@ -422,7 +422,17 @@ pm_migrate_each(const char *target_text, PmDirection direction)
 				continue;
 			}
 			if (next >= list_length(plan))
+			{
+				/*
+				 * The fingerprint once, in the last transaction: one per step
+				 * would describe the schema as often as it has revisions.  A
+				 * run that fails part way leaves none for its committed
+				 * steps, and drift reports them.
+				 */
+				if (nstep > 0)
+					pm_drift_fingerprint_current();
 				break;
+			}
 
 			oldcxt = MemoryContextSwitchTo(stepcxt);
 			pm_exec_step(graph, step, applied_by, NULL, NULL);
