@@ -151,36 +151,6 @@ begin_and_load(PGconn *conn)
 	load_files(conn);
 }
 
-/*
- * In the open transaction that loaded the files: when the plan holds a
- * revision the server cannot run in a transaction, run the whole plan
- * from here (outside.c) and return true.  A dry run cannot hold one.
- */
-static bool
-run_outside_if_needed(PGconn *conn, const char *command, const char *target,
-					  bool each, bool dry_run, int *nsteps)
-{
-	const char *params[2] = {target, command};
-	PGresult   *steps = run(conn, "SELECT revision, operation, message,"
-							" pg_catalog.array_to_string(down_revisions, ', '), transactional"
-							" FROM pim_migrate_steps($1, $2)", 2, params, NULL);
-	bool		outside = plan_runs_outside(steps);
-
-	if (nsteps)
-		*nsteps = PQntuples(steps);
-	/* the plan is the progress count's total, on a terminal */
-	if (isatty(fileno(stdout)) && verbosity > 0)
-		steps_total = PQntuples(steps);
-
-	if (outside && dry_run)
-		fail("a dry run cannot hold revision \"%s\": it is marked \"Transactional: false\", and a dry run is one transaction, rolled back at the end",
-			 first_outside(steps));
-	if (outside)
-		run_plan_outside(conn, steps, each);
-	PQclear(steps);
-	return outside;
-}
-
 /* upgrade --strict: refuse to migrate a drifted schema */
 bool		strict_drift = false;
 
@@ -204,6 +174,39 @@ check_drift_before(PGconn *conn)
 		fail("the schema changed since its last migration (see pim_migrate drift); --strict refuses to migrate it");
 	fprintf(stderr, "%s: warning: the schema changed since its last migration; see pim_migrate drift\n",
 			progname);
+}
+
+/*
+ * In the open transaction that loaded the files: when the plan holds a
+ * revision the server cannot run in a transaction, run the whole plan
+ * from here (outside.c) and return true.  A dry run cannot hold one.
+ */
+static bool
+run_outside_if_needed(PGconn *conn, const char *command, const char *target,
+					  bool each, bool dry_run, int *nsteps)
+{
+	const char *params[2] = {target, command};
+	PGresult   *steps = run(conn, "SELECT revision, operation, message,"
+							" pg_catalog.array_to_string(down_revisions, ', '), transactional"
+							" FROM pim_migrate_steps($1, $2)", 2, params, NULL);
+	bool		outside = plan_runs_outside(steps);
+
+	if (nsteps)
+		*nsteps = PQntuples(steps);
+	/* drift is worth its schema description only when something will run */
+	if (strcmp(command, "upgrade") == 0 && PQntuples(steps) > 0)
+		check_drift_before(conn);
+	/* the plan is the progress count's total, on a terminal */
+	if (isatty(fileno(stdout)) && verbosity > 0)
+		steps_total = PQntuples(steps);
+
+	if (outside && dry_run)
+		fail("a dry run cannot hold revision \"%s\": it is marked \"Transactional: false\", and a dry run is one transaction, rolled back at the end",
+			 first_outside(steps));
+	if (outside)
+		run_plan_outside(conn, steps, each);
+	PQclear(steps);
+	return outside;
 }
 
 /*
@@ -273,8 +276,6 @@ cmd_migrate(PGconn *conn, const char *command, const char *target,
 		int			nsteps;
 
 		migration_commit = COMMIT_AT_END;
-		if (strcmp(command, "upgrade") == 0)
-			check_drift_before(conn);
 		if (run_outside_if_needed(conn, command, target, false, dry_run, &nsteps))
 			return 0;
 
