@@ -157,14 +157,8 @@ pim_migrate_ddl_watch(PG_FUNCTION_ARGS)
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
+		ErrorData  *edata = pm_exec_catch_subxact(cxt, owner);
 
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
 		ereport(WARNING,
 				(errmsg("pim_migrate could not record a DDL command: %s",
 						edata->message),
@@ -304,6 +298,14 @@ pm_drift_take_fingerprint(const char *schema)
 	MemoryContextDelete(cxt);
 }
 
+/* A database still at version 1.0 of the extension has no fingerprints. */
+static bool
+have_fingerprints(void)
+{
+	return OidIsValid(get_relname_relid("fingerprint",
+										get_namespace_oid(PM_SCHEMA_NAME, false)));
+}
+
 /*
  * pm_drift_current_schema
  *		The schema a migration runs in: the first schema of search_path
@@ -327,10 +329,7 @@ pm_drift_fingerprint_current(void)
 	char	   *schema = pm_drift_current_schema();
 	PmUserContext save;
 
-	/* a database still at version 1.0 of the extension has no fingerprints */
-	if (schema == NULL ||
-		!OidIsValid(get_relname_relid("fingerprint",
-									  get_namespace_oid(PM_SCHEMA_NAME, false))))
+	if (schema == NULL || !have_fingerprints())
 		return;
 	pm_catalog_become_owner(&save);
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -427,9 +426,7 @@ pm_drift_status(void)
 	Datum		args[1];
 	int			rc;
 
-	if (schema == NULL ||
-		!OidIsValid(get_relname_relid("fingerprint",
-									  get_namespace_oid(PM_SCHEMA_NAME, false))))
+	if (schema == NULL || !have_fingerprints())
 		return -1;
 	/* a text argument: schema is a C string, not a NameData */
 	args[0] = CStringGetTextDatum(schema);

@@ -388,13 +388,14 @@ disarm_statement_timeout(void)
 }
 
 /*
- * pm_exec_abort_subxact
+ * pm_exec_catch_subxact
  *		In a PG_CATCH: roll back the internal subtransaction the caller
  *		began (only its owner may end it), put back the caller's memory
- *		context and resource owner, and rethrow the error.
+ *		context and resource owner, and return the error, copied into cxt,
+ *		for the caller to report or rethrow.
  */
-void
-pm_exec_abort_subxact(MemoryContext cxt, ResourceOwner owner)
+ErrorData *
+pm_exec_catch_subxact(MemoryContext cxt, ResourceOwner owner)
 {
 	ErrorData  *edata;
 
@@ -404,7 +405,17 @@ pm_exec_abort_subxact(MemoryContext cxt, ResourceOwner owner)
 	RollbackAndReleaseCurrentSubTransaction();
 	MemoryContextSwitchTo(cxt);
 	CurrentResourceOwner = owner;
-	ReThrowError(edata);
+	return edata;
+}
+
+/*
+ * pm_exec_abort_subxact
+ *		The same, rethrowing the error.
+ */
+void
+pm_exec_abort_subxact(MemoryContext cxt, ResourceOwner owner)
+{
+	ReThrowError(pm_exec_catch_subxact(cxt, owner));
 }
 
 /* Byte offset just past a raw statement (the end of the script if last). */

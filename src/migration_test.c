@@ -97,14 +97,8 @@ try_step(TestRun *t, int rev, PmDirection direction, char **error)
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
+		ErrorData  *edata = pm_exec_catch_subxact(t->cxt, t->owner);
 
-		MemoryContextSwitchTo(t->cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(t->cxt);
-		CurrentResourceOwner = t->owner;
 		*error = psprintf("%s: %s", unpack_sql_state(edata->sqlerrcode),
 						  edata->message);
 		FreeErrorData(edata);

@@ -381,6 +381,7 @@ extern List *pm_exec_parse_script(const char *revision, PmDirection direction,
 extern void pm_exec_check_plan(PmGraph *graph, List *plan, bool online);
 extern void pm_exec_check_checkpoint(PmGraph *graph, const PmStep *step,
 									 bool builds);
+extern ErrorData *pm_exec_catch_subxact(MemoryContext cxt, ResourceOwner owner);
 extern void pm_exec_abort_subxact(MemoryContext cxt, ResourceOwner owner)
 			pg_attribute_noreturn();
 extern void pm_exec_run_desired(const char *sql, bool (*check) (Node *stmt));
