@@ -57,27 +57,23 @@ for diffs in "$WORKDIR"/src/regression.diffs "$WORKDIR"/src/output_iso/regressio
 	fi
 done
 
-# the static analysis, one more test in the count: its findings are
-# printed, and its line is in the log the count reads
-echo "== static analysis (scripts/analyse.sh)"
-if "$TOP/scripts/analyse.sh" >"$WORKDIR/analyse.log" 2>&1; then
-	echo "test analysers ... ok" | tee -a "$WORKDIR/installcheck.log"
-else
-	cat "$WORKDIR/analyse.log"
-	echo "test analysers ... FAILED" | tee -a "$WORKDIR/installcheck.log"
-	status=1
-fi
-
-# the tree formatted as pgindent formats it (scripts/pgindent.sh), one
-# more test in the count
-echo "== formatting (scripts/pgindent.sh --check)"
-if "$TOP/scripts/pgindent.sh" --check >"$WORKDIR/pgindent.log" 2>&1; then
-	echo "test pgindent ... ok" | tee -a "$WORKDIR/installcheck.log"
-else
-	cat "$WORKDIR/pgindent.log"
-	echo "test pgindent ... FAILED" | tee -a "$WORKDIR/installcheck.log"
-	status=1
-fi
+# counted NAME WHAT COMMAND...: one more test in the count; what it
+# prints is shown when it fails, and its line goes into the log the count
+# reads
+counted() {
+	local name=$1 what=$2
+	shift 2
+	echo "== $what"
+	if "$@" >"$WORKDIR/$name.log" 2>&1; then
+		echo "test $name ... ok" | tee -a "$WORKDIR/installcheck.log"
+	else
+		cat "$WORKDIR/$name.log"
+		echo "test $name ... FAILED" | tee -a "$WORKDIR/installcheck.log"
+		status=1
+	fi
+}
+counted analysers "static analysis (scripts/analyse.sh)" "$TOP/scripts/analyse.sh"
+counted pgindent "formatting (scripts/pgindent.sh --check)" "$TOP/scripts/pgindent.sh" --check
 
 # one line per test: pg_regress and isolation say "test NAME ... ok",
 # prove says "test/t/NAME.pl .... ok" and lists failures in its summary
