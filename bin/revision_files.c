@@ -34,6 +34,9 @@
 
 const char *versions_dir = "versions";
 
+/* device, inode, size, modification and change times (stat_key) */
+#define STAT_KEY_LENGTH 7
+
 /* One revision file, with the header fields that place a new revision. */
 typedef struct RevFile
 {
@@ -47,6 +50,8 @@ typedef struct RevFile
 	char	  **labels;
 	int			nlabels;
 	char	   *checksum;		/* of the text (text_checksum), for loading */
+	bool		has_stat_key;	/* false if it changed too recently to tell */
+	int64		stat_key[STAT_KEY_LENGTH];	/* stat_key(), for loading */
 } RevFile;
 
 /*
@@ -212,23 +217,35 @@ parse_header(RevFile *f)
 	}
 }
 
-/*
- * The hex sha256 of a whole file text, as the server computes it
- * (pm_known_file_checksum): what it remembers of the texts it loaded.
- */
+/* A sha256 in steps: sha256_begin, sha256_add of each piece, sha256_end. */
+static pg_cryptohash_ctx *
+sha256_begin(void)
+{
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+
+	if (ctx == NULL || pg_cryptohash_init(ctx) < 0)
+		fail("could not compute a sha256: %s",
+			 ctx ? pg_cryptohash_error(ctx) : "out of memory");
+	return ctx;
+}
+
+static void
+sha256_add(pg_cryptohash_ctx *ctx, const void *data, size_t len)
+{
+	if (pg_cryptohash_update(ctx, (const uint8 *) data, len) < 0)
+		fail("could not compute a sha256: %s", pg_cryptohash_error(ctx));
+}
+
+/* The hex digest; frees ctx. */
 static char *
-text_checksum(const char *text)
+sha256_end(pg_cryptohash_ctx *ctx)
 {
 	static const char digits[] = "0123456789abcdef";
-	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
 	char	   *hex = pg_malloc(2 * PG_SHA256_DIGEST_LENGTH + 1);
 
-	if (ctx == NULL || pg_cryptohash_init(ctx) < 0 ||
-		pg_cryptohash_update(ctx, (const uint8 *) text, strlen(text)) < 0 ||
-		pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
-		fail("could not compute the sha256 of a revision file: %s",
-			 ctx ? pg_cryptohash_error(ctx) : "out of memory");
+	if (pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
+		fail("could not compute a sha256: %s", pg_cryptohash_error(ctx));
 	pg_cryptohash_free(ctx);
 	for (int i = 0; i < PG_SHA256_DIGEST_LENGTH; i++)
 	{
@@ -240,77 +257,220 @@ text_checksum(const char *text)
 }
 
 /*
+ * The hex sha256 of a whole file text, as the server computes it
+ * (pm_known_file_checksum): what it remembers of the texts it loaded.
+ */
+static char *
+text_checksum(const char *text)
+{
+	pg_cryptohash_ctx *ctx = sha256_begin();
+
+	sha256_add(ctx, text, strlen(text));
+	return sha256_end(ctx);
+}
+
+/*
+ * A file's stat keys, as git's index keeps them: its device, inode, size,
+ * and modification and change times, which any write changes, provided
+ * the write is not in the same tick of the file system's clock as the
+ * stat.  So a file changed less than STAT_SETTLE_SECONDS before the
+ * deploy started (at settled_before) has none: its next change could
+ * leave them as they are.  The change time cannot be set by a user.
+ */
+#define STAT_SETTLE_SECONDS 2
+
+static bool
+stat_key(int dirfd, const char *name, time_t settled_before, int64 *key)
+{
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, 0) != 0 || !S_ISREG(st.st_mode) ||
+		st.st_mtim.tv_sec >= settled_before ||
+		st.st_ctim.tv_sec >= settled_before)
+		return false;
+	key[0] = (int64) st.st_dev;
+	key[1] = (int64) st.st_ino;
+	key[2] = (int64) st.st_size;
+	key[3] = (int64) st.st_mtim.tv_sec;
+	key[4] = (int64) st.st_mtim.tv_nsec;
+	key[5] = (int64) st.st_ctim.tv_sec;
+	key[6] = (int64) st.st_ctim.tv_nsec;
+	return true;
+}
+
+/*
  * Reading the files, in a few threads when there are many: a deploy
  * reads thousands of files every time, and most of that is the system
- * calls of opening, reading and closing each, which cores run side by
- * side.  Each thread takes every nth file and writes only its slots.
+ * calls of opening, reading and closing each (or of a stat), which cores
+ * run side by side.  The threads claim chunks of CHUNK_FILES files in
+ * turn and write only the slots of their chunks.  With the stat keys,
+ * each chunk's digest is taken where its keys were: the digest of the
+ * whole list is that of the chunks' digests, the same however many
+ * threads there were.
  */
 #define READ_THREADS_MAX 4
-#define FILES_PER_THREAD 256
+#define CHUNK_FILES 256
 
-typedef struct ReadWork
+typedef enum ReadWhat
+{
+	READ_TEXTS,					/* each text */
+	READ_CHECKSUMS,				/* each text and its checksum */
+	READ_STAT_KEYS,				/* each stat key (stat_key) only */
+} ReadWhat;
+
+typedef struct ReadShared
 {
 	RevFile    *files;
 	int			nfiles;
-	int			first;			/* this thread reads first, first + step, ... */
-	int			step;
 	int			dirfd;
-	bool		checksums;		/* also the checksum of each text */
+	ReadWhat	what;
+	time_t		settled_before; /* for READ_STAT_KEYS */
+	pthread_mutex_t claim;
+	int			next_chunk;		/* the next one to claim, under claim */
+	char	  **chunk_digests;	/* for READ_STAT_KEYS: of the chunk's names
+								 * and stat keys, NULL if a file has none */
+} ReadShared;
+
+typedef struct ReadWork
+{
+	ReadShared *shared;
 	char	   *error;			/* the first error, where the thread stopped */
 } ReadWork;
+
+static int
+claim_chunk(ReadShared *sh)
+{
+	int			chunk;
+
+	pthread_mutex_lock(&sh->claim);
+	chunk = sh->next_chunk++;
+	pthread_mutex_unlock(&sh->claim);
+	return chunk * CHUNK_FILES < sh->nfiles ? chunk : -1;
+}
+
+/* The stat keys of one chunk, and its digest if every file has them. */
+static void
+stat_chunk(ReadShared *sh, int chunk)
+{
+	int			first = chunk * CHUNK_FILES;
+	int			end = Min(first + CHUNK_FILES, sh->nfiles);
+	pg_cryptohash_ctx *ctx;
+
+	for (int i = first; i < end; i++)
+		if (!(sh->files[i].has_stat_key =
+			  stat_key(sh->dirfd, sh->files[i].name, sh->settled_before,
+					   sh->files[i].stat_key)))
+			return;
+	ctx = sha256_begin();
+	for (int i = first; i < end; i++)
+	{
+		sha256_add(ctx, sh->files[i].name, strlen(sh->files[i].name) + 1);
+		sha256_add(ctx, sh->files[i].stat_key, sizeof(sh->files[i].stat_key));
+	}
+	sh->chunk_digests[chunk] = sha256_end(ctx);
+}
 
 static void *
 read_some(void *arg)
 {
 	ReadWork   *w = arg;
+	ReadShared *sh = w->shared;
 	StringInfoData buf;
+	int			chunk;
 
 	initStringInfo(&buf);
-
-	/* the thread's ReadWork is filled before it starts */
-	/* cppcheck-suppress uninitvar */
-	for (int i = w->first; i < w->nfiles; i += w->step)
+	while (w->error == NULL && (chunk = claim_chunk(sh)) >= 0)
 	{
-		w->files[i].text = read_text(w->dirfd, versions_dir, w->files[i].name,
-									 &buf, &w->error);
-		if (w->error)
-			break;
-		if (w->checksums)
-			w->files[i].checksum = text_checksum(w->files[i].text);
+		if (sh->what == READ_STAT_KEYS)
+		{
+			stat_chunk(sh, chunk);
+			continue;
+		}
+		for (int i = chunk * CHUNK_FILES;
+			 i < Min((chunk + 1) * CHUNK_FILES, sh->nfiles); i++)
+		{
+			RevFile    *f = &sh->files[i];
+
+			f->text = read_text(sh->dirfd, versions_dir, f->name, &buf,
+								&w->error);
+			if (w->error)
+				break;
+			if (sh->what == READ_CHECKSUMS)
+				f->checksum = text_checksum(f->text);
+		}
 	}
 	pfree(buf.data);
 	return NULL;
 }
 
-/* Read the texts of files; returns the first error (of a thread), or NULL. */
+/*
+ * Read what of each file; returns the first error (of a thread), or NULL.
+ * With READ_STAT_KEYS, *digest is the sha256 of the directory's real path
+ * and the chunks' digests (each of its files' names, with their
+ * terminating NUL so no two lists hash the same bytes, and stat keys), or
+ * NULL if a file has none; a stat that fails is no error: reading the
+ * text says what is wrong.
+ */
 static char *
-read_texts(RevFile *files, int n, int dirfd, bool checksums)
+read_files(RevFile *files, int n, int dirfd, ReadWhat what, char **digest)
 {
+	ReadShared	sh;
 	ReadWork	work[READ_THREADS_MAX];
 	pthread_t	threads[READ_THREADS_MAX];
+	int			nchunks = (n + CHUNK_FILES - 1) / CHUNK_FILES;
 	long		cores = sysconf(_SC_NPROCESSORS_ONLN);
-	int			nthreads = Min(Max(n / FILES_PER_THREAD, 1),
+	int			nthreads = Min(Max(nchunks, 1),
 							   Min(Max(cores, 1), READ_THREADS_MAX));
-	int			rc;
+	int			started = 1;
+	char	   *error = NULL;
 
+	memset(&sh, 0, sizeof(sh));
+	sh.files = files;
+	sh.nfiles = n;
+	sh.dirfd = dirfd;
+	sh.what = what;
+	sh.settled_before = time(NULL) - STAT_SETTLE_SECONDS;
+	pthread_mutex_init(&sh.claim, NULL);
+	if (what == READ_STAT_KEYS)
+		sh.chunk_digests = pg_malloc0(sizeof(char *) * Max(nchunks, 1));
+	memset(work, 0, sizeof(work));
 	for (int k = 0; k < nthreads; k++)
-	{
-		work[k] = (ReadWork)
-		{
-			files, n, k, nthreads, dirfd, checksums, NULL
-		};
-		if (k > 0 && (rc = pthread_create(&threads[k], NULL, read_some,
-										  &work[k])) != 0)
-			return psprintf("could not start a thread to read the files: %s",
-							strerror(rc));
-	}
+		work[k].shared = &sh;
+	/* a thread that does not start leaves its share to the others */
+	while (started < nthreads &&
+		   pthread_create(&threads[started], NULL, read_some,
+						  &work[started]) == 0)
+		started++;
 	read_some(&work[0]);
-	for (int k = 1; k < nthreads; k++)
+	for (int k = 1; k < started; k++)
 		pthread_join(threads[k], NULL);
-	for (int k = 0; k < nthreads; k++)
-		if (work[k].error)
-			return work[k].error;
-	return NULL;
+	pthread_mutex_destroy(&sh.claim);
+	for (int k = 0; k < started && error == NULL; k++)
+		error = work[k].error;
+
+	if (what == READ_STAT_KEYS)
+	{
+		pg_cryptohash_ctx *ctx = sha256_begin();
+		char	   *real = realpath(versions_dir, NULL);
+		const char *dir = real ? real : versions_dir;
+		int			c;
+
+		sha256_add(ctx, dir, strlen(dir) + 1);
+		for (c = 0; c < nchunks && sh.chunk_digests[c] != NULL; c++)
+			sha256_add(ctx, sh.chunk_digests[c], strlen(sh.chunk_digests[c]));
+		*digest = sha256_end(ctx);
+		if (c < nchunks)
+		{
+			/* a file has no stat keys */
+			pg_free(*digest);
+			*digest = NULL;
+		}
+		free(real);
+		for (c = 0; c < nchunks; c++)
+			pg_free(sh.chunk_digests[c]);
+		pg_free(sh.chunk_digests);
+	}
+	return error;
 }
 
 static int
@@ -319,33 +479,39 @@ name_cmp(const void *a, const void *b)
 	return strcmp(((const RevFile *) a)->name, ((const RevFile *) b)->name);
 }
 
-/*
- * Every .sql file of the versions directory, in name order; with headers,
- * their header fields too (loading needs none: the server reads them);
- * with checksums, the checksum of each text (what loading sends first).
- * On an error: with error, *error says it and NULL is returned; else the
- * command fails.
- */
-static RevFile *
-read_versions(int *n, bool headers, bool checksums, char **error)
+static void
+sort_by_name(RevFile *files, int n)
 {
-	DIR		   *dir = opendir(versions_dir);
+	if (n > 0)
+		qsort(files, n, sizeof(RevFile), name_cmp);
+}
+
+/*
+ * The names of every .sql file of the versions directory, in the
+ * directory's order (the same while the directory is unchanged), into
+ * *files; the directory is left open in *dir.  On an error: with error,
+ * *error says it and false is returned; else the command fails.
+ */
+static bool
+list_versions(RevFile **files, int *n, DIR **dir, char **error)
+{
 	struct dirent *de;
-	RevFile    *files = NULL;
 	int			cap = 0;
-	char	   *message;
 
 	*n = 0;
-	if (dir == NULL)
+	*files = NULL;
+	*dir = opendir(versions_dir);
+	if (*dir == NULL)
 	{
-		message = psprintf("could not open the versions directory \"%s\": %m (run \"%s init\" first, or give --dir)",
-						   versions_dir, progname);
+		char	   *message = psprintf("could not open the versions directory \"%s\": %m (run \"%s init\" first, or give --dir)",
+									   versions_dir, progname);
+
 		if (error == NULL)
 			fail("%s", message);
 		*error = message;
-		return NULL;
+		return false;
 	}
-	while ((de = readdir(dir)) != NULL)
+	while ((de = readdir(*dir)) != NULL)
 	{
 		size_t		len = strlen(de->d_name);
 
@@ -354,44 +520,71 @@ read_versions(int *n, bool headers, bool checksums, char **error)
 		if (*n == cap)
 		{
 			cap = cap ? cap * 2 : 64;
-			files = pg_realloc(files, sizeof(RevFile) * cap);
+			*files = pg_realloc(*files, sizeof(RevFile) * cap);
 		}
-		memset(&files[*n], 0, sizeof(RevFile));
-		files[*n].name = pg_strdup(de->d_name);
-		(*n)++;
+		memset(&(*files)[*n], 0, sizeof(RevFile));
+		(*files)[(*n)++].name = pg_strdup(de->d_name);
 	}
-	message = read_texts(files, *n, dirfd(dir), checksums);
+	return true;
+}
+
+/*
+ * Every .sql file of the versions directory, in name order, with its
+ * text and header fields.  Any error fails the command.
+ */
+static RevFile *
+read_versions(int *n)
+{
+	RevFile    *files;
+	DIR		   *dir;
+	char	   *message;
+
+	list_versions(&files, n, &dir, NULL);
+	sort_by_name(files, *n);
+	message = read_files(files, *n, dirfd(dir), READ_TEXTS, NULL);
 	closedir(dir);
-	if (message && error == NULL)
-		fail("%s", message);
 	if (message)
-	{
-		*error = message;
-		return NULL;
-	}
-	if (headers)
-		for (int i = 0; i < *n; i++)
-			parse_header(&files[i]);
-	if (*n > 0)
-		qsort(files, *n, sizeof(RevFile), name_cmp);
+		fail("%s", message);
+	for (int i = 0; i < *n; i++)
+		parse_header(&files[i]);
 	return files;
 }
 
 /*
- * A deploy reads the files while it connects: a thread starts on them
- * before the connection is made (prefetch_versions), and load_files takes
- * what it read, reporting its error, if any, where loading would have.
+ * A deploy lists the files and takes their stat keys while it connects: a
+ * thread starts on them before the connection is made
+ * (prefetch_versions), and load_files takes what it found, reporting its
+ * error, if any, where loading would have.  The digest of the stat keys
+ * (read_files) is what the server remembers with a list of texts found
+ * all known.  It is taken in the directory's order, which sorting would
+ * cost a no-op deploy: when the order changes, the next deploy reads the
+ * texts once more.
  */
+typedef struct Versions
+{
+	RevFile    *files;
+	int			n;
+	DIR		   *dir;
+	char	   *stats;			/* the digest of the stat keys, or NULL */
+	char	   *error;
+} Versions;
+
 static pthread_t prefetch_thread;
 static bool prefetching = false;
-static RevFile *prefetched;
-static int	nprefetched;
-static char *prefetch_error;
+static Versions prefetched;
+
+static void
+list_for_loading(Versions *v)
+{
+	if (list_versions(&v->files, &v->n, &v->dir, &v->error))
+		v->error = read_files(v->files, v->n, dirfd(v->dir), READ_STAT_KEYS,
+							  &v->stats);
+}
 
 static void *
 prefetch_main(void *arg)
 {
-	prefetched = read_versions(&nprefetched, false, true, &prefetch_error);
+	list_for_loading(&prefetched);
 	return NULL;
 }
 
@@ -403,18 +596,23 @@ prefetch_versions(void)
 									 NULL) == 0;
 }
 
-/* The files to load, with their checksums: the prefetched ones, once. */
-static RevFile *
-versions_to_load(int *n)
+/* The files to load, with their stat keys: the prefetched ones, once. */
+static void
+versions_to_load(Versions *v)
 {
-	if (!prefetching)
-		return read_versions(n, false, true, NULL);
-	pthread_join(prefetch_thread, NULL);
-	prefetching = false;
-	if (prefetch_error)
-		fail("%s", prefetch_error);
-	*n = nprefetched;
-	return prefetched;
+	if (prefetching)
+	{
+		pthread_join(prefetch_thread, NULL);
+		prefetching = false;
+		*v = prefetched;
+	}
+	else
+	{
+		memset(v, 0, sizeof(*v));
+		list_for_loading(v);
+	}
+	if (v->error)
+		fail("%s", v->error);
 }
 
 /*
@@ -543,70 +741,129 @@ run_text_arrays(PGconn *conn, const char *query, int nparams,
 }
 
 /*
+ * Whether the server remembers stats, the digest of the files' stat keys,
+ * with the last list of texts it found all known: then the files are
+ * those texts, and loading them is a no-op (pim_migrate_files_unchanged).
+ */
+static bool
+files_unchanged(PGconn *conn, const char *stats)
+{
+	PGresult   *res;
+	bool		unchanged;
+
+	res = PQexecParams(conn, "SELECT pim_migrate_files_unchanged($1)", 1,
+					   NULL, &stats, NULL, NULL, 0);
+	check_result(conn, res, NULL);
+	unchanged = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return unchanged;
+}
+
+/*
+ * The positions (from 1) of the files whose checksums the server does not
+ * know to load as a no-op (pim_migrate_unknown_files), as "{3,17}"; with
+ * stats, the server remembers them if it knows every one.
+ */
+static PGresult *
+unknown_files(PGconn *conn, const Versions *v)
+{
+	const char **sums = pg_malloc(sizeof(char *) * (v->n + 1));
+	StringInfoData array;
+	const char *params[2];
+	int			lengths[2];
+	static const int formats[2] = {1, 0};
+	static const Oid types[2] = {1009, 25}; /* text[], text */
+	PGresult   *res;
+
+	for (int i = 0; i < v->n; i++)
+		sums[i] = v->files[i].checksum;
+	initStringInfo(&array);
+	binary_text_array(&array, sums, v->n);
+	params[0] = array.data;
+	lengths[0] = array.len;
+	params[1] = v->stats;
+	lengths[1] = 0;
+	res = PQexecParams(conn, "SELECT pim_migrate_unknown_files($1, $2)", 2,
+					   types, params, lengths, formats, 0);
+	check_result(conn, res, NULL);
+	pfree(array.data);
+	pg_free(sums);
+	return res;
+}
+
+/*
  * Load every file in the current transaction (a deploy loads them all
- * every time), in two calls however many files: the server says which
+ * every time).  Files with the stat keys of the last files found all known
+ * need not be read at all (files_unchanged); else the server says which
  * checksums of whole texts it does not know to load as a no-op
- * (pim_migrate_unknown_files), and only those files are sent
- * (pim_migrate_load_files), in name order; the server reads their headers
- * and registers parents first.
+ * (unknown_files), and only those files are sent (pim_migrate_load_files),
+ * in name order; the server reads their headers and registers parents
+ * first.
  */
 void
 load_files(PGconn *conn)
 {
-	int			n;
-	RevFile    *files = versions_to_load(&n);
-	const char **sums = pg_malloc(sizeof(char *) * (n + 1));
-	const char **items = pg_malloc(sizeof(char *) * (n + 1));
-	const char **names = pg_malloc(sizeof(char *) * (n + 1));
+	Versions	v;
+	const char **items;
+	const char **names;
 	StringInfoData arrays[2];
 	PGresult   *res;
 	const char *p;
 	int			nsend = 0;
+	char	   *message;
 
-	for (int i = 0; i < n; i++)
-		sums[i] = files[i].checksum;
-	initStringInfo(&arrays[0]);
-	binary_text_array(&arrays[0], sums, n);
-	res = run_text_arrays(conn, "SELECT pim_migrate_unknown_files($1)", 1,
-						  arrays);
-	/* "{3,17}": the positions of the files to send, from 1 */
+	versions_to_load(&v);
+	if (v.stats && files_unchanged(conn, v.stats))
+	{
+		closedir(v.dir);
+		if (verbosity > 1)
+			printf("loaded %d revision files from %s, 0 new or changed (none read: their stat keys are those of the files last loaded)\n",
+				   v.n, versions_dir);
+		return;
+	}
+	sort_by_name(v.files, v.n);
+	message = read_files(v.files, v.n, dirfd(v.dir), READ_CHECKSUMS, NULL);
+	closedir(v.dir);
+	if (message)
+		fail("%s", message);
+
+	items = pg_malloc(sizeof(char *) * (v.n + 1));
+	names = pg_malloc(sizeof(char *) * (v.n + 1));
+	res = unknown_files(conn, &v);
 	for (p = PQgetvalue(res, 0, 0); *p; p++)
 		if (isdigit((unsigned char) *p))
 		{
 			int			i = (int) strtol(p, (char **) &p, 10) - 1;
 
-			if (i < 0 || i >= n)
-				fail("the server named file %d of %d to load", i + 1, n);
-			items[nsend] = files[i].text;
-			names[nsend++] = psprintf("%s/%s", versions_dir, files[i].name);
+			if (i < 0 || i >= v.n)
+				fail("the server named file %d of %d to load", i + 1, v.n);
+			items[nsend] = v.files[i].text;
+			names[nsend++] = psprintf("%s/%s", versions_dir, v.files[i].name);
 			p--;
 		}
 	PQclear(res);
-	for (int i = 0; i < n; i++)
-		pg_free((char *) sums[i]);
-	pg_free(sums);
-	resetStringInfo(&arrays[0]);
 
 	if (nsend == 0)
 	{
 		if (verbosity > 1)
-			printf("loaded %d revision files from %s, 0 new or changed\n", n,
+			printf("loaded %d revision files from %s, 0 new or changed\n", v.n,
 				   versions_dir);
 	}
 	else
 	{
+		initStringInfo(&arrays[0]);
 		binary_text_array(&arrays[0], items, nsend);
 		initStringInfo(&arrays[1]);
 		binary_text_array(&arrays[1], names, nsend);
 		res = run_text_arrays(conn, "SELECT pim_migrate_load_files($1, $2)", 2,
 							  arrays);
 		if (verbosity > 1)
-			printf("loaded %d revision files from %s, %s new or changed\n", n,
+			printf("loaded %d revision files from %s, %s new or changed\n", v.n,
 				   versions_dir, PQgetvalue(res, 0, 0));
 		PQclear(res);
+		pfree(arrays[0].data);
 		pfree(arrays[1].data);
 	}
-	pfree(arrays[0].data);
 	for (int i = 0; i < nsend; i++)
 		pfree((char *) names[i]);
 	pg_free(items);
@@ -779,7 +1036,7 @@ cmd_revision(const char *message, const char *head, const char *label,
 			 const char *downgrade)
 {
 	int			n;
-	RevFile    *files = read_versions(&n, true, false, NULL);
+	RevFile    *files = read_versions(&n);
 	const char *revises;
 
 	if (head && strcmp(head, "base") == 0)
@@ -824,7 +1081,7 @@ int
 cmd_merge(const char *message, const char *rev_id, int nrevs, char **revs)
 {
 	int			n;
-	RevFile    *files = read_versions(&n, true, false, NULL);
+	RevFile    *files = read_versions(&n);
 	StringInfoData revises;
 
 	initStringInfo(&revises);
@@ -858,7 +1115,7 @@ cmd_checkpoint(PGconn *conn, const char *rev, const char *message,
 {
 	int			n;
 	int			nheads;
-	RevFile    *files = read_versions(&n, true, false, NULL);
+	RevFile    *files = read_versions(&n);
 	char	  **heads = file_heads(files, n, &nheads);
 	const char *revises = NULL;
 	PGresult   *res;

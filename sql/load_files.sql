@@ -150,5 +150,28 @@ SELECT pim_migrate_unknown_files(ARRAY[text_sum(rev_file('k1', ''))]);
 SELECT pim_migrate_unknown_files(NULL);
 \echo :LAST_ERROR_SQLSTATE
 
+-- The command's digest of its files' stat keys is remembered with a list
+-- found all known: the same digest then answers without any checksum.
+SELECT pim_migrate_load_files(ARRAY[rev_file('k1', ''), rev_file('k2', 'k1')]);
+SELECT pim_migrate_files_unchanged('stats-1');
+-- not while any is unknown
+SELECT pim_migrate_unknown_files(ARRAY[text_sum(rev_file('k1', '')),
+                                       text_sum(rev_file('k3', 'k2'))], 'stats-1');
+SELECT pim_migrate_files_unchanged('stats-1');
+SELECT pim_migrate_unknown_files(ARRAY[text_sum(rev_file('k1', '')),
+                                       text_sum(rev_file('k2', 'k1'))], 'stats-1');
+SELECT pim_migrate_files_unchanged('stats-1'), pim_migrate_files_unchanged('stats-2');
+-- the same list with other stat keys (another checkout) takes their place;
+-- without any (files changed too recently) it keeps the last
+SELECT pim_migrate_unknown_files(ARRAY[text_sum(rev_file('k1', '')),
+                                       text_sum(rev_file('k2', 'k1'))], 'stats-2');
+SELECT pim_migrate_unknown_files(ARRAY[text_sum(rev_file('k1', '')),
+                                       text_sum(rev_file('k2', 'k1'))]);
+SELECT pim_migrate_files_unchanged('stats-1'), pim_migrate_files_unchanged('stats-2');
+-- a changed revision row forgets them with the texts
+UPDATE pim_migrate.revision SET message = 'by hand' WHERE revision = 'k1';
+SELECT pim_migrate_files_unchanged('stats-2');
+SELECT pim_migrate_files_unchanged(NULL) IS NULL AS strict;
+
 -- clean up
 TRUNCATE pim_migrate.version, pim_migrate.revision, pim_migrate.log;

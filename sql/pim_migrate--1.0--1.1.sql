@@ -159,12 +159,16 @@ CREATE TABLE pim_migrate.known_file (
 	revision text COLLATE "C" NOT NULL
 );
 COMMENT ON TABLE pim_migrate.known_file IS 'the sha256 of each revision file text known to load as a no-op, and its revision';
--- one row: the sha256 of the last list of checksums found all known
+-- one row: the sha256 of the last list of checksums found all known, and
+-- the command's digest of those files' names and stat keys (inode, size,
+-- times) when it sent one: a later deploy whose files have the same stat
+-- keys need not read them at all (pim_migrate_files_unchanged)
 CREATE TABLE pim_migrate.known_file_set (
 	one boolean PRIMARY KEY DEFAULT true CHECK (one),
-	checksum text NOT NULL
+	checksum text NOT NULL,
+	file_stats text
 );
-COMMENT ON TABLE pim_migrate.known_file_set IS 'one row: the sha256 of the last list of file checksums that were all known';
+COMMENT ON TABLE pim_migrate.known_file_set IS 'one row: the sha256 of the last list of file checksums that were all known, and the digest of those files'' stat keys';
 
 CREATE FUNCTION pim_migrate.known_files_changed() RETURNS trigger
 AS 'MODULE_PATHNAME', 'pim_migrate_known_files_changed'
@@ -175,14 +179,22 @@ CREATE TRIGGER known_files_changed
 -- also for a logical replication subscriber's apply worker
 ALTER TABLE pim_migrate.revision ENABLE ALWAYS TRIGGER known_files_changed;
 
-CREATE FUNCTION pim_migrate_unknown_files(checksums text[])
+CREATE FUNCTION pim_migrate_unknown_files(checksums text[],
+										  file_stats text DEFAULT NULL)
 RETURNS integer[]
 AS 'MODULE_PATHNAME', 'pim_migrate_unknown_files'
 LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION pim_migrate_unknown_files(text[])
-	IS 'under the migration lock, the positions of the file checksums (sha256 of the whole text) not known to load as a no-op: the files to send to pim_migrate_load_files';
+COMMENT ON FUNCTION pim_migrate_unknown_files(text[], text)
+	IS 'under the migration lock, the positions of the file checksums (sha256 of the whole text) not known to load as a no-op: the files to send to pim_migrate_load_files; when none, file_stats is remembered with them';
+REVOKE ALL ON FUNCTION pim_migrate_unknown_files(text[], text) FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION pim_migrate_unknown_files(text[]) FROM PUBLIC;
+CREATE FUNCTION pim_migrate_files_unchanged(file_stats text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'pim_migrate_files_unchanged'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION pim_migrate_files_unchanged(text)
+	IS 'under the migration lock, whether file_stats is the digest of the stat keys of the last files found all known: loading the same files again is a no-op';
+REVOKE ALL ON FUNCTION pim_migrate_files_unchanged(text) FROM PUBLIC;
 
 --
 -- pim_migrate_status gains drifted: whether the schema migrations run in

@@ -59,10 +59,14 @@
 #define Q_FORGET_SET \
 	"DELETE FROM pim_migrate.known_file_set"
 #define Q_KNOWN_SET \
-	"SELECT checksum FROM pim_migrate.known_file_set"
+	"SELECT checksum, file_stats FROM pim_migrate.known_file_set"
 #define Q_REMEMBER_SET \
-	"INSERT INTO pim_migrate.known_file_set (checksum) VALUES ($1)" \
-	" ON CONFLICT (one) DO UPDATE SET checksum = excluded.checksum"
+	"INSERT INTO pim_migrate.known_file_set (checksum, file_stats)" \
+	" VALUES ($1, $2) ON CONFLICT (one) DO UPDATE" \
+	" SET checksum = excluded.checksum, file_stats = excluded.file_stats"
+#define Q_STATS_KNOWN \
+	"SELECT 1 FROM pim_migrate.known_file_set" \
+	" WHERE file_stats OPERATOR(pg_catalog.=) $1"
 
 /*
  * Hex sha256 (65 bytes) of the texts, each followed by a line end: of a
@@ -106,13 +110,14 @@ pm_known_file_checksum(const char *text, char *hex)
 
 /* Run sql as the catalog owner; anything but the expected code is a bug. */
 static void
-run_as_owner(const char *sql, int nargs, Oid *types, Datum *args, int expected)
+run_as_owner(const char *sql, int nargs, Oid *types, Datum *args,
+			 const char *nulls, int expected)
 {
 	PmUserContext save;
 	int			rc;
 
 	pm_catalog_become_owner(&save);
-	rc = SPI_execute_with_args(sql, nargs, types, args, NULL, false, 0);
+	rc = SPI_execute_with_args(sql, nargs, types, args, nulls, false, 0);
 	pm_catalog_restore_user(&save);
 	if (rc != expected)
 		elog(ERROR, "SPI_execute_with_args failed: %s",
@@ -148,7 +153,7 @@ pm_known_files_remember(List *checksums, List *revisions)
 		return;
 	args[0] = PointerGetDatum(text_array(checksums));
 	args[1] = PointerGetDatum(text_array(revisions));
-	run_as_owner(Q_REMEMBER, 2, types, args, SPI_OK_INSERT);
+	run_as_owner(Q_REMEMBER, 2, types, args, NULL, SPI_OK_INSERT);
 }
 
 PG_FUNCTION_INFO_V1(pim_migrate_unknown_files);
@@ -164,7 +169,7 @@ unknown_checksums(char **sums, int n, Datum *unknown)
 	HTAB	   *known;
 	int			nunknown = 0;
 
-	run_as_owner(Q_KNOWN_CHECKSUMS, 0, NULL, NULL, SPI_OK_SELECT);
+	run_as_owner(Q_KNOWN_CHECKSUMS, 0, NULL, NULL, NULL, SPI_OK_SELECT);
 	ctl.keysize = 2 * PG_SHA256_DIGEST_LENGTH + 1;
 	ctl.entrysize = ctl.keysize;
 	ctl.hcxt = CurrentMemoryContext;
@@ -185,8 +190,20 @@ unknown_checksums(char **sums, int n, Datum *unknown)
 	return nunknown;
 }
 
+/* The known set's row, if any: its checksum and file_stats (NULL if none). */
+static bool
+known_set(char **checksum, char **file_stats)
+{
+	run_as_owner(Q_KNOWN_SET, 0, NULL, NULL, NULL, SPI_OK_SELECT);
+	if (SPI_processed != 1)
+		return false;
+	*checksum = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	*file_stats = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+	return true;
+}
+
 /*
- * pim_migrate_unknown_files(checksums text[]) -> integer[]
+ * pim_migrate_unknown_files(checksums text[], file_stats text) -> integer[]
  *
  * Under the migration lock, the positions (from 1) of the checksums that
  * are not of a text known to load as a no-op: the files a deploy must
@@ -194,7 +211,10 @@ unknown_checksums(char **sums, int n, Datum *unknown)
  * last one most of the time: known_file_set holds the sha256 of the last
  * list found all known, which answers without reading known_file.  When
  * every one is known, the kept heads are worked out if they are not, as
- * pim_migrate_load_files does when it loads nothing new.
+ * pim_migrate_load_files does when it loads nothing new, and file_stats
+ * (the command's digest of the files' stat keys, NULL when it has none) is
+ * remembered with the list: the next deploy of files with the same stat
+ * keys asks pim_migrate_files_unchanged and reads none of them.
  */
 Datum
 pim_migrate_unknown_files(PG_FUNCTION_ARGS)
@@ -205,12 +225,14 @@ pim_migrate_unknown_files(PG_FUNCTION_ARGS)
 	int			n;
 	char	  **sums;
 	char		set_sum[2 * PG_SHA256_DIGEST_LENGTH + 1];
+	char	   *stats = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
+	char	   *known_sum;
+	char	   *known_stats;
+	bool		remember;
 	PmCall		call;
 	Datum	   *unknown;
 	int			nunknown = 0;
 	ArrayType  *result;
-	Datum		arg;
-	Oid			argtype = TEXTOID;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -227,17 +249,25 @@ pim_migrate_unknown_files(PG_FUNCTION_ARGS)
 
 	pm_catalog_connect(&call, false);
 	pm_lock_migration();
-	run_as_owner(Q_KNOWN_SET, 0, NULL, NULL, SPI_OK_SELECT);
-	if (SPI_processed != 1 ||
-		strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1),
-			   set_sum) != 0)
+	if (!known_set(&known_sum, &known_stats) ||
+		strcmp(known_sum, set_sum) != 0)
 	{
 		nunknown = unknown_checksums(sums, n, unknown);
-		if (nunknown == 0)
-		{
-			arg = CStringGetTextDatum(set_sum);
-			run_as_owner(Q_REMEMBER_SET, 1, &argtype, &arg, SPI_OK_INSERT);
-		}
+		remember = nunknown == 0;
+	}
+	else
+		/* the same list: only stat keys new to it are worth a write */
+		remember = stats != NULL &&
+			(known_stats == NULL || strcmp(known_stats, stats) != 0);
+	if (remember)
+	{
+		Datum		args[2];
+		Oid			types[2] = {TEXTOID, TEXTOID};
+
+		args[0] = CStringGetTextDatum(set_sum);
+		args[1] = stats ? CStringGetTextDatum(stats) : (Datum) 0;
+		run_as_owner(Q_REMEMBER_SET, 2, types, args, stats ? NULL : " n",
+					 SPI_OK_INSERT);
 	}
 
 	/* nothing to load: what pim_migrate_load_files does then */
@@ -249,6 +279,39 @@ pim_migrate_unknown_files(PG_FUNCTION_ARGS)
 							 TYPALIGN_INT);
 	pm_catalog_disconnect(&call);
 	PG_RETURN_ARRAYTYPE_P(result);
+}
+
+PG_FUNCTION_INFO_V1(pim_migrate_files_unchanged);
+
+/*
+ * pim_migrate_files_unchanged(file_stats text) -> boolean
+ *
+ * Under the migration lock, whether file_stats is the digest remembered
+ * with the last list of texts found all known: the command's sha256 of
+ * its versions directory, each file's name and stat keys (device, inode,
+ * size, modification and change times), taken only when every file is
+ * older than the clock's granularity could hide a change.  Same keys,
+ * same texts, as git's index and make assume; the texts of a list found
+ * all known load as a no-op, and any change of a revision row forgets the
+ * list (known_files_changed).  True: what pim_migrate_load_files does when
+ * it loads nothing new is done, and the command sends nothing.
+ */
+Datum
+pim_migrate_files_unchanged(PG_FUNCTION_ARGS)
+{
+	Datum		arg = PG_GETARG_DATUM(0);
+	Oid			argtype = TEXTOID;
+	PmCall		call;
+	bool		unchanged;
+
+	pm_catalog_connect(&call, false);
+	pm_lock_migration();
+	run_as_owner(Q_STATS_KNOWN, 1, &argtype, &arg, NULL, SPI_OK_SELECT);
+	unchanged = SPI_processed == 1;
+	if (unchanged)
+		pm_migrate_keep_heads_if_unknown();
+	pm_catalog_disconnect(&call);
+	PG_RETURN_BOOL(unchanged);
 }
 
 PG_FUNCTION_INFO_V1(pim_migrate_known_files_changed);
@@ -264,8 +327,8 @@ pim_migrate_known_files_changed(PG_FUNCTION_ARGS)
 		elog(ERROR, "pim_migrate_known_files_changed: not called as a trigger");
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	run_as_owner(Q_FORGET, 0, NULL, NULL, SPI_OK_DELETE);
-	run_as_owner(Q_FORGET_SET, 0, NULL, NULL, SPI_OK_DELETE);
+	run_as_owner(Q_FORGET, 0, NULL, NULL, NULL, SPI_OK_DELETE);
+	run_as_owner(Q_FORGET_SET, 0, NULL, NULL, NULL, SPI_OK_DELETE);
 	if (SPI_finish() != SPI_OK_FINISH)
 		elog(ERROR, "SPI_finish failed");
 	return PointerGetDatum(NULL);

@@ -319,6 +319,56 @@ cli_ok([ @hdr_db, 'stamp', 'base' ], qr/0 new or changed/, 'and knows them the n
 cli_ok([ @hdr_db, 'stamp', 'base' ], qr/1 new or changed/, 'a changed file is sent');
 is($node->safe_psql('hdrs', "SELECT upgrade_sql FROM pim_migrate.revision WHERE revision = 'hdr0005'"),
 	"-- Revision ID: notme\nSELECT 55;", 'and replaces its revision');
+
+# Files with the stat keys (inode, size, times) of the last files found
+# all known are not read at all.  Files changed in the last two seconds
+# have no stat keys: a change in the same tick of the clock could leave
+# them as they were.
+mkdir 'stats' or die;
+sub write_stat_file
+{
+	my ($name, $text) = @_;
+	open(my $sfh, '>', "stats/$name") or die;
+	print $sfh $text;
+	close $sfh;
+}
+write_stat_file("st0$_.sql",
+	"-- s$_\n--\n-- Revision ID: st0$_\n-- Revises: " . ($_ > 1 ? 'st0' . ($_ - 1) : '') . "\n\n-- +upgrade\nSELECT $_;\n")
+  for 1 .. 3;
+$node->safe_psql('postgres', 'CREATE DATABASE stats');
+my @st_db = ('-d', $node->connstr('stats'), '--dir', 'stats', '-v');
+cli_ok([ @st_db, 'stamp', 'base' ], qr/3 new or changed\n/, 'new files are loaded');
+my $out = cli_ok([ @st_db, 'stamp', 'base' ], qr/0 new or changed/, 'and known');
+unlike($out, qr/none read/, 'files written just now are read each time');
+sleep 3;
+$out = cli_ok([ @st_db, 'stamp', 'base' ], qr/0 new or changed\n/, 'settled files are read once more');
+cli_ok([ @st_db, 'stamp', 'base' ], qr/0 new or changed \(none read/, 'then not at all');
+# an edit in place that keeps the size and puts the modification time
+# back still changes the change time
+# (touch -r copies the times to the nanosecond; Perl's utime would not)
+sub stat_keys { return `stat -c '%i %s %y' stats/st02.sql`; }
+my $before = stat_keys();
+system('touch', '-r', 'stats/st02.sql', 'st02.times') == 0 or die;
+write_stat_file('st02.sql', slurp_file('stats/st02.sql') =~ s/SELECT 2;/SELECT 7;/r);
+system('touch', '-r', 'st02.times', 'stats/st02.sql') == 0 or die;
+is(stat_keys(), $before, 'the edit keeps the inode, the size and the modification time');
+sleep 3;
+cli_ok([ @st_db, 'stamp', 'base' ], qr/1 new or changed/, 'an edit that hides its time is read');
+is($node->safe_psql('stats', "SELECT upgrade_sql FROM pim_migrate.revision WHERE revision = 'st02'"),
+	'SELECT 7;', 'and loaded');
+# replacing a revision forgot the other texts: they are sent once more,
+# then known, then not read
+cli_ok([ @st_db, 'stamp', 'base' ], qr/0 new or changed\n/, 'the files are sent once more');
+cli_ok([ @st_db, 'stamp', 'base' ], qr/0 new or changed\n/, 'then read once more');
+cli_ok([ @st_db, 'stamp', 'base' ], qr/none read/, 'and then not');
+# a file added, or a revision row changed by hand
+write_stat_file('st04.sql', "-- s4\n--\n-- Revision ID: st04\n-- Revises: st03\n\n-- +upgrade\nSELECT 4;\n");
+cli_ok([ @st_db, 'stamp', 'base' ], qr/1 new or changed/, 'a new file is read');
+sleep 3;
+cli_ok([ @st_db, 'stamp', 'base' ], qr/0 new or changed\n/, 'settled, it is read once more');
+$node->safe_psql('stats', "UPDATE pim_migrate.revision SET message = 'by hand' WHERE revision = 'st01'");
+cli_ok([ @st_db, 'stamp', 'base' ], qr/1 new or changed/, 'a revision changed by hand is loaded again');
+
 cli_ok([ '--dir', 'hdrs', 'revision', '-m', 'next', '--rev-id', 'hdr0006' ],
 	qr/Generating hdrs\/hdr0006_next\.sql/, 'revision over the spacing variants');
 like(slurp_file('hdrs/hdr0006_next.sql'), qr/^-- Revises: hdr0005$/m,
