@@ -35,6 +35,7 @@ typedef enum MigrationCommit
 /* common.c: messages, the connection, queries and their results */
 extern const char *progname;
 extern const char *conn_arg;
+extern const char *conn_source;
 extern int	verbosity;
 extern int	steps_total;
 extern MigrationCommit migration_commit;
@@ -43,6 +44,7 @@ extern int	steps_committed;
 extern void fail(const char *fmt,...) pg_attribute_printf(1, 2) pg_attribute_noreturn();
 extern void bad_usage(const char *fmt,...) pg_attribute_printf(1, 2) pg_attribute_noreturn();
 extern void notice_processor(void *arg, const char *message);
+extern char *libpq_url(const char *url);
 extern bool connection_given(void);
 extern PGconn *connect_db(bool need_extension);
 extern void check_extension_version(PGconn *conn, const char *installed);
@@ -51,11 +53,13 @@ extern PGresult *run(PGconn *conn, const char *sql, int nparams,
 					 const char *const *params, const char *what);
 extern void check_result(PGconn *conn, PGresult *res, const char *what);
 extern void append_array_element(StringInfo buf, const char *value);
+extern int	migration_steps_kept(void);
 
 /* revision_files.c: the versions directory */
 extern const char *versions_dir;
 extern char *read_file(const char *path);
 extern void prefetch_versions(void);
+extern void prefetch_wait(void);
 extern void load_files(PGconn *conn);
 extern int	cmd_revision(const char *message, const char *head,
 						 const char *label, const char *depends,
@@ -80,6 +84,7 @@ extern int	cmd_checkpoint(PGconn *conn, const char *rev, const char *message,
 						   const char *rev_id);
 
 /* inspect.c: the commands that only look */
+extern int	cmd_status(PGconn *conn);
 extern int	cmd_current(PGconn *conn);
 extern int	cmd_history(PGconn *conn, const char *range);
 extern int	cmd_heads(PGconn *conn);
@@ -134,5 +139,18 @@ extern int	cmd_return_to_alembic(PGconn *conn, const char *config,
 								  const char *argv0);
 extern int	cmd_import_alembic(const char *config, bool strict, bool skeletons,
 							   const char *argv0);
+
+/* fleet.c: one command over many databases, a child process each */
+#define OPT_FLEET 1100			/* the fleet options' getopt codes */
+#define OPT_JOBS 1101
+#define OPT_CANARY 1102
+#define OPT_CONTINUE_ON_ERROR 1103
+extern bool fleet_child;
+extern bool fleet_option(int c, const char *arg);
+extern bool fleet_given(void);
+extern void fleet_check_usage(const char *command, bool offline, bool plan);
+extern void fleet_run(void);
+extern void fleet_report(const char *key, const char *fmt,...) pg_attribute_printf(2, 3);
+extern void fleet_report_current(PGconn *conn, const char *key);
 
 #endif							/* PIM_MIGRATE_CLI_H */

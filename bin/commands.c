@@ -142,13 +142,18 @@ ensure_extension(PGconn *conn)
 		printf("created the extension pim_migrate in database \"%s\"\n", PQdb(conn));
 }
 
-/* Open a migration's transaction: the extension, then every file. */
+/*
+ * Open a migration's transaction: the extension, then every file; in a
+ * fleet, say where the database starts from, under the migration lock that
+ * loading took.
+ */
 void
 begin_and_load(PGconn *conn)
 {
 	PQclear(run(conn, "BEGIN", 0, NULL, NULL));
 	ensure_extension(conn);
 	load_files(conn);
+	fleet_report_current(conn, "from");
 }
 
 /* upgrade --strict: refuse to migrate a drifted schema */
@@ -193,6 +198,7 @@ run_outside_if_needed(PGconn *conn, const char *command, const char *target,
 
 	if (nsteps)
 		*nsteps = PQntuples(steps);
+	fleet_report("steps", "%d", PQntuples(steps));
 	/* drift is worth its schema description only when something will run */
 	if (strcmp(command, "upgrade") == 0 && PQntuples(steps) > 0)
 		check_drift_before(conn);
@@ -418,6 +424,7 @@ cmd_check(PGconn *conn, const char *desired, const char *what)
 		return 0;
 	}
 	printf("New upgrade operations detected:\n%s", upgrade);
+	fleet_report("status", "differs");
 	return EXIT_ERROR;
 }
 
@@ -443,6 +450,8 @@ cmd_drift(PGconn *conn)
 	}
 	if (n == 0 && verbosity > 0)
 		printf("ok: no drift since the last migration\n");
+	if (n > 0)
+		fleet_report("status", "drifted");
 	PQclear(res);
 	return n == 0 ? 0 : EXIT_ERROR;
 }

@@ -22,6 +22,7 @@
 
 const char *progname = "pim_migrate";
 const char *conn_arg = NULL;	/* -d */
+const char *conn_source = NULL; /* where conn_arg came from, if not -d */
 int			verbosity = 1;		/* 0: -q, 2: -v */
 int			steps_total = 0;	/* for the progress count on a terminal */
 static int	steps_done = 0;
@@ -90,7 +91,7 @@ notice_processor(void *arg, const char *message)
 }
 
 /* DATABASE_URL in SQLAlchemy's form: drop the "+driver" of the scheme. */
-static char *
+char *
 libpq_url(const char *url)
 {
 	const char *plus = strchr(url, '+');
@@ -127,7 +128,7 @@ connect_db(bool need_extension)
 
 	if (conn_arg)
 	{
-		source = "-d";
+		source = conn_source ? conn_source : "-d";
 		conninfo = conn_arg;
 	}
 	else if (url && *url)
@@ -148,8 +149,11 @@ connect_db(bool need_extension)
 		conn = PQconnectdbParams(keywords, values, true);
 	}
 	if (PQstatus(conn) != CONNECTION_OK)
+	{
+		fleet_report("status", "unreachable");
 		fail("could not connect to the database (connection from %s): %s",
 			 source, PQerrorMessage(conn));
+	}
 	PQsetNoticeProcessor(conn, notice_processor, NULL);
 	res = PQexec(conn, "SET client_min_messages = notice");
 	PQclear(res);
@@ -158,8 +162,12 @@ connect_db(bool need_extension)
 	{
 		res = PQexec(conn, "SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pim_migrate'");
 		if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) == 0)
+		{
+			fleet_report("from", "base");
+			fleet_report("status", "no extension");
 			fail("the extension pim_migrate is not installed in database \"%s\" (run \"%s init\" with a connection)",
 				 PQdb(conn), progname);
+		}
 		check_extension_version(conn, PQgetvalue(res, 0, 0));
 		PQclear(res);
 	}
@@ -207,13 +215,34 @@ print_error(const char *what, PGresult *res)
 }
 
 /*
+ * How many steps of a migration that failed stay committed.
+ */
+int
+migration_steps_kept(void)
+{
+	if (steps_announced == 0 || migration_commit == COMMIT_NOT_MIGRATING ||
+		migration_commit == COMMIT_AT_END)
+		return 0;
+	/* each step commits before the next one is announced */
+	if (migration_commit == COMMIT_PER_STEP_CALL)
+		return steps_announced - 1;
+
+	/*
+	 * Steps run in one transaction with the failed one (several transactional
+	 * revisions between Transactional: false ones) were announced too, and
+	 * went with it: only the commits count.
+	 */
+	return steps_committed;
+}
+
+/*
  * After a failed migration that announced steps, the last line says what
  * stays: the "Running" lines above it are no record of what was applied.
  */
 static void
 report_what_stays(void)
 {
-	int			committed = steps_committed;
+	int			committed = migration_steps_kept();
 
 	if (steps_announced == 0 || migration_commit == COMMIT_NOT_MIGRATING)
 		return;
@@ -223,15 +252,6 @@ report_what_stays(void)
 				progname);
 		return;
 	}
-	/* each step commits before the next one is announced */
-	if (migration_commit == COMMIT_PER_STEP_CALL)
-		committed = steps_announced - 1;
-
-	/*
-	 * Steps run in one transaction with the failed one (several transactional
-	 * revisions between Transactional: false ones) were announced too, and
-	 * went with it: only the commits count.
-	 */
 	if (committed == 0)
 		fprintf(stderr, "%s: the migration stopped at the failed step: no step of it had been committed\n",
 				progname);

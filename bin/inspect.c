@@ -5,7 +5,9 @@
  *	  and verify, each one query of the extension's SQL functions, printed
  *	  as Alembic prints it.
  *
- * They read what is registered in the database; the files are not loaded.
+ * They read what is registered in the database; the files are not loaded,
+ * but by status, which counts what is pending against them, in a
+ * transaction it rolls back.
  *
  * bin/inspect.c
  *
@@ -16,6 +18,62 @@
 #include "libpq-fe.h"
 
 #include "cli.h"
+
+/*
+ * pim_migrate status: where the database stands against the files, loaded
+ * in a transaction rolled back (nothing is registered; as any load, it
+ * waits for a migration in flight): the current revisions, the heads, how
+ * many revisions are pending, and drift.  Exit 1 when some are pending. A
+ * database without the extension is at base, and says so: an upgrade
+ * would create it.
+ */
+int
+cmd_status(PGconn *conn)
+{
+	PGresult   *res = run(conn, "SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pim_migrate'",
+						  0, NULL, NULL);
+	const char *current;
+	const char *heads;
+	int			pending;
+	bool		drifted;
+
+	if (PQntuples(res) == 0)
+	{
+		PQclear(res);
+		if (verbosity > 0)
+			printf("current: base (the extension pim_migrate is not installed; an upgrade creates it)\n");
+		fleet_report("from", "base");
+		fleet_report("status", "no extension");
+		return EXIT_ERROR;
+	}
+	check_extension_version(conn, PQgetvalue(res, 0, 0));
+	PQclear(res);
+
+	PQclear(run(conn, "BEGIN", 0, NULL, NULL));
+	load_files(conn);
+	res = run(conn, "SELECT pg_catalog.array_to_string(current, ', '),"
+			  " pg_catalog.array_to_string(heads, ', '), pending,"
+			  " pg_catalog.to_jsonb(s) OPERATOR(pg_catalog.->>) 'drifted'"
+			  " FROM pim_migrate_status() s", 0, NULL, NULL);
+	PQclear(run(conn, "ROLLBACK", 0, NULL, NULL));
+	current = *PQgetvalue(res, 0, 0) ? PQgetvalue(res, 0, 0) : "base";
+	heads = *PQgetvalue(res, 0, 1) ? PQgetvalue(res, 0, 1) : "base";
+	pending = atoi(PQgetvalue(res, 0, 2));
+	drifted = strcmp(PQgetvalue(res, 0, 3), "true") == 0;
+	if (verbosity > 0)
+	{
+		printf("current: %s\nheads: %s\npending: %d\n", current, heads, pending);
+		if (drifted)
+			printf("drifted: the schema changed since its last migration (see pim_migrate drift)\n");
+	}
+	fleet_report("from", "%s", current);
+	fleet_report("to", "%s", heads);
+	fleet_report("steps", "%d", pending);
+	fleet_report("status", "%s%s", pending == 0 ? "up to date" : "pending",
+				 drifted ? ", drifted" : "");
+	PQclear(res);
+	return pending == 0 ? 0 : EXIT_ERROR;
+}
 
 int
 cmd_current(PGconn *conn)
@@ -147,6 +205,8 @@ cmd_verify(PGconn *conn)
 		printf("%s: %s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
 	if (n == 0 && verbosity > 0)
 		printf("ok: no problem found\n");
+	if (n > 0)
+		fleet_report("status", "problems");
 	PQclear(res);
 	return n == 0 ? 0 : EXIT_ERROR;
 }

@@ -82,6 +82,11 @@ static const CommandHelp command_help[] = {
 	{"stamp", "TARGET [--purge] [--sql] [--dry-run]",
 		"Set the version rows to TARGET without running scripts.",
 	"Every file is loaded first."},
+	{"status", "",
+		"Show how far the database is behind the files.",
+		"The current revisions, the heads and the number of pending revisions,\n"
+		"against the files, loaded in a transaction rolled back; and whether the\n"
+	"schema drifted since its last migration.  Exit 1 when some are pending."},
 	{"current", "",
 		"Show the current revision(s) of the database.",
 	NULL},
@@ -164,6 +169,12 @@ usage(void)
 		   "  -d, --dbname=CONNINFO  connection string or URI (else DATABASE_URL, also in\n"
 		   "                         SQLAlchemy's postgresql+driver:// form, else PG* variables)\n"
 		   "      --dir=DIR          versions directory (default: versions)\n"
+		   "      --fleet=FILE       run over every database of FILE (\"-\": standard input):\n"
+		   "                         one connection string or URL a line, \"#\" comments\n"
+		   "  -j, --jobs=N           with --fleet: N databases at a time (default 1)\n"
+		   "      --canary=K         with --fleet: migrate the first K first; a failure\n"
+		   "                         among them stops everything\n"
+		   "      --continue-on-error  with --fleet: start the others after a failure\n"
 		   "  -q, --quiet            print only errors\n"
 		   "  -v, --verbose          print more\n"
 		   "  --version              show the version, then exit\n"
@@ -171,6 +182,11 @@ usage(void)
 		   "Commands:\n");
 	for (const CommandHelp *c = command_help; c->name; c++)
 		printf("  %-18s %s\n", c->name, c->summary);
+	printf("\nWith --fleet, upgrade, downgrade, stamp, status, current, check, drift and\n"
+		   "verify run over every database, each in its own process and transaction;\n"
+		   "each database's output is printed once it ended, its lines led by the\n"
+		   "database (never its password), then a table of every database: from, to,\n"
+		   "steps, duration, status.  Exit 0 only when every database succeeded.\n");
 	printf("\n\"%s COMMAND --help\" shows the help of a command.\n", progname);
 }
 
@@ -193,6 +209,10 @@ main(int argc, char **argv)
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, OPT_HELP},
 		{"version", no_argument, NULL, OPT_VERSION},
+		{"fleet", required_argument, NULL, OPT_FLEET},
+		{"jobs", required_argument, NULL, OPT_JOBS},
+		{"canary", required_argument, NULL, OPT_CANARY},
+		{"continue-on-error", no_argument, NULL, OPT_CONTINUE_ON_ERROR},
 		{NULL, 0, NULL, 0}
 	};
 	static struct option command_options[] = {
@@ -223,6 +243,10 @@ main(int argc, char **argv)
 		{"quiet", no_argument, NULL, 'q'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, OPT_HELP},
+		{"fleet", required_argument, NULL, OPT_FLEET},
+		{"jobs", required_argument, NULL, OPT_JOBS},
+		{"canary", required_argument, NULL, OPT_CANARY},
+		{"continue-on-error", no_argument, NULL, OPT_CONTINUE_ON_ERROR},
 		{NULL, 0, NULL, 0}
 	};
 	const char *progname_path = argv[0];
@@ -252,6 +276,7 @@ main(int argc, char **argv)
 	int			c;
 	int			status;
 	bool		dir_given = false;
+	bool		migrating;
 	PGconn	   *conn;
 
 	/* global options, up to the command */
@@ -266,7 +291,7 @@ main(int argc, char **argv)
 		usage();
 		exit(0);
 	}
-	while ((c = getopt_long(argc, argv, "+d:qv", global_options, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "+d:j:qv", global_options, NULL)) != -1)
 	{
 		switch (c)
 		{
@@ -290,7 +315,8 @@ main(int argc, char **argv)
 				printf("pim_migrate %s\n", PIM_MIGRATE_VERSION);
 				exit(0);
 			default:
-				bad_usage("invalid option");
+				if (!fleet_option(c == 'j' ? OPT_JOBS : c, optarg))
+					bad_usage("invalid option");
 		}
 	}
 	if (optind >= argc)
@@ -327,7 +353,7 @@ main(int argc, char **argv)
 			command_usage(help);
 			exit(0);
 		}
-	while ((c = getopt_long(argc, argv, "m:r:d:qv", command_options, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "m:r:d:j:qv", command_options, NULL)) != -1)
 	{
 		switch (c)
 		{
@@ -414,9 +440,11 @@ main(int argc, char **argv)
 				command_usage(help);
 				exit(0);
 			default:
-				bad_usage("invalid option for %s", command);
+				if (!fleet_option(c == 'j' ? OPT_JOBS : c, optarg))
+					bad_usage("invalid option for %s", command);
 		}
 	}
+	fleet_check_usage(command, sql, plan);
 
 	/* pyproject.toml, for what the command line did not say */
 	load_project_config(progname_path, dir_given);
@@ -484,7 +512,8 @@ main(int argc, char **argv)
 	if (strcmp(command, "check") == 0 &&
 		(desired = desired_schema(progname_path, &desired_what)) == NULL)
 		command = "drift";
-	if (strcmp(command, "drift") == 0 && optind < argc)
+	if ((strcmp(command, "drift") == 0 || strcmp(command, "status") == 0) &&
+		optind < argc)
 		bad_usage("too many arguments for %s", command);
 	if (strcmp(command, "checkpoint") == 0 && message == NULL)
 		bad_usage("checkpoint needs -m MESSAGE");
@@ -501,26 +530,40 @@ main(int argc, char **argv)
 		strcmp(command, "downgrade") == 0 || strcmp(command, "stamp") == 0 ||
 		strcmp(command, "adopt") == 0 || strcmp(command, "check") == 0 ||
 		strcmp(command, "test") == 0 || strcmp(command, "checkpoint") == 0 ||
+		strcmp(command, "status") == 0 ||
 		(strcmp(command, "lint") == 0 && lint_file == NULL))
 		prefetch_versions();
+	/* over a fleet: from here on, in a child per database */
+	if (fleet_given())
+		fleet_run();
 
 	/*
 	 * The commands that migrate create the extension when it is missing, in
 	 * their transaction, as Alembic creates its version table: a new
 	 * environment needs no "init".  The others only look.
 	 */
-	conn = connect_db(!(strcmp(command, "adopt") == 0 ||
-						((strcmp(command, "upgrade") == 0 ||
-						  strcmp(command, "downgrade") == 0 ||
-						  strcmp(command, "stamp") == 0) && !plan)));
+	migrating = (strcmp(command, "upgrade") == 0 ||
+				 strcmp(command, "downgrade") == 0 ||
+				 strcmp(command, "stamp") == 0) && !plan;
+	conn = connect_db(!(strcmp(command, "adopt") == 0 || migrating ||
+						strcmp(command, "status") == 0));
+	/* a fleet's summary: status says it itself, a migration once loaded */
+	if (!migrating && strcmp(command, "status") != 0)
+		fleet_report_current(conn, "from");
 	if (plan)
 		status = cmd_plan(conn, optind < argc ? argv[optind] : "head");
 	else if (strcmp(command, "lint") == 0)
 		status = cmd_lint(conn, optind < argc ? argv[optind] : "head", lint_file);
 	else if (strcmp(command, "upgrade") == 0 || strcmp(command, "downgrade") == 0 ||
 			 strcmp(command, "stamp") == 0)
+	{
 		status = cmd_migrate(conn, command, optind < argc ? argv[optind] : "head",
 							 sql, dry_run, each, purge);
+		if (status == 0)
+			fleet_report_current(conn, "to");
+	}
+	else if (strcmp(command, "status") == 0)
+		status = cmd_status(conn);
 	else if (strcmp(command, "current") == 0)
 		status = cmd_current(conn);
 	else if (strcmp(command, "history") == 0)

@@ -570,7 +570,8 @@ typedef struct Versions
 } Versions;
 
 static pthread_t prefetch_thread;
-static bool prefetching = false;
+static bool prefetching = false;	/* the thread runs */
+static bool prefetch_ready = false; /* it ended: prefetched is to take */
 static Versions prefetched;
 
 static void
@@ -596,21 +597,37 @@ prefetch_versions(void)
 									 NULL) == 0;
 }
 
-/* The files to load, with their stat keys: the prefetched ones, once. */
-static void
-versions_to_load(Versions *v)
+/*
+ * Wait for the files being listed, failing on their error: before a fork
+ * (fleet.c), since the thread does not go with it, and the files listed
+ * once do for every database.
+ */
+void
+prefetch_wait(void)
 {
 	if (prefetching)
 	{
 		pthread_join(prefetch_thread, NULL);
 		prefetching = false;
-		*v = prefetched;
+		prefetch_ready = true;
 	}
-	else
+	if (prefetch_ready && prefetched.error)
+		fail("%s", prefetched.error);
+}
+
+/* The files to load, with their stat keys: the prefetched ones, once. */
+static void
+versions_to_load(Versions *v)
+{
+	prefetch_wait();
+	if (prefetch_ready)
 	{
-		memset(v, 0, sizeof(*v));
-		list_for_loading(v);
+		*v = prefetched;
+		prefetch_ready = false;
+		return;
 	}
+	memset(v, 0, sizeof(*v));
+	list_for_loading(v);
 	if (v->error)
 		fail("%s", v->error);
 }

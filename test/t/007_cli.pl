@@ -65,7 +65,7 @@ cli_ok([ 'upgrade', '-?' ], qr/Usage: .*upgrade/, 'help of a command, -?');
 
 # bad usage exits 2, always: an unknown option (a CI guard with a typo must
 # fail) and an option without its argument, for every command
-foreach my $command (qw(init revision upgrade downgrade stamp current history heads
+foreach my $command (qw(init revision upgrade downgrade stamp status current history heads
 	branches show verify adopt return-to-alembic import-alembic check merge lint))
 {
 	my ($rc, $out, $err) = cli($command, '--metadta', 'x:y');
@@ -95,6 +95,10 @@ cli_ok([ 'history' ], qr/-> [0-9a-f]{12} \(head\) \(current\), Add sector.*\n<ba
 	'history');
 cli_ok([ 'downgrade', '-1' ], qr/Running downgrade [0-9a-f]{12} -> [0-9a-f]{12}, Add sector/, 'downgrade -1');
 cli_ok([ 'current' ], qr/^[0-9a-f]{12}$/, 'current after downgrade -1 (not the head)');
+# status counts against the files: one behind, exit 1
+cli_fails([ 'status' ], 1, qr/^$/, 'status, a revision pending');
+like((cli('status'))[1], qr/^current: [0-9a-f]{12}\nheads: [0-9a-f]{12}\npending: 1\n$/,
+	'status: current, heads, pending');
 is($node->safe_psql('app', "SELECT count(*) FROM pg_attribute WHERE attrelid = 'stocks'::regclass AND attname = 'sector'"),
 	'0', 'the downgrade ran');
 
@@ -116,6 +120,7 @@ cli_ok([ 'upgrade', '--sql' ], qr/^BEGIN;.*ALTER TABLE stocks ADD COLUMN sector 
 cli_ok([ 'upgrade', '--dry-run' ], qr/dry run: 1 step ran and was rolled back/, 'upgrade --dry-run');
 cli_ok([ 'current' ], qr/^[0-9a-f]{12}$/, 'dry run and --sql changed nothing');
 cli_ok([ 'upgrade', '--each' ], qr/1 step committed/, 'upgrade --each');
+cli_ok([ 'status' ], qr/^current: ([0-9a-f]{12})\nheads: \1\npending: 0\n$/, 'status at head: exit 0');
 cli_ok([ 'heads' ], qr/\(head\), Add sector/, 'heads');
 cli_ok([ 'show', 'head' ], qr/Rev: [0-9a-f]{12}\nParent: [0-9a-f]{12}\n/, 'show');
 cli_ok([ 'verify' ], qr/ok: no problem found/, 'verify');
