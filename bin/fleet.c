@@ -638,6 +638,10 @@ finish_member(FleetMember *m)
 	else if (!m->ok)
 		m->exit_word = "failed";
 
+	/* no empty lines at the end (libpq's messages end with a newline) */
+	while (m->log.len >= 2 && (m->log.len == 2 || m->log.data[m->log.len - 3] == '\n'))
+		m->log.data[m->log.len -= 2] = '\0';
+
 	clear_progress();
 	for (p = m->log.data; *p;)
 	{
@@ -647,10 +651,10 @@ finish_member(FleetMember *m)
 		/* an empty line gets no trailing blank */
 		fprintf(out, "%s:%s%.*s\n", m->display, nl - p > 1 ? " " : "",
 				(int) (nl - p - 1), p + 1);
+		/* stdout and stderr may be one file: in order */
+		fflush(out);
 		p = nl + 1;
 	}
-	fflush(stdout);
-	fflush(stderr);
 	draw_progress();
 }
 

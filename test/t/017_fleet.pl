@@ -102,6 +102,12 @@ write_fleet('fleet.txt',
 	line('failing', 'x1'),
 	line('stopped', 'postgres', password => 1));
 
+{
+	my ($rc, $out) = cli([ '--help' ]);
+	like($out, qr/^      --fleet=FILE  .*^  -j, --jobs=N .*^      --canary=K .*^      --continue-on-error$/ms,
+		'--help names the fleet options');
+}
+
 # bad usage exits 2, before any database is touched
 write_fleet('empty.txt', '# nothing here', '');
 write_fleet('bad.txt', line('fresh', 'f1'), "host=/tmp password=$password oops");
