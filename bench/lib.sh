@@ -1,23 +1,44 @@
 # Shared by the benchmarks: a throwaway cluster, and timing helpers.
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
 
-# A cluster on port $PORT, its data in memory unless BENCH_DATA=disk.
+# start_bench_cluster [N]: N clusters (default 1) on ports $PORT, $PORT+1,
+# ..., their sockets in $WORKDIR, their data in memory unless
+# BENCH_DATA=disk; the first one's in $PGDATA_DIR (log: server.log), the
+# others' in $PGDATA_DIR.1, ... (server.1.log, ...).
 start_bench_cluster() {
+	local n=${1:-1} i
 	make_workdir
 	# Creating a thousand tables is file-system work whose cost varies several
 	# fold on a virtual disk; in memory it is steady.  BENCH_DATA=disk keeps it
 	# on disk.
 	if [ "${BENCH_DATA:-mem}" = mem ] && [ -d /dev/shm ]; then
 		PGDATA_DIR=/dev/shm/pim_migrate_bench.$$
-		mkdir -m 700 "$PGDATA_DIR"
-		if [ "$(id -u)" -eq 0 ]; then chown postgres: "$PGDATA_DIR"; fi
-		trap 'cleanup; rm -rf "$PGDATA_DIR"' EXIT
 	else
 		PGDATA_DIR=$WORKDIR/data
 	fi
-	"${RUN_AS[@]}" "$PG_BINDIR/initdb" -D "$PGDATA_DIR" -A trust -U "$RUN_USER" >/dev/null
-	"${RUN_AS[@]}" "$PG_BINDIR/pg_ctl" -D "$PGDATA_DIR" -w -l "$WORKDIR/server.log" \
-		-o "-p $PORT -k $WORKDIR -c listen_addresses='' -c fsync=off" start >/dev/null
+	BENCH_CLUSTERS=("$PGDATA_DIR")
+	for ((i = 1; i < n; i++)); do BENCH_CLUSTERS+=("$PGDATA_DIR.$i"); done
+	trap stop_bench_clusters EXIT
+	for ((i = 0; i < n; i++)); do
+		local data=${BENCH_CLUSTERS[i]} log=$WORKDIR/server.log
+		((i == 0)) || log=$WORKDIR/server.$i.log
+		mkdir -m 700 "$data"
+		if [ "$(id -u)" -eq 0 ]; then chown postgres: "$data"; fi
+		"${RUN_AS[@]}" "$PG_BINDIR/initdb" -D "$data" -A trust -U "$RUN_USER" >/dev/null
+		"${RUN_AS[@]}" "$PG_BINDIR/pg_ctl" -D "$data" -w -l "$log" \
+			-o "-p $((PORT + i)) -k $WORKDIR -c listen_addresses='' -c fsync=off" start >/dev/null
+	done
+}
+
+# At exit: the clusters stopped (the first by cleanup) and their data gone.
+stop_bench_clusters() {
+	local d
+	for d in "${BENCH_CLUSTERS[@]:1}"; do
+		"${RUN_AS[@]}" "$PG_BINDIR/pg_ctl" -D "$d" -m fast stop >/dev/null 2>&1 || true
+	done
+	cleanup
+	# in memory, the data goes; on disk, it is in $WORKDIR (KEEP=1 keeps it)
+	if [[ $PGDATA_DIR == /dev/shm/* ]]; then rm -rf "${BENCH_CLUSTERS[@]}"; fi
 }
 
 q() {
