@@ -107,7 +107,7 @@ typedef struct FleetMember
 	instr_time	started;
 	double		seconds;
 	bool		ok;				/* exit status 0 */
-	char	   *exit_word;		/* "failed", "killed by signal 9" */
+	const char *exit_word;		/* "failed", "killed by signal 9" */
 	/* reported by the child; NULL when it did not say */
 	char	   *from;
 	char	   *to;
@@ -412,8 +412,9 @@ fleet_report(const char *key, const char *fmt,...)
 	appendStringInfoChar(&buf, '\n');
 
 	/*
-	 * One write, under PIPE_BUF: never cut.  It cannot fail but for a parent
-	 * gone, and then there is nobody to tell (this may run at exit).
+	 * This process is the pipe's only writer, and the parent reads whole
+	 * lines.  A write fails only when the parent is gone, and then there is
+	 * nobody to tell (this may run at exit).
 	 */
 	written = write(report_fd, buf.data, buf.len);
 	(void) written;
@@ -662,9 +663,10 @@ finish_member(FleetMember *m)
 static void
 wait_for_output(void)
 {
-	struct pollfd *pfds = pg_malloc(sizeof(struct pollfd) * nmembers * NSTREAMS);
-	FleetMember **owner = pg_malloc(sizeof(FleetMember *) * nmembers * NSTREAMS);
-	int		   *stream = pg_malloc(sizeof(int) * nmembers * NSTREAMS);
+	/* at most --jobs are running */
+	struct pollfd *pfds = pg_malloc(sizeof(struct pollfd) * fleet_jobs * NSTREAMS);
+	FleetMember **owner = pg_malloc(sizeof(FleetMember *) * fleet_jobs * NSTREAMS);
+	int		   *stream = pg_malloc(sizeof(int) * fleet_jobs * NSTREAMS);
 	int			n = 0;
 	char		data[8192];
 
