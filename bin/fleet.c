@@ -107,7 +107,8 @@ typedef struct FleetMember
 	instr_time	started;
 	double		seconds;
 	bool		ok;				/* exit status 0 */
-	const char *exit_word;		/* "failed", "killed by signal 9" */
+	const char *exit_word;		/* "failed", "interrupted", "killed by signal
+								 * 9" */
 	/* reported by the child; NULL when it did not say */
 	char	   *from;
 	char	   *to;
@@ -634,7 +635,9 @@ finish_member(FleetMember *m)
 	m->seconds = INSTR_TIME_GET_DOUBLE(now);
 	m->state = MEMBER_DONE;
 	m->ok = WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0;
-	if (WIFSIGNALED(wstatus))
+	if (WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGINT)
+		m->exit_word = "interrupted";
+	else if (WIFSIGNALED(wstatus))
 		m->exit_word = psprintf("killed by signal %d", WTERMSIG(wstatus));
 	else if (!m->ok)
 		m->exit_word = "failed";
