@@ -352,11 +352,11 @@ cli_ok([ @st_db, 'stamp', 'base' ], qr/0 new or changed \(none read/, 'then not 
 # back still changes the change time
 # (touch -r copies the times to the nanosecond; Perl's utime would not)
 sub stat_keys { return `stat -c '%i %s %y' stats/st02.sql`; }
-my $before = stat_keys();
+my $st02_keys = stat_keys();
 system('touch', '-r', 'stats/st02.sql', 'st02.times') == 0 or die;
 write_stat_file('st02.sql', slurp_file('stats/st02.sql') =~ s/SELECT 2;/SELECT 7;/r);
 system('touch', '-r', 'st02.times', 'stats/st02.sql') == 0 or die;
-is(stat_keys(), $before, 'the edit keeps the inode, the size and the modification time');
+is(stat_keys(), $st02_keys, 'the edit keeps the inode, the size and the modification time');
 sleep 3;
 cli_ok([ @st_db, 'stamp', 'base' ], qr/1 new or changed/, 'an edit that hides its time is read');
 is($node->safe_psql('stats', "SELECT upgrade_sql FROM pim_migrate.revision WHERE revision = 'st02'"),
