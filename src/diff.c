@@ -531,6 +531,12 @@ pm_diff(const char *desired, const char *schema, Datum include, Datum exclude,
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_SCHEMA),
 				 errmsg("schema \"%s\" does not exist", schema)));
+	/* the scratch schema is a write, if one rolled back */
+	if (XactReadOnly)
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot compare with a desired schema in a read-only transaction"),
+				 pm_lock_read_only_hint()));
 
 	/* every catalog read in the subtransaction: its locks go with it */
 	BeginInternalSubTransaction(NULL);

@@ -18,6 +18,13 @@
  * compared under that snapshot and the latest one, and a difference is a
  * serialization failure instead of revisions applied a second time.
  *
+ * A migration writes, so it needs a read-write transaction.  On a standby
+ * every transaction is read-only, and the lock manager refuses the
+ * migration lock during recovery with an error about lock modes: the lock
+ * is not asked for there.  The caller gets the server's error for a write
+ * in a read-only transaction (25006) instead, before anything waits, and
+ * on a standby the hint that migrations run on the primary.
+ *
  * src/lock.c
  *
  *-------------------------------------------------------------------------
@@ -25,6 +32,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/namespace.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
@@ -92,6 +100,34 @@ run_lock_tag(LOCKTAG *tag)
 }
 
 /*
+ * pm_lock_read_only_hint
+ *		The detail and hint of an error about a write that a read-only
+ *		transaction refuses: on a standby, where to run it.  For use inside
+ *		ereport(), as errdetail() is.
+ */
+int
+pm_lock_read_only_hint(void)
+{
+	if (RecoveryInProgress())
+	{
+		errdetail("This server is a standby: every transaction on it is read-only.");
+		return errhint("Migrations run on the primary: the standby replays what they commit.");
+	}
+	return errhint("Run it in a read-write transaction: not one begun READ ONLY, nor under default_transaction_read_only.");
+}
+
+/* No migration in a read-only transaction: see the file header. */
+static void
+refuse_read_only(void)
+{
+	if (XactReadOnly)
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot run a migration in a read-only transaction"),
+				 pm_lock_read_only_hint()));
+}
+
+/*
  * pm_lock_migration
  *		Take the migration lock for the rest of the transaction.
  */
@@ -100,6 +136,7 @@ pm_lock_migration(void)
 {
 	LOCKTAG		tag;
 
+	refuse_read_only();
 	LockRelationOid(version_table_oid(), ExclusiveLock);
 
 	/*
@@ -154,6 +191,7 @@ pm_lock_session(bool acquire)
 	if (!acquire)
 		return LockRelease(&tag, ExclusiveLock, true);
 
+	refuse_read_only();
 	LockRelationOid(version_table_oid(), ExclusiveLock);
 	if (LockAcquire(&tag, ExclusiveLock, true, true) == LOCKACQUIRE_NOT_AVAIL)
 		ereport(ERROR,

@@ -462,6 +462,7 @@ extern void pm_drift_fingerprint_current(void);
 extern int	pm_drift_status(void);
 
 /* lock.c */
+extern int	pm_lock_read_only_hint(void);
 extern void pm_lock_migration(void);
 extern bool pm_lock_revisions_for_keeping(void);
 extern bool pm_lock_session(bool acquire);
