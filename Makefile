@@ -9,7 +9,7 @@ DATA = $(wildcard sql/pim_migrate--*.sql)
 PGFILEDESC = "pim_migrate - versioned schema migrations inside the server"
 PG_CPPFLAGS = -Isrc
 
-REGRESS = extension oldextversions revision_file register upgrade target execution branches stamp verify reliability security stock autogenerate adopt nontransactional kept_heads load_files plan lint drift migration_test checkpoint
+REGRESS = extension oldextversions revision_file register upgrade target execution branches stamp verify reliability security stock autogenerate adopt nontransactional kept_heads load_files plan lint logical_replication drift migration_test checkpoint
 REGRESS_OPTS = --load-extension=pim_migrate --temp-instance=./tmp_check_regress
 
 ISOLATION = concurrent_upgrade lock_guard races session_lock kept_heads

@@ -111,7 +111,8 @@ first_line_of(const char *sql, int width)
 /*
  * pim_migrate upgrade --plan [TARGET]
  *		Run the upgrade as a dry run and print, per statement, its time, the
- *		locks it took and what it rewrote.
+ *		locks it took, what it rewrote and what logical replication will
+ *		not carry.
  */
 int
 cmd_plan(PGconn *conn, const char *target)
@@ -124,7 +125,8 @@ cmd_plan(PGconn *conn, const char *target)
 	res = run(conn, "SELECT revision, line,"
 			  " pg_catalog.to_char(EXTRACT(epoch FROM duration) * 1000, 'FM999999990.0'),"
 			  " pg_catalog.array_to_string(locks, ', '),"
-			  " pg_catalog.array_to_string(rewritten, ', '), statement"
+			  " pg_catalog.array_to_string(rewritten, ', '), statement,"
+			  " pg_catalog.array_to_string(replication, E'\\n')"
 			  " FROM pim_migrate_plan($1)", 1, params, NULL);
 	if (PQntuples(res) == 0 && verbosity > 0)
 		printf("nothing to upgrade\n");
@@ -137,6 +139,14 @@ cmd_plan(PGconn *conn, const char *target)
 			printf("    locks: %s\n", PQgetvalue(res, i, 3));
 		if (*PQgetvalue(res, i, 4))
 			printf("    rewrites: %s\n", PQgetvalue(res, i, 4));
+		/* one finding a line: the server keeps line ends out of them */
+		for (const char *f = PQgetvalue(res, i, 6); *f;)
+		{
+			int			len = strcspn(f, "\n");
+
+			printf("    replication: %.*s\n", len, f);
+			f += len + (f[len] == '\n');
+		}
 	}
 	PQclear(res);
 	PQclear(run(conn, "ROLLBACK", 0, NULL, NULL));

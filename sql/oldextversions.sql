@@ -11,6 +11,12 @@ SELECT oid::regprocedure FROM pg_proc WHERE proname = 'pim_migrate_adopt_alembic
 -- 1.0's adopt has no force argument; the library reads it only when passed
 SELECT pim_migrate_revision('one', 'SELECT 1', 'SELECT 1', revision => 'a0000001', down_revision => '{}');
 SELECT pim_migrate_revision('two', 'SELECT 2', 'SELECT 2', revision => 'a0000002');
+
+-- 1.0's plan has no replication column; the library fills it only when the
+-- signature has it
+SELECT pg_get_function_arguments('pim_migrate_plan(text)'::regprocedure);
+SELECT revision, line, statement, locks, rewritten FROM pim_migrate_plan('head');
+
 CREATE TABLE alembic_version (version_num varchar(32) NOT NULL PRIMARY KEY);
 INSERT INTO alembic_version VALUES ('a0000001');
 SELECT * FROM pim_migrate_adopt_alembic();
@@ -55,6 +61,11 @@ SELECT * FROM pim_migrate_diff('CREATE TABLE kept (a int, b int);', 'oldext', ex
 SELECT pim_migrate_check('CREATE TABLE kept (a int);', 'oldext', include => '{kept}');
 SELECT pim_migrate_check('CREATE TABLE kept (a int);', 'oldext');
 DROP SCHEMA oldext CASCADE;
+
+-- 1.1: plan gains replication, and is still not granted to PUBLIC
+SELECT pg_get_function_arguments('pim_migrate_plan(text)'::regprocedure);
+SELECT has_function_privilege('regress_pm_adopter', 'pim_migrate_plan(text)',
+       'EXECUTE') AS may_execute;
 
 -- 1.1: revision gains checkpoint, false for what 1.0 registered
 SELECT revision, checkpoint FROM pim_migrate.revision ORDER BY revision;

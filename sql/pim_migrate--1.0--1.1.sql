@@ -232,3 +232,25 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION pim_migrate_checkpoint_sql(text)
 	IS 'the upgrade script of a checkpoint of revision: its schema from nothing, written by migrating to it and rolling back';
 REVOKE ALL ON FUNCTION pim_migrate_checkpoint_sql(text) FROM PUBLIC;
+
+--
+-- pim_migrate_plan gains replication (issue 18): per statement, the
+-- findings of the lint's logical replication rules on the catalog as the
+-- migration left it when the statement began (a table a publication
+-- publishes, or a subscription fills, that the statement changes).  The
+-- C entry point fills it only when the signature has it.  Dropped and
+-- created again: its owner grants it again.
+--
+DROP FUNCTION pim_migrate_plan(text);
+
+CREATE FUNCTION pim_migrate_plan(
+	target text DEFAULT 'head',
+	OUT revision text, OUT line integer, OUT statement text,
+	OUT duration interval, OUT locks text[], OUT rewritten text[],
+	OUT replication text[])
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pim_migrate_plan'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION pim_migrate_plan(text)
+	IS 'the upgrade to target run as a dry run (all rolled back): per statement, its time on the real data, the relation locks it took, the relations it rewrote, and what logical replication will not carry';
+REVOKE ALL ON FUNCTION pim_migrate_plan(text) FROM PUBLIC;

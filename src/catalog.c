@@ -632,20 +632,6 @@ first_column(PmQuery *q)
 	return result;
 }
 
-/* A List of C strings as a text[] datum (never NULL: empty list, '{}'). */
-static Datum
-list_to_text_array(List *items)
-{
-	Datum	   *elems = palloc(sizeof(Datum) * (list_length(items) + 1));
-	int			i = 0;
-	ListCell   *lc;
-
-	foreach(lc, items)
-		elems[i++] = CStringGetTextDatum((char *) lfirst(lc));
-	return PointerGetDatum(construct_array(elems, i, TEXTOID, -1, false,
-										   TYPALIGN_INT));
-}
-
 /*
  * A cursor over a query without arguments that reads a whole table, for
  * reading it in batches (fetch_batch): memory stays flat however long the
@@ -917,9 +903,9 @@ revision_row(const PmRevisionDef *def, Datum *values, bool *isnull)
 	memset(isnull, 0, sizeof(bool) * PM_REVISION_COLUMNS);
 	values[0] = CStringGetTextDatum(def->revision);
 	values[1] = CStringGetTextDatum(def->message);
-	values[2] = list_to_text_array(def->down_revisions);
-	values[3] = list_to_text_array(def->branch_labels);
-	values[4] = list_to_text_array(def->depends_on);
+	values[2] = pm_text_array(def->down_revisions);
+	values[3] = pm_text_array(def->branch_labels);
+	values[4] = pm_text_array(def->depends_on);
 	values[5] = CStringGetTextDatum(def->upgrade_sql);
 	isnull[6] = def->downgrade_sql == NULL;
 	values[6] = isnull[6] ? (Datum) 0 : CStringGetTextDatum(def->downgrade_sql);
@@ -1146,7 +1132,7 @@ pm_catalog_kept_heads(List **heads, List **version)
 void
 pm_catalog_keep_heads(List *heads)
 {
-	Datum		arg = list_to_text_array(heads);
+	Datum		arg = pm_text_array(heads);
 
 	run_query(&q_set_heads, &arg, NULL, SPI_OK_UPDATE);
 }
@@ -1280,8 +1266,8 @@ pm_catalog_record_step(const char *revision, PmDirection direction,
 	char		nulls[7];
 
 	memset(nulls, ' ', sizeof(nulls));
-	values[0] = list_to_text_array(version_deletes);
-	values[1] = list_to_text_array(version_inserts);
+	values[0] = pm_text_array(version_deletes);
+	values[1] = pm_text_array(version_inserts);
 	values[2] = CStringGetTextDatum(revision);
 	values[3] = CStringGetTextDatum(pm_direction_name(direction));
 	values[4] = TimestampTzGetDatum(started);
@@ -1333,8 +1319,8 @@ pm_catalog_change_version(List *deletes, List *inserts)
 {
 	Datum		values[2];
 
-	values[0] = list_to_text_array(deletes);
-	values[1] = list_to_text_array(inserts);
+	values[0] = pm_text_array(deletes);
+	values[1] = pm_text_array(inserts);
 	run_query(&q_change_version, values, NULL, SPI_OK_INSERT);
 }
 

@@ -578,7 +578,8 @@ run_script(const char *revision, PmDirection direction, const char *sql,
 				arm_statement_timeout();
 			CommandCounterIncrement();
 			if (watch)
-				watch->before(watch);
+				watch->before(watch, raw->stmt, sql + raw->stmt_location,
+							  token - raw->stmt_location);
 			planned = pg_analyze_and_rewrite_fixedparams(raw, sql, NULL, 0, NULL);
 			planned = pg_plan_queries(planned, sql, CURSOR_OPT_PARALLEL_OK, NULL);
 

@@ -33,9 +33,11 @@
 #include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_proc.h"
+#include "catalog/pg_subscription.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "commands/tablecmds.h"
+#include "lib/stringinfo.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
@@ -101,6 +103,15 @@ report(LintStmt *ls, const char *rule, const char *severity,
 
 	if (pm_name_in_list(ls->ignored, rule))
 		return false;
+	if (ls->state->tupstore == NULL)
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(ls->state->cxt);
+
+		ls->state->collected = lappend(ls->state->collected,
+									   psprintf("%s: %s", rule, message));
+		MemoryContextSwitchTo(oldcxt);
+		return true;
+	}
 	if (ls->revision)
 		values[0] = CStringGetTextDatum(ls->revision);
 	else
@@ -892,6 +903,356 @@ lint_lock_timeout(LintStmt *ls, Node *stmt)
 	}
 }
 
+/*
+ * Logical replication carries rows, not DDL.  A subscriber applies each row
+ * to its own table of the same name, column by column of the same names,
+ * converting each value through its text form, and its subscription stops
+ * at the first change it cannot apply: a table or a column it lacks, a value
+ * its column refuses.  So a change here to a table a publication publishes
+ * needs the same change on its subscribers first; and a change to a table
+ * this database subscribes to must keep fitting the rows its publisher
+ * sends.  A table's subscribers may have more columns than it, never fewer.
+ */
+typedef enum ReplicatedChange
+{
+	CHANGE_ADD_COLUMN,			/* a subscriber lacks it */
+	CHANGE_ADD_REQUIRED_COLUMN, /* and the publisher's rows lack it */
+	CHANGE_DROP_COLUMN,			/* the publisher still sends it */
+	CHANGE_COLUMN_TYPE,
+	CHANGE_SET_NOT_NULL,		/* the publisher may send NULLs */
+	CHANGE_RENAME_COLUMN,
+	CHANGE_RENAME_TABLE,
+	CHANGE_SET_SCHEMA,
+	CHANGE_DROP_TABLE
+} ReplicatedChange;
+
+/* A name as a finding quotes it: as an identifier, on one line. */
+static char *
+quoted_name(const char *name)
+{
+	return pm_comment_text(quote_identifier(name));
+}
+
+static char *
+quoted_relation(RangeVar *rv)
+{
+	return pm_comment_text(quote_qualified_identifier(rv->schemaname,
+													  rv->relname));
+}
+
+/* "publication "pa"", "publications "pa", "pb"" */
+static char *
+publication_words(List *names)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, list_length(names) == 1 ? "publication" :
+						   "publications");
+	foreach(lc, names)
+		appendStringInfo(&buf, "%s %s", foreach_current_index(lc) ? "," : "",
+						 quoted_name(lfirst(lc)));
+	return buf.data;
+}
+
+/* What a change does to the table, as the findings say it. */
+static char *
+change_words(ReplicatedChange change, const char *column, const char *newname)
+{
+	switch (change)
+	{
+		case CHANGE_ADD_COLUMN:
+			return psprintf("gets column %s", quoted_name(column));
+		case CHANGE_ADD_REQUIRED_COLUMN:
+			return psprintf("gets column %s, NOT NULL without a default",
+							quoted_name(column));
+		case CHANGE_DROP_COLUMN:
+			return psprintf("loses column %s", quoted_name(column));
+		case CHANGE_COLUMN_TYPE:
+			return psprintf("changes the type of column %s", quoted_name(column));
+		case CHANGE_SET_NOT_NULL:
+			return psprintf("makes column %s NOT NULL", quoted_name(column));
+		case CHANGE_RENAME_COLUMN:
+			return psprintf("renames column %s to %s", quoted_name(column),
+							quoted_name(newname));
+		case CHANGE_RENAME_TABLE:
+			return psprintf("is renamed to %s", quoted_name(newname));
+		case CHANGE_SET_SCHEMA:
+			return psprintf("moves to schema %s", quoted_name(newname));
+		case CHANGE_DROP_TABLE:
+			return pstrdup("is dropped");
+	}
+	pg_unreachable();
+}
+
+/*
+ * Whether a change on a publisher's table breaks subscribers that lack it:
+ * a column dropped, or made NOT NULL, there does not (they keep theirs, and
+ * get NULLs in it), a table dropped leaves the publication; a column
+ * outside the publication's column list is not published.
+ */
+static bool
+breaks_subscribers(ReplicatedChange change, const PmPublished *pub,
+				   AttrNumber attnum)
+{
+	switch (change)
+	{
+		case CHANGE_ADD_COLUMN:
+		case CHANGE_ADD_REQUIRED_COLUMN:
+			/* a new column is in no column list */
+			return pub->columns == NULL;
+		case CHANGE_COLUMN_TYPE:
+		case CHANGE_RENAME_COLUMN:
+			return pub->columns == NULL || bms_is_member(attnum, pub->columns);
+		case CHANGE_RENAME_TABLE:
+		case CHANGE_SET_SCHEMA:
+			/* a partition published under its root's name keeps it */
+			return pub->as_named;
+		case CHANGE_DROP_COLUMN:
+		case CHANGE_SET_NOT_NULL:
+		case CHANGE_DROP_TABLE:
+			return false;
+	}
+	pg_unreachable();
+}
+
+/* Whether a change here breaks the rows a publisher sends this table. */
+static bool
+breaks_subscription(ReplicatedChange change)
+{
+	return change != CHANGE_ADD_COLUMN;
+}
+
+/*
+ * The findings of one change to the existing table rv: on the publications
+ * that publish it, on the subscriptions that fill it.
+ */
+static void
+lint_replicated_change(LintStmt *ls, RangeVar *rv, ReplicatedChange change,
+					   const char *column, const char *newname)
+{
+	Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+	AttrNumber	attnum = InvalidAttrNumber;
+	List	   *names = NIL;
+	ListCell   *lc;
+
+	if (!OidIsValid(relid) || was_created(ls->state, rv))
+		return;
+	if (column)
+		attnum = get_attnum(relid, column);
+
+	foreach(lc, pm_replication_publications(relid))
+	{
+		PmPublished *pub = lfirst(lc);
+
+		if (breaks_subscribers(change, pub, attnum))
+			names = lappend(names, pub->name);
+	}
+	if (names != NIL)
+		report(ls, "altering-published-table", SEV_WARNING,
+			   psprintf("Table %s %s, and logical replication does not carry DDL: the subscribers of %s need the same change first, or their replication stops at the first change to the table they cannot apply.",
+						quoted_relation(rv),
+						change_words(change, column, newname),
+						publication_words(names)),
+			   "Run the same DDL on every subscriber before this revision runs here; for a rename, disable their subscriptions (ALTER SUBSCRIPTION ... DISABLE) until both sides have it.");
+
+	if (!breaks_subscription(change))
+		return;
+	foreach(lc, pm_replication_subscriptions(relid))
+	{
+		Subscription *sub = lfirst(lc);
+		List	   *pubs = NIL;
+		ListCell   *lc2;
+
+		foreach(lc2, sub->publications)
+			pubs = lappend(pubs, strVal(lfirst(lc2)));
+		report(ls, "altering-subscribed-table", SEV_WARNING,
+			   psprintf("Table %s %s, and it is filled by subscription %s (%s of its publisher): logical replication does not carry DDL, and the rows its publisher sends must still find the table and fit it, or the subscription stops at the first it cannot apply.",
+						quoted_relation(rv),
+						change_words(change, column, newname),
+						quoted_name(sub->name), publication_words(pubs)),
+			   "Change the publisher's table first (drop a column there before here), or disable the subscription (ALTER SUBSCRIPTION ... DISABLE) until both sides have the change.");
+	}
+}
+
+/*
+ * A table the statement creates (or attaches as a partition of parent),
+ * which publications will publish under its own name from then on: the
+ * subscribers need it first.
+ */
+static void
+lint_published_new_table(LintStmt *ls, RangeVar *rv, RangeVar *parent,
+						 Oid existing)
+{
+	char	   *schema = schema_of(rv, !OidIsValid(existing));
+	Oid			parentid = parent ? RangeVarGetRelid(parent, NoLock, true) :
+	InvalidOid;
+	List	   *names;
+
+	if (rv->relpersistence != RELPERSISTENCE_PERMANENT ||
+		(parent && !OidIsValid(parentid)))
+		return;
+	names = pm_replication_new_table_publications(schema ?
+												  get_namespace_oid(schema, true) :
+												  InvalidOid,
+												  parentid, existing);
+	if (names != NIL)
+		report(ls, "altering-published-table", SEV_WARNING,
+			   psprintf("Table %s is published by %s once %s, and logical replication does not carry DDL: their subscribers need the table first, or their replication stops at its first row.",
+						quoted_relation(rv), publication_words(names),
+						OidIsValid(existing) ? "attached" : "created"),
+			   "Create the table on every subscriber first; once this revision has run here, ALTER SUBSCRIPTION ... REFRESH PUBLICATION there.");
+}
+
+/* Whether an added column is NOT NULL with nothing to fill it. */
+static bool
+required_column(ColumnDef *col)
+{
+	bool		not_null = col->is_not_null;
+	ListCell   *lc;
+
+	foreach(lc, col->constraints)
+	{
+		ConstrType	type = lfirst_node(Constraint, lc)->contype;
+
+		if (type == CONSTR_DEFAULT || type == CONSTR_IDENTITY ||
+			type == CONSTR_GENERATED)
+			return false;
+		not_null = not_null || type == CONSTR_NOTNULL || type == CONSTR_PRIMARY;
+	}
+	return not_null;
+}
+
+static void
+lint_replication_alter(LintStmt *ls, AlterTableStmt *stmt)
+{
+	ListCell   *lc;
+
+	if (stmt->objtype != OBJECT_TABLE)
+		return;
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		switch (cmd->subtype)
+		{
+			case AT_AddColumn:
+				{
+					ColumnDef  *col = castNode(ColumnDef, cmd->def);
+
+					lint_replicated_change(ls, stmt->relation,
+										   required_column(col) ?
+										   CHANGE_ADD_REQUIRED_COLUMN :
+										   CHANGE_ADD_COLUMN,
+										   col->colname, NULL);
+					break;
+				}
+			case AT_DropColumn:
+			case AT_AlterColumnType:
+			case AT_SetNotNull:
+				lint_replicated_change(ls, stmt->relation,
+									   cmd->subtype == AT_DropColumn ?
+									   CHANGE_DROP_COLUMN :
+									   cmd->subtype == AT_SetNotNull ?
+									   CHANGE_SET_NOT_NULL : CHANGE_COLUMN_TYPE,
+									   cmd->name, NULL);
+				break;
+			case AT_AttachPartition:
+				{
+					RangeVar   *part = castNode(PartitionCmd, cmd->def)->name;
+					Oid			partid = RangeVarGetRelid(part, NoLock, true);
+
+					if (OidIsValid(partid))
+						lint_published_new_table(ls, part, stmt->relation,
+												 partid);
+					break;
+				}
+			default:
+				break;
+		}
+	}
+}
+
+/* CREATE TABLE IF NOT EXISTS of a table that exists creates nothing. */
+static bool
+creates_table(RangeVar *rv, bool if_not_exists)
+{
+	return !if_not_exists || !OidIsValid(RangeVarGetRelid(rv, NoLock, true));
+}
+
+/*
+ * lint_replication
+ *		The findings of the logical replication rules for one statement,
+ *		on the catalog as it is before the statement runs.
+ */
+static void
+lint_replication(LintStmt *ls, Node *stmt)
+{
+	switch (nodeTag(stmt))
+	{
+		case T_AlterTableStmt:
+			lint_replication_alter(ls, (AlterTableStmt *) stmt);
+			break;
+		case T_RenameStmt:
+			{
+				RenameStmt *r = (RenameStmt *) stmt;
+
+				if (r->renameType == OBJECT_TABLE)
+					lint_replicated_change(ls, r->relation, CHANGE_RENAME_TABLE,
+										   NULL, r->newname);
+				else if (r->renameType == OBJECT_COLUMN &&
+						 r->relationType == OBJECT_TABLE)
+					lint_replicated_change(ls, r->relation, CHANGE_RENAME_COLUMN,
+										   r->subname, r->newname);
+				break;
+			}
+		case T_AlterObjectSchemaStmt:
+			{
+				AlterObjectSchemaStmt *a = (AlterObjectSchemaStmt *) stmt;
+
+				if (a->objectType == OBJECT_TABLE)
+					lint_replicated_change(ls, a->relation, CHANGE_SET_SCHEMA,
+										   NULL, a->newschema);
+				break;
+			}
+		case T_DropStmt:
+			{
+				DropStmt   *d = (DropStmt *) stmt;
+				ListCell   *lc;
+
+				if (d->removeType == OBJECT_TABLE)
+					foreach(lc, d->objects)
+						lint_replicated_change(ls,
+											   makeRangeVarFromNameList(lfirst(lc)),
+											   CHANGE_DROP_TABLE, NULL, NULL);
+				break;
+			}
+		case T_CreateStmt:
+			{
+				CreateStmt *c = (CreateStmt *) stmt;
+
+				if (creates_table(c->relation, c->if_not_exists))
+					lint_published_new_table(ls, c->relation,
+											 c->partbound ?
+											 linitial_node(RangeVar, c->inhRelations) :
+											 NULL, InvalidOid);
+				break;
+			}
+		case T_CreateTableAsStmt:
+			{
+				CreateTableAsStmt *c = (CreateTableAsStmt *) stmt;
+
+				if (c->objtype == OBJECT_TABLE &&
+					creates_table(c->into->rel, c->if_not_exists))
+					lint_published_new_table(ls, c->into->rel, NULL, InvalidOid);
+				break;
+			}
+		default:
+			break;
+	}
+}
+
 /* Whether SET gives the value 0 (lock_timeout = 0, '0s': no timeout). */
 static bool
 sets_zero(VariableSetStmt *v)
@@ -922,6 +1283,7 @@ lint_statement(LintStmt *ls, Node *stmt, bool transactional)
 	PmLintState *state = ls->state;
 
 	lint_lock_timeout(ls, stmt);
+	lint_replication(ls, stmt);
 
 	switch (nodeTag(stmt))
 	{
@@ -1081,4 +1443,26 @@ pm_lint_script(PmLintState *state, const char *revision, const char *sql,
 		lint_statement(&ls, ps->stmt, transactional);
 		prev_end = ps->end;
 	}
+}
+
+/*
+ * pm_lint_replication
+ *		For pim_migrate_plan: the findings of the logical replication rules
+ *		for one statement about to run, as "rule: message" strings in the
+ *		caller's memory context; before (len bytes) is the text ahead of it,
+ *		whose ignore comments count.
+ */
+List *
+pm_lint_replication(Node *stmt, const char *before, int len)
+{
+	PmLintState state;
+	LintStmt	ls;
+
+	memset(&state, 0, sizeof(state));
+	state.cxt = CurrentMemoryContext;
+	memset(&ls, 0, sizeof(ls));
+	ls.state = &state;
+	ls.ignored = ignored_rules(before, len);
+	lint_replication(&ls, stmt);
+	return state.collected;
 }

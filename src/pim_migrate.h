@@ -34,6 +34,7 @@
 #define PIM_MIGRATE_H
 
 #include "datatype/timestamp.h"
+#include "nodes/bitmapset.h"
 #include "nodes/nodes.h"
 #include "nodes/pg_list.h"
 #include "utils/palloc.h"
@@ -278,6 +279,7 @@ extern char *pm_join_list(List *cstrings);
 extern char *pm_join_array(char **names, int n);
 extern bool pm_name_in_list(List *names, const char *name);
 extern bool pm_names_equal(List *a, List *b);
+extern Datum pm_text_array(List *cstrings);
 
 /* graph.c */
 extern PmGraph *pm_graph_build(PmNode *nodes, int n, PmArena *arena,
@@ -337,12 +339,15 @@ extern int	pm_target_resolve_one(PmGraph *graph, const char *text);
 /*
  * A watch on each statement of the scripts a migration runs, passed to
  * pm_exec_plan (watch.c's, for pim_migrate_plan).  before() runs after the
- * statement's command counter moved, after() once it finished.
+ * statement's command counter moved, with its parse tree and the text
+ * between the statement before it and its first token (its comments);
+ * after() once it finished.
  */
 typedef struct PmStatementWatch PmStatementWatch;
 struct PmStatementWatch
 {
-	void		(*before) (PmStatementWatch *watch);
+	void		(*before) (PmStatementWatch *watch, Node *stmt,
+						   const char *comments, int len);
 	void		(*after) (PmStatementWatch *watch, const char *revision,
 						  int line, const char *sql, Node *stmt);
 };
@@ -354,8 +359,9 @@ extern PmStatementWatch *pm_watch_create(Tuplestorestate *tupstore,
 /* lint.c */
 typedef struct PmLintState
 {
-	Tuplestorestate *tupstore;	/* findings go here */
+	Tuplestorestate *tupstore;	/* findings go here; NULL: to collected */
 	TupleDesc	tupdesc;
+	List	   *collected;		/* "rule: message" of each finding */
 	MemoryContext cxt;			/* of the lists below, for the whole lint */
 	List	   *created;		/* relations created earlier in the migration */
 	List	   *not_valid;		/* constraints it added NOT VALID */
@@ -367,6 +373,22 @@ extern int	pm_lint_warning_size;
 extern int	pm_lint_error_size;
 extern void pm_lint_script(PmLintState *state, const char *revision,
 						   const char *sql, bool transactional, int first_line);
+extern List *pm_lint_replication(Node *stmt, const char *before, int len);
+
+/* replication.c */
+typedef struct PmPublished
+{
+	char	   *name;			/* the publication */
+	bool		as_named;		/* it publishes the rows under the table's own
+								 * name */
+	Bitmapset  *columns;		/* its column list (attnums), NULL: every
+								 * column */
+} PmPublished;
+
+extern List *pm_replication_publications(Oid relid);
+extern List *pm_replication_new_table_publications(Oid nspid, Oid parent,
+												   Oid existing);
+extern List *pm_replication_subscriptions(Oid relid);
 
 /* executor.c */
 extern int	pm_lock_timeout;

@@ -6,7 +6,7 @@
  * Every module keeps names as a List of palloc'd C strings (PmRevisionDef,
  * the version rows, the heads); these are the few things they all ask of
  * such a list: order it, join it for a message, find a name in it,
- * compare two of them.  Results are allocated in the caller's memory
+ * compare two of them, make it a text[].  Results are allocated in the caller's memory
  * context.
  *
  * src/strlist.c
@@ -15,7 +15,10 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
 
 #include "pim_migrate.h"
 
@@ -84,4 +87,18 @@ pm_names_equal(List *a, List *b)
 			return false;
 	}
 	return true;
+}
+
+/* A List of C strings as a text[] datum (never NULL: empty list, '{}'). */
+Datum
+pm_text_array(List *cstrings)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * (list_length(cstrings) + 1));
+	int			i = 0;
+	ListCell   *lc;
+
+	foreach(lc, cstrings)
+		elems[i++] = CStringGetTextDatum((char *) lfirst(lc));
+	return PointerGetDatum(construct_array(elems, i, TEXTOID, -1, false,
+										   TYPALIGN_INT));
 }

@@ -75,6 +75,7 @@ typedef struct WatchState
 	TupleDesc	tupdesc;
 	HTAB	   *files;
 	HTAB	   *held;			/* before the statement */
+	List	   *replication;	/* its logical replication findings */
 	instr_time	start;
 	MemoryContext cxt;
 } WatchState;
@@ -289,12 +290,18 @@ rewritten_relations(WatchState *pw)
 }
 
 static void
-watch_before(PmStatementWatch *watch)
+watch_before(PmStatementWatch *watch, Node *stmt, const char *comments,
+			 int len)
 {
 	WatchState *pw = (WatchState *) watch;
+	MemoryContext oldcxt;
 
 	MemoryContextReset(pw->cxt);
 	pw->held = held_locks(pw->cxt);
+	/* the lint's, on the catalog as the migration left it so far */
+	oldcxt = MemoryContextSwitchTo(pw->cxt);
+	pw->replication = pm_lint_replication(stmt, comments, len);
+	MemoryContextSwitchTo(oldcxt);
 	nchanged = 0;
 	changed_all = false;
 	watching_relcache = true;
@@ -307,8 +314,8 @@ watch_after(PmStatementWatch *watch, const char *revision, int line,
 {
 	WatchState *pw = (WatchState *) watch;
 	instr_time	elapsed;
-	Datum		values[6];
-	bool		nulls[6] = {0};
+	Datum		values[7];
+	bool		nulls[7] = {0};
 	MemoryContext oldcxt;
 	List	   *rewritten;
 	List	   *labels = NIL;
@@ -341,6 +348,9 @@ watch_after(PmStatementWatch *watch, const char *revision, int line,
 	/* a rewritten table is locked by the statement, held before or not */
 	values[4] = taken_locks(pw->files, pw->held, held_locks(pw->cxt),
 							rewritten);
+	/* 1.0's plan has no replication column */
+	if (pw->tupdesc->natts > 6)
+		values[6] = pm_text_array(pw->replication);
 	tuplestore_putvalues(pw->tupstore, pw->tupdesc, values, nulls);
 	MemoryContextSwitchTo(oldcxt);
 }

@@ -13,18 +13,19 @@
 use strict;
 use warnings;
 
-use File::Temp qw(tempdir);
+use FindBin;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+
+use lib "$FindBin::Bin/lib";
+use PimCommand;
 
 my $primary = PostgreSQL::Test::Cluster->new('primary');
 $primary->init(allows_streaming => 1);
 $primary->start;
 
 # The revisions as files, deployed with the command as a team would.
-my $dir = tempdir(CLEANUP => 1);
-mkdir "$dir/versions" or die;
 my @revisions = (
 	[ 'r1', '', 'accounts',
 		"CREATE TABLE accounts (id int PRIMARY KEY, email text NOT NULL DEFAULT '');\nINSERT INTO accounts SELECT g, 'a' || g FROM generate_series(1, 1000) g;",
@@ -39,28 +40,9 @@ foreach my $i (4 .. 7)
 		"ALTER TABLE accounts ADD COLUMN c$i int;",
 		"ALTER TABLE accounts DROP COLUMN c$i;" ];
 }
+my $versions = write_versions(@revisions);
 
-sub revision_file
-{
-	my ($id, $revises, $message, $up, $down) = @_;
-	return "-- $message\n--\n-- Revision ID: $id\n-- Revises: $revises\n\n-- +upgrade\n$up\n\n-- +downgrade\n$down\n";
-}
-
-foreach my $r (@revisions)
-{
-	open(my $fh, '>', "$dir/versions/$r->[0]_rev.sql") or die;
-	print $fh revision_file(@$r);
-	close $fh;
-}
-
-sub cli
-{
-	my ($node, @args) = @_;
-	my ($stdout, $stderr);
-	IPC::Run::run([ 'pim_migrate', '-d', $node->connstr('postgres'), '--dir', "$dir/versions", @args ],
-		'>', \$stdout, '2>', \$stderr);
-	return ($? >> 8, $stdout, $stderr);
-}
+sub cli { return pim_command(@_); }
 
 my ($rc, $out, $err) = cli($primary, '-q', 'upgrade', 'r1');
 is($rc, 0, 'the primary migrates to r1') or diag($err);
@@ -123,7 +105,7 @@ readers_agree('with the kept heads unknown');
 
 # The commands that only look.
 foreach my $args ([ 'current' ], [ 'history' ], [ 'heads' ], [ 'branches' ], [ 'show', 'r2' ],
-	[ 'verify' ], [ 'drift' ], [ 'lint', '--file', "$dir/versions/r3_rev.sql" ])
+	[ 'verify' ], [ 'drift' ], [ 'lint', '--file', "$versions/r3_rev.sql" ])
 {
 	my ($prc, $pout) = cli($primary, @$args);
 	my ($src, $sout, $serr) = cli($standby, @$args);

@@ -1,0 +1,50 @@
+# Shared by the TAP tests that deploy revision files with the pim_migrate
+# command to nodes of their own (017_replica.pl, 018_logical_replication.pl):
+# the files, in a versions directory of the test's, and the command run
+# against a node with them.
+package PimCommand;
+
+use strict;
+use warnings;
+
+use Exporter 'import';
+use File::Temp qw(tempdir);
+use IPC::Run;
+
+our @EXPORT = qw(revision_file write_versions pim_command);
+
+my $dir = tempdir(CLEANUP => 1);
+mkdir "$dir/versions" or die;
+
+# The text of a revision file.
+sub revision_file
+{
+	my ($id, $revises, $message, $up, $down) = @_;
+	return "-- $message\n--\n-- Revision ID: $id\n-- Revises: $revises\n\n-- +upgrade\n$up\n\n-- +downgrade\n$down\n";
+}
+
+# Write one file per revision, each [id, revises, message, upgrade,
+# downgrade]; returns the versions directory.
+sub write_versions
+{
+	foreach my $r (@_)
+	{
+		open(my $fh, '>', "$dir/versions/$r->[0]_rev.sql") or die;
+		print $fh revision_file(@$r);
+		close $fh;
+	}
+	return "$dir/versions";
+}
+
+# pim_migrate ARGS against a node's postgres database, with those files:
+# (exit status, stdout, stderr).
+sub pim_command
+{
+	my ($node, @args) = @_;
+	my ($stdout, $stderr);
+	IPC::Run::run([ 'pim_migrate', '-d', $node->connstr('postgres'), '--dir', "$dir/versions", @args ],
+		'>', \$stdout, '2>', \$stderr);
+	return ($? >> 8, $stdout, $stderr);
+}
+
+1;
