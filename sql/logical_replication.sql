@@ -6,7 +6,7 @@
 -- this database's subscription fills), and pim_migrate_plan's replication
 -- column.  CREATE PUBLICATION works at any wal_level (it warns; hidden
 -- here); a subscription made with connect = false has no publisher.
--- test/t/018_logical_replication.pl shows the breakage itself.
+-- test/t/020_logical_replication.pl shows the breakage itself.
 --
 SET client_min_messages = error;
 CREATE TABLE accounts (id int PRIMARY KEY, email text, score int);

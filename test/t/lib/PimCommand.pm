@@ -1,5 +1,5 @@
 # Shared by the TAP tests that deploy revision files with the pim_migrate
-# command to nodes of their own (017_replica.pl, 018_logical_replication.pl):
+# command to nodes of their own (019_replica.pl, 020_logical_replication.pl):
 # the files, in a versions directory of the test's, and the command run
 # against a node with them.
 package PimCommand;
