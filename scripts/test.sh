@@ -22,6 +22,19 @@ if ! squawk --version 2>/dev/null | grep -qF "$SQUAWK_VERSION"; then
 		"${AS_ROOT[@]}" npm install -g --silent "squawk-cli@$SQUAWK_VERSION"
 fi
 
+# The package test (test/t/017_package.pl) builds the Debian package:
+# what debian/control's Build-Depends name (less the servers of the
+# build-time tests, which it skips with the nocheck profile), and lintian
+if ! (cd "$TOP" && dpkg-checkbuilddeps -P nocheck) >/dev/null 2>&1 ||
+	! command -v lintian >/dev/null; then
+	echo "== installing the Debian package build's tools"
+	step "apt-get update" "${AS_ROOT[@]}" apt-get update -qq
+	step "apt-get build-dep -P nocheck $TOP" env DEBIAN_FRONTEND=noninteractive \
+		"${AS_ROOT[@]}" apt-get build-dep -y -qq --no-install-recommends -P nocheck "$TOP"
+	step "apt-get install lintian" env DEBIAN_FRONTEND=noninteractive \
+		"${AS_ROOT[@]}" apt-get install -y -qq --no-install-recommends lintian
+fi
+
 # cppcheck, clang-tidy and bear, for the static analysis (scripts/analyse.sh)
 analysers=()
 for tool in cppcheck clang-tidy bear; do
