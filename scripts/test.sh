@@ -22,7 +22,7 @@ if ! squawk --version 2>/dev/null | grep -qF "$SQUAWK_VERSION"; then
 		"${AS_ROOT[@]}" npm install -g --silent "squawk-cli@$SQUAWK_VERSION"
 fi
 
-# The package test (test/t/017_package.pl) builds the Debian package:
+# The package test (test/t/018_package.pl) builds the Debian package:
 # what debian/control's Build-Depends name (less the servers of the
 # build-time tests, which it skips with the nocheck profile), and lintian
 if ! (cd "$TOP" && dpkg-checkbuilddeps -P nocheck) >/dev/null 2>&1 ||
