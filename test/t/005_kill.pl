@@ -46,8 +46,12 @@ sub kill_while_in_k0003
 	  or die "the migration never reached k0003";
 	my $pid = $node->safe_psql('postgres',
 		"SELECT pid FROM pg_stat_activity WHERE wait_event = 'PgSleep'");
+	my $log_offset = -s $node->logfile;
 	kill 'KILL', $pid;
 	eval { $session->quit; };	# its backend is gone
+	# the end of the crash recovery, not a connection made before the
+	# postmaster saw the crash (it would end that one too)
+	$node->wait_for_log(qr/all server processes terminated; reinitializing/, $log_offset);
 	$node->poll_query_until('postgres', 'SELECT 1', '1')
 	  or die "the server did not come back";
 }
