@@ -168,8 +168,12 @@ pm_replication_publications(Oid relid)
 			if (!publishes_rows(pub))
 				continue;
 			foreach(lc3, result)
-				if (strcmp(((PmPublished *) lfirst(lc3))->name, pub->name) == 0)
-					entry = lfirst(lc3);
+			{
+				PmPublished *seen = lfirst(lc3);
+
+				if (strcmp(seen->name, pub->name) == 0)
+					entry = seen;
+			}
 			if (entry == NULL)
 			{
 				entry = palloc0(sizeof(PmPublished));
@@ -226,9 +230,12 @@ pm_replication_new_table_publications(Oid nspid, Oid parent, Oid existing)
 			OidIsValid(published_as(pub, InvalidOid, ancestors)))
 			continue;
 		foreach(lc2, already)
+		{
+			PmPublished *seen = lfirst(lc2);
+
 			known = known ||
-				(((PmPublished *) lfirst(lc2))->as_named &&
-				 strcmp(((PmPublished *) lfirst(lc2))->name, pub->name) == 0);
+				(seen->as_named && strcmp(seen->name, pub->name) == 0);
+		}
 		if (!known)
 			result = lappend(result, pub->name);
 	}
