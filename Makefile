@@ -9,7 +9,7 @@ DATA = $(wildcard sql/pim_migrate--*.sql)
 PGFILEDESC = "pim_migrate - versioned schema migrations inside the server"
 PG_CPPFLAGS = -Isrc
 
-REGRESS = extension oldextversions revision_file register upgrade target execution branches stamp verify reliability security stock autogenerate adopt nontransactional kept_heads load_files plan lint logical_replication drift migration_test checkpoint
+REGRESS = extension oldextversions revision_file register upgrade target execution branches stamp verify reliability security stock autogenerate adopt nontransactional kept_heads load_files plan lint logical_replication drift migration_test checkpoint tenants
 # Each suite brings its own throwaway cluster, so `make installcheck` needs
 # no running server.  NO_TEMP_INSTANCE=1 runs them in the server PGHOST and
 # PGPORT name instead: Debian's pg_buildext installcheck (debian/rules,
@@ -19,7 +19,7 @@ REGRESS = extension oldextversions revision_file register upgrade target executi
 temp_instance = $(if $(NO_TEMP_INSTANCE),,--temp-instance=$(1))
 REGRESS_OPTS = --load-extension=pim_migrate $(call temp_instance,./tmp_check_regress)
 
-ISOLATION = concurrent_upgrade lock_guard races session_lock kept_heads
+ISOLATION = concurrent_upgrade lock_guard races session_lock kept_heads tenants
 ISOLATION_OPTS = --inputdir=test --outputdir=output_iso --load-extension=pim_migrate $(call temp_instance,./tmp_check_iso)
 
 TAP_TESTS = 1

@@ -92,6 +92,15 @@ extern int	cmd_branches(PGconn *conn);
 extern int	cmd_show(PGconn *conn, const char *rev);
 extern int	cmd_verify(PGconn *conn);
 
+/* tenants.c: the commands over tenant schemas */
+extern void tenants_add_option(const char *pattern);
+extern void tenants_all_option(void);
+extern bool tenants_given(void);
+extern int	cmd_migrate_tenants(PGconn *conn, const char *command,
+								const char *target, bool dry_run, bool each,
+								bool purge);
+extern int	cmd_current_tenants(PGconn *conn);
+
 /* outside.c */
 extern const char *first_outside(PGresult *steps);
 extern bool plan_runs_outside(PGresult *steps);

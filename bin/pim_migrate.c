@@ -63,33 +63,40 @@ static const CommandHelp command_help[] = {
 	{"merge", "-m MESSAGE [--rev-id ID] REV... (default: heads)",
 		"Write an empty revision file merging the given heads.",
 	NULL},
-	{"upgrade", "[TARGET] [--sql] [--dry-run] [--plan] [--each] [--strict]",
+	{"upgrade", "[TARGET] [--sql] [--dry-run] [--plan] [--each] [--strict]\n"
+		"         [--tenants PATTERN]... [--all-tenants]",
 		"Load every file, then upgrade to TARGET (default head).",
 		"In one transaction.  --sql prints the offline script and changes\n"
 		"nothing; --dry-run runs everything and rolls it back; --plan does too,\n"
 		"and prints per statement its time, the locks it took and the tables it\n"
 		"rewrote; --each commits per revision.  A schema that drifted since its\n"
-	"last migration gets a warning; --strict refuses to migrate it."},
+		"last migration gets a warning; --strict refuses to migrate it.\n"
+		"--tenants: each tenant schema it names (a name, or with a % a LIKE\n"
+		"pattern of the declared tenants), one after the other, each from where\n"
+		"it stands; --all-tenants: every declared tenant.  With --each a tenant\n"
+	"that fails stops there, the others go on, and the exit status is 1."},
 	{"lint", "[TARGET] | lint --file FILE",
 		"Say what an upgrade's statements lock, rewrite or break.",
 		"For each statement an upgrade to TARGET (default head) would run, read\n"
 		"from the live catalog (table sizes); --file: one revision file or SQL\n"
 		"file, not loaded.  Exit 1 when a finding is an error.\n"
 	"\"-- pim_migrate:ignore RULE\" before a statement silences RULE for it."},
-	{"downgrade", "TARGET [--sql] [--dry-run] [--each]",
+	{"downgrade", "TARGET [--sql] [--dry-run] [--each] [--tenants PATTERN]...\n"
+		"         [--all-tenants]",
 		"Load every file, then downgrade to TARGET.",
-	"TARGET: -1, base, an id, LABEL@base..."},
-	{"stamp", "TARGET [--purge] [--sql] [--dry-run]",
+	"TARGET: -1, base, an id, LABEL@base...  --tenants: as for upgrade."},
+	{"stamp", "TARGET [--purge] [--sql] [--dry-run] [--tenants PATTERN]...\n"
+		"      [--all-tenants]",
 		"Set the version rows to TARGET without running scripts.",
-	"Every file is loaded first."},
+	"Every file is loaded first.  --tenants: as for upgrade."},
 	{"status", "",
 		"Show how far the database is behind the files.",
 		"The current revisions, the heads and the number of pending revisions,\n"
 		"against the files, loaded in a transaction rolled back; and whether the\n"
 	"schema drifted since its last migration.  Exit 1 when some are pending."},
-	{"current", "",
+	{"current", "[--tenants PATTERN]... [--all-tenants]",
 		"Show the current revision(s) of the database.",
-	NULL},
+	"--tenants: of each tenant schema it names, after its name."},
 	{"history", "[-r RANGE]",
 		"Show the revisions, newest first.",
 	"RANGE as start:end."},
@@ -239,6 +246,8 @@ main(int argc, char **argv)
 		{"force", no_argument, NULL, 16},
 		{"strict", no_argument, NULL, 20},
 		{"skeletons", no_argument, NULL, 21},
+		{"tenants", required_argument, NULL, 25},
+		{"all-tenants", no_argument, NULL, 26},
 		{"dir", required_argument, NULL, 1},
 		{"dbname", required_argument, NULL, 'd'},
 		{"quiet", no_argument, NULL, 'q'},
@@ -424,6 +433,12 @@ main(int argc, char **argv)
 			case 21:
 				import_skeletons = true;
 				break;
+			case 25:
+				tenants_add_option(optarg);
+				break;
+			case 26:
+				tenants_all_option();
+				break;
 			case 1:
 				versions_dir = optarg;
 				dir_given = true;
@@ -522,6 +537,17 @@ main(int argc, char **argv)
 
 	if (force && strcmp(command, "adopt") != 0)
 		bad_usage("--force goes with adopt");
+	if (tenants_given())
+	{
+		if (strcmp(command, "upgrade") != 0 && strcmp(command, "downgrade") != 0 &&
+			strcmp(command, "stamp") != 0 && strcmp(command, "current") != 0)
+			bad_usage("--tenants and --all-tenants go with upgrade, downgrade, stamp and current");
+		if (sql || plan)
+			bad_usage("%s does not go with --tenants or --all-tenants",
+					  sql ? "--sql" : "--plan");
+		if (each && strcmp(command, "stamp") != 0 && dry_run)
+			bad_usage("--dry-run and --each do not go together");
+	}
 	if ((strcmp(command, "adopt") == 0 ||
 		 strcmp(command, "return-to-alembic") == 0) && optind < argc)
 		bad_usage("too many arguments for %s", command);
@@ -555,6 +581,12 @@ main(int argc, char **argv)
 		status = cmd_plan(conn, optind < argc ? argv[optind] : "head");
 	else if (strcmp(command, "lint") == 0)
 		status = cmd_lint(conn, optind < argc ? argv[optind] : "head", lint_file);
+	else if (tenants_given() && strcmp(command, "current") == 0)
+		status = cmd_current_tenants(conn);
+	else if (tenants_given())
+		status = cmd_migrate_tenants(conn, command,
+									 optind < argc ? argv[optind] : "head",
+									 dry_run, each, purge);
 	else if (strcmp(command, "upgrade") == 0 || strcmp(command, "downgrade") == 0 ||
 			 strcmp(command, "stamp") == 0)
 	{

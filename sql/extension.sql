@@ -30,7 +30,7 @@ ORDER BY 1;
 SELECT p.oid::regprocedure AS function, n.nspname, p.provolatile, p.prosecdef
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE p.proname LIKE 'pim_migrate%'
-ORDER BY p.proname;
+ORDER BY p.proname, p.oid::regprocedure::text;
 
 -- PUBLIC can neither write the catalog nor run the mutating functions
 CREATE ROLE regress_pm_nobody;
@@ -44,7 +44,7 @@ SELECT p.proname,
        has_function_privilege('regress_pm_nobody', p.oid, 'EXECUTE') AS may_execute
 FROM pg_proc p
 WHERE p.proname LIKE 'pim_migrate%'
-ORDER BY p.proname;
+ORDER BY p.proname, p.oid::regprocedure::text;
 
 SET ROLE regress_pm_nobody;
 SELECT * FROM pim_migrate_upgrade('head');

@@ -70,6 +70,20 @@ SELECT has_function_privilege('regress_pm_adopter', 'pim_migrate_plan(text)',
 -- 1.1: revision gains checkpoint, false for what 1.0 registered
 SELECT revision, checkpoint FROM pim_migrate.revision ORDER BY revision;
 
+-- 1.1: the version rows and the log gain their schema; what 1.0 wrote
+-- is the ordinary case's, which goes on as it was beside tenants
+SELECT schema = '' AS ordinary, revision FROM pim_migrate.version ORDER BY revision;
+SELECT schema = '' AS ordinary, count(*) FROM pim_migrate.log GROUP BY 1;
+CREATE SCHEMA oldext_tenant;
+SELECT pim_migrate_add_tenant('oldext_%');
+SELECT schema, step, revision FROM pim_migrate_upgrade('head', schemas => '{%}');
+SELECT schema, current, up_to_date FROM pim_migrate_tenants();
+SELECT * FROM pim_migrate_current();
+SELECT * FROM pim_migrate_downgrade('-1');
+SELECT * FROM pim_migrate_current(schemas => '{oldext_tenant}');
+SELECT * FROM pim_migrate_upgrade('head');
+DROP SCHEMA oldext_tenant;
+
 -- the updated extension has the functions of a fresh one: signatures,
 -- defaults, strictness, volatility, privileges and comments
 CREATE TEMP VIEW extension_functions AS

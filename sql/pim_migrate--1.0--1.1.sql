@@ -254,3 +254,136 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION pim_migrate_plan(text)
 	IS 'the upgrade to target run as a dry run (all rolled back): per statement, its time on the real data, the relation locks it took, the relations it rewrote, and what logical replication will not carry';
 REVOKE ALL ON FUNCTION pim_migrate_plan(text) FROM PUBLIC;
+
+--
+-- Tenants (issue 18): one revision history applied to many schemas of
+-- the database, each with its own version rows.  The version table and
+-- the log gain the schema they are about: '' (no schema can have that
+-- name) is the ordinary case, the schema of the caller's search_path, as
+-- in 1.0; any other value is a tenant, whose scripts run with it first on
+-- search_path.  The key of the version rows becomes (schema, revision).
+--
+ALTER TABLE pim_migrate.version
+	ADD COLUMN schema name NOT NULL DEFAULT '';
+ALTER TABLE pim_migrate.version DROP CONSTRAINT version_pkey;
+ALTER TABLE pim_migrate.version ADD PRIMARY KEY (schema, revision);
+COMMENT ON COLUMN pim_migrate.version.schema
+	IS 'the tenant schema whose applied head this is; '''' for the ordinary case (the caller''s search_path)';
+
+ALTER TABLE pim_migrate.log
+	ADD COLUMN schema name NOT NULL DEFAULT '';
+-- when each tenant last migrated, without reading the whole log
+CREATE INDEX log_schema ON pim_migrate.log (schema, id);
+COMMENT ON COLUMN pim_migrate.log.schema
+	IS 'the tenant schema the step was about; '''' for the ordinary case';
+
+-- The declared tenants: a schema name, or, when it holds a %, a LIKE
+-- pattern of schema names (tenant_%), which also takes in the schemas
+-- created later.  Dumped with the rest.
+CREATE TABLE pim_migrate.tenant (
+	schema text COLLATE "C" PRIMARY KEY,
+	added_at timestamptz NOT NULL DEFAULT now(),
+	added_by name NOT NULL DEFAULT current_user
+);
+COMMENT ON TABLE pim_migrate.tenant
+	IS 'declared tenants: a schema name, or (holding %) a LIKE pattern of schema names';
+SELECT pg_catalog.pg_extension_config_dump('pim_migrate.tenant', '');
+
+CREATE FUNCTION pim_migrate_add_tenant(schema text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'pim_migrate_add_tenant'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION pim_migrate_add_tenant(text)
+	IS 'declare a tenant: a schema, or (holding %) a LIKE pattern of schemas; false if it was declared already';
+
+CREATE FUNCTION pim_migrate_remove_tenant(schema text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'pim_migrate_remove_tenant'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION pim_migrate_remove_tenant(text)
+	IS 'remove a tenant declaration (the version rows of a schema that no longer exists go with it); false if there was none';
+
+CREATE FUNCTION pim_migrate_tenants(
+	OUT schema name, OUT current text[], OUT pending integer,
+	OUT up_to_date boolean, OUT last_migrated_at timestamptz)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pim_migrate_tenants'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION pim_migrate_tenants()
+	IS 'every tenant schema: its current heads, revisions pending, whether up to date, when it last migrated';
+
+-- The migrating functions gain schemas: each element a tenant schema, or
+-- (holding %) a LIKE pattern of tenants ('{%}': all of them).  They are
+-- new signatures beside the 1.0 ones, which keep their grants, and return
+-- the schema of each row.  Every call that resolved to a 1.0 signature
+-- still does: the new ones take what the 1.0 ones take, in the same
+-- places, plus schemas, named (pim_migrate_upgrade('head', schemas =>
+-- ...)); their target is a character string (bpchar), which loses to the
+-- 1.0 signatures' text for an untyped literal, NULL or parameter, and for
+-- text, varchar and name, while their second argument is the same
+-- boolean.  (With text, or schemas second, pim_migrate_upgrade('head',
+-- NULL) and pim_migrate_stamp($1, $2) would be ambiguous.)
+CREATE FUNCTION pim_migrate_upgrade(
+	target bpchar, dry_run boolean DEFAULT false, schemas text[] DEFAULT NULL,
+	OUT schema name, OUT step integer, OUT revision text, OUT operation text,
+	OUT message text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pim_migrate_upgrade_tenants'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION pim_migrate_upgrade(bpchar, boolean, text[])
+	IS 'upgrade each tenant of schemas to target, in this transaction; dry_run: run it all, then roll it back';
+
+CREATE FUNCTION pim_migrate_downgrade(
+	target bpchar, dry_run boolean DEFAULT false, schemas text[] DEFAULT NULL,
+	OUT schema name, OUT step integer, OUT revision text, OUT operation text,
+	OUT message text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pim_migrate_downgrade_tenants'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION pim_migrate_downgrade(bpchar, boolean, text[])
+	IS 'downgrade each tenant of schemas to target, in this transaction; dry_run: run it, then roll back';
+
+CREATE PROCEDURE pim_migrate_upgrade_each(target text, schemas text[])
+AS 'MODULE_PATHNAME', 'pim_migrate_upgrade_each_tenants'
+LANGUAGE C;
+COMMENT ON PROCEDURE pim_migrate_upgrade_each(text, text[])
+	IS 'upgrade each tenant of schemas, committing per tenant and revision; a failed tenant stops, the others go on; not inside a transaction block';
+
+CREATE PROCEDURE pim_migrate_downgrade_each(target text, schemas text[])
+AS 'MODULE_PATHNAME', 'pim_migrate_downgrade_each_tenants'
+LANGUAGE C;
+COMMENT ON PROCEDURE pim_migrate_downgrade_each(text, text[])
+	IS 'downgrade each tenant of schemas, committing per tenant and revision; a failed tenant stops, the others go on; not inside a transaction block';
+
+CREATE FUNCTION pim_migrate_stamp(target bpchar, purge boolean DEFAULT false,
+	schemas text[] DEFAULT NULL, OUT schema name, OUT current text[])
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pim_migrate_stamp_tenants'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION pim_migrate_stamp(bpchar, boolean, text[])
+	IS 'set the applied heads of each tenant of schemas to target without running scripts; returns each one''s new current';
+
+CREATE FUNCTION pim_migrate_current(schemas text[],
+	OUT schema name, OUT revision text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pim_migrate_current_tenants'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION pim_migrate_current(text[])
+	IS 'the applied heads of each tenant of schemas; none for one at base';
+
+CREATE FUNCTION pim_migrate_status(schemas text[],
+	OUT schema name, OUT current text[], OUT heads text[], OUT pending integer,
+	OUT up_to_date boolean)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pim_migrate_status_tenants'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION pim_migrate_status(text[])
+	IS 'current heads, graph heads, revisions pending and whether up to date, for each tenant of schemas';
+
+REVOKE ALL ON FUNCTION pim_migrate_add_tenant(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pim_migrate_remove_tenant(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pim_migrate_upgrade(bpchar, boolean, text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pim_migrate_downgrade(bpchar, boolean, text[]) FROM PUBLIC;
+REVOKE ALL ON PROCEDURE pim_migrate_upgrade_each(text, text[]) FROM PUBLIC;
+REVOKE ALL ON PROCEDURE pim_migrate_downgrade_each(text, text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pim_migrate_stamp(bpchar, boolean, text[]) FROM PUBLIC;

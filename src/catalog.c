@@ -57,8 +57,19 @@
 	"SELECT revision, down_revisions, depends_on, branch_labels, message," \
 	" downgrade_sql IS NULL, transactional, " ckpt " FROM pim_migrate.revision"
 
-#define Q_VERSION_ROWS \
+/*
+ * The version rows and the log gained the schema they are about with 1.1
+ * (tenants): '' is the ordinary case.  On a 1.0 database, whose rows are
+ * all the ordinary case's, the statements read and write without it
+ * (their *_10 spelling takes the same parameters and leaves the schema
+ * out); pick_tenant_query chooses.
+ */
+#define SCHEMA_IS(p) " schema OPERATOR(pg_catalog.=) " p
+
+#define Q_VERSION_ROWS_10 \
 	"SELECT revision FROM pim_migrate.version"
+#define Q_VERSION_ROWS_11 \
+	Q_VERSION_ROWS_10 " WHERE" SCHEMA_IS("$1")
 
 #define Q_FETCH_REVISION(ckpt) \
 	"SELECT revision, message, down_revisions, branch_labels, depends_on," \
@@ -133,9 +144,9 @@
 	" FROM pim_migrate.revision ORDER BY 1"
 
 /* the kept heads, whether they are up to date, and the version rows */
-#define Q_KEPT_HEADS \
+#define Q_KEPT_HEADS(where) \
 	"SELECT s.heads_known, s.heads," \
-	" ARRAY(SELECT revision FROM pim_migrate.version ORDER BY revision)" \
+	" ARRAY(SELECT revision FROM pim_migrate.version" where " ORDER BY revision)" \
 	" FROM pim_migrate.graph_state s"
 
 #define Q_SET_HEADS \
@@ -149,8 +160,8 @@
 	" ORDER BY revision LIMIT 1"
 
 /* whether pim_migrate ever ran a step (upgrade, downgrade, stamp, adopt) */
-#define Q_HAS_STEPS \
-	"SELECT 1 FROM pim_migrate.log LIMIT 1"
+#define Q_HAS_STEPS(where) \
+	"SELECT 1 FROM pim_migrate.log" where " LIMIT 1"
 
 /* what any migration, stamp or registration changes */
 #define Q_FINGERPRINT \
@@ -177,16 +188,20 @@
  * after the last stamp (a stamp applies revisions without running them,
  * so what ran before one says nothing about what is applied)
  */
-#define Q_SCAN_SCRIPTS \
+#define Q_SCAN_SCRIPTS(and) \
 	"SELECT r.revision, r.upgrade_sql, r.downgrade_sql, r.checksum," \
 	" l.checksum FROM pim_migrate.revision r LEFT JOIN" \
 	" (SELECT DISTINCT ON (revision) revision, checksum" \
-	"  FROM pim_migrate.log WHERE operation OPERATOR(pg_catalog.=) 'upgrade'" \
+	"  FROM pim_migrate.log WHERE operation OPERATOR(pg_catalog.=) 'upgrade'" and \
 	"  AND id OPERATOR(pg_catalog.>) (SELECT COALESCE(pg_catalog.max(id), 0)" \
-	"   FROM pim_migrate.log WHERE operation OPERATOR(pg_catalog.=) 'stamp')" \
+	"   FROM pim_migrate.log WHERE operation OPERATOR(pg_catalog.=) 'stamp'" and ")" \
 	"  ORDER BY revision, id DESC) l" \
 	" ON l.revision OPERATOR(pg_catalog.=) r.revision" \
 	" ORDER BY r.revision"
+
+/* the ordinary case's rows of the version table and the log, in 1.1 */
+#define ORDINARY_WHERE " WHERE" SCHEMA_IS("''")
+#define ORDINARY_AND " AND" SCHEMA_IS("''")
 
 /*
  * each revision's scripts and stored checksum only, for the check that a
@@ -197,7 +212,8 @@
 	"SELECT revision, upgrade_sql, downgrade_sql, checksum, NULL::pg_catalog.text" \
 	" FROM pim_migrate.revision ORDER BY revision"
 
-#define Q_RECORD_STEP \
+/* $8: the schema (1.1) */
+#define Q_RECORD_STEP_10 \
 	"WITH d AS (DELETE FROM pim_migrate.version" \
 	"  WHERE revision OPERATOR(pg_catalog.=) ANY ($1))," \
 	" i AS (INSERT INTO pim_migrate.version (revision)" \
@@ -206,21 +222,83 @@
 	" applied_by, duration, checksum)" \
 	" VALUES ($3, $4, $5, $6," \
 	"  pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) $5, $7)"
+#define Q_RECORD_STEP_11 \
+	"WITH d AS (DELETE FROM pim_migrate.version" \
+	"  WHERE" SCHEMA_IS("$8") " AND revision OPERATOR(pg_catalog.=) ANY ($1))," \
+	" i AS (INSERT INTO pim_migrate.version (schema, revision)" \
+	"  SELECT $8, pg_catalog.unnest($2))" \
+	" INSERT INTO pim_migrate.log (revision, operation, applied_at," \
+	" applied_by, duration, checksum, schema)" \
+	" VALUES ($3, $4, $5, $6," \
+	"  pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) $5, $7, $8)"
 
-/* the log rows of many steps (see PmRun) */
-#define Q_LOG_STEPS \
+/* the log rows of many steps (see PmRun); $7: their schemas (1.1) */
+#define Q_LOG_STEPS_10 \
 	"INSERT INTO pim_migrate.log (revision, operation, applied_at," \
 	" applied_by, duration, checksum)" \
 	" SELECT r, o, a, $4, d, c" \
 	" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)," \
 	"  pg_catalog.unnest($3), pg_catalog.unnest($5), pg_catalog.unnest($6))" \
 	"  AS u(r, o, a, d, c)"
+#define Q_LOG_STEPS_11 \
+	"INSERT INTO pim_migrate.log (revision, operation, applied_at," \
+	" applied_by, duration, checksum, schema)" \
+	" SELECT r, o, a, $4, d, c, s" \
+	" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)," \
+	"  pg_catalog.unnest($3), pg_catalog.unnest($5), pg_catalog.unnest($6)," \
+	"  pg_catalog.unnest($7))" \
+	"  AS u(r, o, a, d, c, s)"
 
-#define Q_CHANGE_VERSION \
+/* $3: the schema (1.1) */
+#define Q_CHANGE_VERSION_10 \
 	"WITH d AS (DELETE FROM pim_migrate.version" \
 	"  WHERE revision OPERATOR(pg_catalog.=) ANY ($1))" \
 	" INSERT INTO pim_migrate.version (revision)" \
 	" SELECT pg_catalog.unnest($2)"
+#define Q_CHANGE_VERSION_11 \
+	"WITH d AS (DELETE FROM pim_migrate.version" \
+	"  WHERE" SCHEMA_IS("$3") " AND revision OPERATOR(pg_catalog.=) ANY ($1))" \
+	" INSERT INTO pim_migrate.version (schema, revision)" \
+	" SELECT $3, pg_catalog.unnest($2)"
+
+/*
+ * Tenants (1.1): the schemas a declaration of pim_migrate.tenant names
+ * (a name, or with a % a LIKE pattern), of those requested ($1 names, $2
+ * patterns; both NULL: all), in name order, with ($3) when their last
+ * step ran.  System schemas are left out in C (pm_tenant_refused_schema).
+ */
+#define Q_TENANTS \
+	"SELECT n.nspname," \
+	" CASE WHEN $3 THEN (SELECT l.applied_at FROM pim_migrate.log l" \
+	"  WHERE l.schema OPERATOR(pg_catalog.=) n.nspname ORDER BY l.id DESC LIMIT 1) END" \
+	" FROM pg_catalog.pg_namespace n" \
+	" WHERE EXISTS (SELECT 1 FROM pim_migrate.tenant t WHERE" \
+	"  CASE WHEN pg_catalog.strpos(t.schema, '%') OPERATOR(pg_catalog.>) 0" \
+	"  THEN n.nspname OPERATOR(pg_catalog.~~) t.schema" \
+	"  ELSE n.nspname OPERATOR(pg_catalog.=) t.schema END)" \
+	" AND (($1 IS NULL AND $2 IS NULL)" \
+	"  OR n.nspname OPERATOR(pg_catalog.=) ANY ($1)" \
+	"  OR n.nspname OPERATOR(pg_catalog.~~) ANY ($2))" \
+	" ORDER BY n.nspname COLLATE \"C\""
+
+/*
+ * The version rows of the tenants, in id order, given to each in C: one
+ * index scan, where an aggregate per schema would sort each one's rows.
+ */
+#define Q_TENANT_VERSIONS \
+	"SELECT schema, revision FROM pim_migrate.version" \
+	" WHERE schema OPERATOR(pg_catalog.<>) '' ORDER BY schema, revision"
+
+#define Q_ADD_TENANT \
+	"INSERT INTO pim_migrate.tenant (schema) VALUES ($1)" \
+	" ON CONFLICT (schema) DO NOTHING"
+
+#define Q_REMOVE_TENANT \
+	"DELETE FROM pim_migrate.tenant WHERE schema OPERATOR(pg_catalog.=) $1"
+
+/* the version rows of a schema that is gone */
+#define Q_FORGET_SCHEMA \
+	"DELETE FROM pim_migrate.version WHERE" SCHEMA_IS("$1")
 
 typedef struct PmQuery
 {
@@ -250,7 +328,10 @@ no_jit(void)
 
 static PmQuery q_load_graph = {.sql = Q_LOAD_GRAPH(CKPT_11),.whole_table = true};
 static PmQuery q_load_graph_10 = {.sql = Q_LOAD_GRAPH(CKPT_10),.whole_table = true};
-static PmQuery q_version_rows = {.sql = Q_VERSION_ROWS};
+static PmQuery q_version_rows_10 = {.sql = Q_VERSION_ROWS_10,.nargs = 1,
+.argtypes = {NAMEOID}};
+static PmQuery q_version_rows = {.sql = Q_VERSION_ROWS_11,.nargs = 1,
+.argtypes = {NAMEOID},.indexed = true};
 static PmQuery q_all_definitions = {.sql = Q_ALL_DEFINITIONS(CKPT_11),.whole_table = true};
 static PmQuery q_all_definitions_10 = {.sql = Q_ALL_DEFINITIONS(CKPT_10),.whole_table = true};
 static PmQuery q_fetch_revision = {.sql = Q_FETCH_REVISION(CKPT_11),.nargs = 1,
@@ -272,28 +353,48 @@ TEXTOID, TEXTOID, BOOLOID, TEXTOID, TIMESTAMPTZOID}};
 static PmQuery q_revision_exists = {.sql = Q_REVISION_EXISTS,.nargs = 1,
 .argtypes = {TEXTOID}};
 static PmQuery q_graph_heads = {.sql = Q_GRAPH_HEADS,.whole_table = true};
-static PmQuery q_kept_heads = {.sql = Q_KEPT_HEADS};
+static PmQuery q_kept_heads_10 = {.sql = Q_KEPT_HEADS("")};
+static PmQuery q_kept_heads = {.sql = Q_KEPT_HEADS(ORDINARY_WHERE),.indexed = true};
 static PmQuery q_forget_heads = {.sql = Q_FORGET_HEADS};
 static PmQuery q_set_heads = {.sql = Q_SET_HEADS,.nargs = 1,
 .argtypes = {TEXTARRAYOID}};
 static PmQuery q_label_user = {.sql = Q_LABEL_USER,.nargs = 1,
 .argtypes = {TEXTOID}};
 static PmQuery q_fingerprint = {.sql = Q_FINGERPRINT,.whole_table = true};
-static PmQuery q_has_steps = {.sql = Q_HAS_STEPS};
+static PmQuery q_has_steps_10 = {.sql = Q_HAS_STEPS("")};
+static PmQuery q_has_steps = {.sql = Q_HAS_STEPS(ORDINARY_WHERE),.indexed = true};
 static PmQuery q_find_prefix = {.sql = Q_FIND_PREFIX,.whole_table = true,.nargs = 1,
 .argtypes = {TEXTOID}};
 static PmQuery q_label_owner = {.sql = Q_LABEL_OWNER,.nargs = 1,
 .argtypes = {TEXTOID}};
-static PmQuery q_scan_scripts = {.sql = Q_SCAN_SCRIPTS};
+static PmQuery q_scan_scripts_10 = {.sql = Q_SCAN_SCRIPTS("")};
+static PmQuery q_scan_scripts = {.sql = Q_SCAN_SCRIPTS(ORDINARY_AND)};
 static PmQuery q_scan_script_texts = {.sql = Q_SCAN_SCRIPT_TEXTS};
-static PmQuery q_log_steps = {.sql = Q_LOG_STEPS,.nargs = 6,
+static PmQuery q_log_steps_10 = {.sql = Q_LOG_STEPS_10,.nargs = 7,
 	.argtypes = {TEXTARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID, TEXTOID,
-INTERVALARRAYOID, TEXTARRAYOID}};
-static PmQuery q_change_version = {.sql = Q_CHANGE_VERSION,.nargs = 2,
-.argtypes = {TEXTARRAYOID, TEXTARRAYOID},.indexed = true};
-static PmQuery q_record_step = {.sql = Q_RECORD_STEP,.nargs = 7,
+INTERVALARRAYOID, TEXTARRAYOID, NAMEARRAYOID}};
+static PmQuery q_log_steps = {.sql = Q_LOG_STEPS_11,.nargs = 7,
+	.argtypes = {TEXTARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID, TEXTOID,
+INTERVALARRAYOID, TEXTARRAYOID, NAMEARRAYOID}};
+static PmQuery q_change_version_10 = {.sql = Q_CHANGE_VERSION_10,.nargs = 3,
+.argtypes = {TEXTARRAYOID, TEXTARRAYOID, NAMEOID},.indexed = true};
+static PmQuery q_change_version = {.sql = Q_CHANGE_VERSION_11,.nargs = 3,
+.argtypes = {TEXTARRAYOID, TEXTARRAYOID, NAMEOID},.indexed = true};
+static PmQuery q_record_step_10 = {.sql = Q_RECORD_STEP_10,.nargs = 8,
 	.argtypes = {TEXTARRAYOID, TEXTARRAYOID, TEXTOID, TEXTOID,
-TIMESTAMPTZOID, TEXTOID, TEXTOID},.indexed = true};
+TIMESTAMPTZOID, TEXTOID, TEXTOID, NAMEOID},.indexed = true};
+static PmQuery q_record_step = {.sql = Q_RECORD_STEP_11,.nargs = 8,
+	.argtypes = {TEXTARRAYOID, TEXTARRAYOID, TEXTOID, TEXTOID,
+TIMESTAMPTZOID, TEXTOID, TEXTOID, NAMEOID},.indexed = true};
+static PmQuery q_tenants = {.sql = Q_TENANTS,.nargs = 3,
+.argtypes = {NAMEARRAYOID, TEXTARRAYOID, BOOLOID}};
+static PmQuery q_tenant_versions = {.sql = Q_TENANT_VERSIONS,.indexed = true};
+static PmQuery q_add_tenant = {.sql = Q_ADD_TENANT,.nargs = 1,
+.argtypes = {TEXTOID}};
+static PmQuery q_remove_tenant = {.sql = Q_REMOVE_TENANT,.nargs = 1,
+.argtypes = {TEXTOID}};
+static PmQuery q_forget_schema = {.sql = Q_FORGET_SCHEMA,.nargs = 1,
+.argtypes = {NAMEOID},.indexed = true};
 
 /*
  * Whether the innermost entry point only reads; see run_query.  Entry
@@ -595,6 +696,19 @@ column_text_array(PmArena *arena, int row, int col, int *n)
 	return result;
 }
 
+/* A name column that is never NULL, copied. */
+static char *
+get_text_name(int row, int col)
+{
+	bool		null;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
+								  col, &null);
+
+	if (null)
+		elog(ERROR, "unexpected null in column %d", col);
+	return pstrdup(NameStr(*DatumGetName(d)));
+}
+
 static char *
 get_text(int row, int col, bool *isnull)
 {
@@ -677,18 +791,23 @@ fetch_batch(Portal portal)
 }
 
 /*
- * Whether pim_migrate.revision has the column "checkpoint" (version 1.1):
- * two syscache lookups, asked at each call since ALTER EXTENSION UPDATE
- * may add it in the middle of a session.
+ * Whether a catalog table has a column of version 1.1: two syscache
+ * lookups, asked at each call since ALTER EXTENSION UPDATE may add it in
+ * the middle of a session.
  */
+static bool
+has_column(const char *table, const char *column)
+{
+	Oid			relid = get_relname_relid(table,
+										  get_namespace_oid(PM_SCHEMA_NAME, false));
+
+	return OidIsValid(relid) && get_attnum(relid, column) != InvalidAttrNumber;
+}
+
 static bool
 has_checkpoint_column(void)
 {
-	Oid			relid = get_relname_relid(PM_REVISION_TABLE,
-										  get_namespace_oid(PM_SCHEMA_NAME, false));
-
-	return OidIsValid(relid) &&
-		get_attnum(relid, "checkpoint") != InvalidAttrNumber;
+	return has_column(PM_REVISION_TABLE, "checkpoint");
 }
 
 /* The spelling of a statement that this database's catalog can run. */
@@ -696,6 +815,39 @@ static PmQuery *
 pick_query(PmQuery *q11, PmQuery *q10)
 {
 	return has_checkpoint_column() ? q11 : q10;
+}
+
+/*
+ * pm_catalog_has_tenants
+ *		Whether pim_migrate.version has the column "schema" (version 1.1):
+ *		asked at each call, as has_checkpoint_column is.
+ */
+bool
+pm_catalog_has_tenants(void)
+{
+	return has_column(PM_VERSION_TABLE, "schema");
+}
+
+/*
+ * The spelling of a statement on the version rows or the log for schema
+ * ("" the ordinary case); a tenant on a 1.0 catalog cannot happen, since
+ * only the 1.1 functions name tenants.
+ */
+static PmQuery *
+pick_tenant_query(PmQuery *q11, PmQuery *q10, const char *schema)
+{
+	if (pm_catalog_has_tenants())
+		return q11;
+	if (schema != NULL && *schema != '\0')
+		elog(ERROR, "tenant \"%s\" on a catalog at version 1.0", schema);
+	return q10;
+}
+
+/* A schema as a name datum ("" the ordinary case). */
+static Datum
+schema_datum(const char *schema)
+{
+	return DirectFunctionCall1(namein, CStringGetDatum(schema));
 }
 
 /*
@@ -734,7 +886,19 @@ set_checkpoint(const char *revision, bool checkpoint)
 PmGraph *
 pm_catalog_load_graph(List **problems)
 {
+	return pm_catalog_load_graph_of("", problems);
+}
+
+/*
+ * pm_catalog_load_graph_of
+ *		The same, its applied state from the version rows of schema ("" the
+ *		ordinary case), or none (schema NULL), for a loop over tenants.
+ */
+PmGraph *
+pm_catalog_load_graph_of(const char *schema, List **problems)
+{
 	MemoryContext caller_cxt = CurrentMemoryContext;
+	PmGraph    *graph;
 	PmArena		arena = {0};
 	PmNode	   *nodes;
 	int			cap = 1024;
@@ -788,19 +952,29 @@ pm_catalog_load_graph(List **problems)
 	/* the array doubled as it grew: give back what is left over */
 	nodes = repalloc(nodes, sizeof(PmNode) * (n + 1));
 
-	version = pm_catalog_version_rows();
-	return pm_graph_build(nodes, n, &arena, version, problems);
+	/* a graph for tenants gets each one's rows later (pm_graph_set_version) */
+	version = schema ? pm_catalog_version_rows(schema) : NIL;
+	graph = pm_graph_build(nodes, n, &arena, version, problems);
+	graph->schema = schema ? pstrdup(schema) : "";
+	return graph;
 }
 
 /*
  * pm_catalog_version_rows
- *		The rows of pim_migrate.version, as a List of C strings, sorted.
+ *		The rows of pim_migrate.version of schema ("" the ordinary case), as
+ *		a List of C strings, sorted.
  */
 List *
-pm_catalog_version_rows(void)
+pm_catalog_version_rows(const char *schema)
 {
-	List	   *result = first_column(&q_version_rows);
+	Datum		arg = schema_datum(schema);
+	List	   *result = NIL;
 
+	run_query(pick_tenant_query(&q_version_rows, &q_version_rows_10, schema),
+			  &arg, NULL, SPI_OK_SELECT);
+	for (uint64 i = 0; i < SPI_processed; i++)
+		result = lappend(result, get_text(i, 1, NULL));
+	SPI_freetuptable(SPI_tuptable);
 	list_sort(result, pm_cstring_cmp);
 	return result;
 }
@@ -1075,7 +1249,8 @@ pm_catalog_has_steps(void)
 {
 	bool		found;
 
-	run_query(&q_has_steps, NULL, NULL, SPI_OK_SELECT);
+	run_query(pick_tenant_query(&q_has_steps, &q_has_steps_10, ""), NULL, NULL,
+			  SPI_OK_SELECT);
 	found = SPI_processed > 0;
 	SPI_freetuptable(SPI_tuptable);
 	return found;
@@ -1107,7 +1282,8 @@ pm_catalog_kept_heads(List **heads, List **version)
 {
 	bool		known = false;
 
-	run_query(&q_kept_heads, NULL, NULL, SPI_OK_SELECT);
+	run_query(pick_tenant_query(&q_kept_heads, &q_kept_heads_10, ""), NULL,
+			  NULL, SPI_OK_SELECT);
 	if (SPI_processed == 1)
 	{
 		bool		isnull;
@@ -1257,13 +1433,13 @@ pm_catalog_label_owner(const char *label)
  *		now.
  */
 void
-pm_catalog_record_step(const char *revision, PmDirection direction,
-					   List *version_deletes, List *version_inserts,
-					   TimestampTz started, const char *applied_by,
-					   const char *checksum)
+pm_catalog_record_step(const char *schema, const char *revision,
+					   PmDirection direction, List *version_deletes,
+					   List *version_inserts, TimestampTz started,
+					   const char *applied_by, const char *checksum)
 {
-	Datum		values[7];
-	char		nulls[7];
+	Datum		values[8];
+	char		nulls[8];
 
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = pm_text_array(version_deletes);
@@ -1276,8 +1452,10 @@ pm_catalog_record_step(const char *revision, PmDirection direction,
 		values[6] = CStringGetTextDatum(checksum);
 	else
 		nulls[6] = 'n';
+	values[7] = schema_datum(schema);
 
-	run_query(&q_record_step, values, nulls, SPI_OK_INSERT);
+	run_query(pick_tenant_query(&q_record_step, &q_record_step_10, schema),
+			  values, nulls, SPI_OK_INSERT);
 }
 
 /*
@@ -1287,9 +1465,10 @@ pm_catalog_record_step(const char *revision, PmDirection direction,
 void
 pm_catalog_log_steps(int n, Datum *revisions, Datum *operations,
 					 Datum *applied_at, Datum *durations, Datum *checksums,
-					 bool *checksum_nulls, const char *applied_by)
+					 bool *checksum_nulls, Datum *schemas,
+					 const char *applied_by)
 {
-	Datum		values[6];
+	Datum		values[7];
 	int			dims[1] = {n};
 	int			lbs[1] = {1};
 
@@ -1307,21 +1486,30 @@ pm_catalog_log_steps(int n, Datum *revisions, Datum *operations,
 	values[5] = PointerGetDatum(construct_md_array(checksums, checksum_nulls,
 												   1, dims, lbs, TEXTOID, -1,
 												   false, TYPALIGN_INT));
-	run_query(&q_log_steps, values, NULL, SPI_OK_INSERT);
+	values[6] = PointerGetDatum(construct_array(schemas, n, NAMEOID,
+												NAMEDATALEN, false,
+												TYPALIGN_CHAR));
+	/* a batch of tenant steps is never written to a 1.0 catalog */
+	run_query(pick_tenant_query(&q_log_steps, &q_log_steps_10, ""), values,
+			  NULL, SPI_OK_INSERT);
 }
 
 /*
  * pm_catalog_change_version
- *		Remove and add version rows (Lists of ids).
+ *		Remove and add version rows (Lists of ids) of schema ("" the
+ *		ordinary case).
  */
 void
-pm_catalog_change_version(List *deletes, List *inserts)
+pm_catalog_change_version(const char *schema, List *deletes, List *inserts)
 {
-	Datum		values[2];
+	Datum		values[3];
 
 	values[0] = pm_text_array(deletes);
 	values[1] = pm_text_array(inserts);
-	run_query(&q_change_version, values, NULL, SPI_OK_INSERT);
+	values[2] = schema_datum(schema);
+	run_query(pick_tenant_query(&q_change_version, &q_change_version_10,
+								schema),
+			  values, NULL, SPI_OK_INSERT);
 }
 
 /*
@@ -1340,7 +1528,9 @@ pm_catalog_scan_scripts(bool with_applied, PmScriptVisitor visit, void *arg)
 	MemoryContext batch_cxt = AllocSetContextCreate(caller_cxt,
 													"pim_migrate scan",
 													ALLOCSET_DEFAULT_SIZES);
-	Portal		portal = open_scan(with_applied ? &q_scan_scripts :
+	Portal		portal = open_scan(with_applied ?
+								   pick_tenant_query(&q_scan_scripts,
+													 &q_scan_scripts_10, "") :
 								   &q_scan_script_texts);
 
 	while (fetch_batch(portal) > 0)
@@ -1364,4 +1554,139 @@ pm_catalog_scan_scripts(bool with_applied, PmScriptVisitor visit, void *arg)
 	}
 	MemoryContextSwitchTo(caller_cxt);
 	MemoryContextDelete(batch_cxt);
+}
+
+/* PmTenant pointers by schema, in strcmp order (as COLLATE "C" sorts). */
+static int
+tenant_cmp(const void *a, const void *b)
+{
+	return strcmp((*(PmTenant *const *) a)->schema,
+				  (*(PmTenant *const *) b)->schema);
+}
+
+/* A List of C strings as a name[] datum. */
+static Datum
+list_to_name_array(List *items)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * (list_length(items) + 1));
+	int			i = 0;
+	ListCell   *lc;
+
+	foreach(lc, items)
+		elems[i++] = schema_datum(lfirst(lc));
+	return PointerGetDatum(construct_array(elems, i, NAMEOID, NAMEDATALEN,
+										   false, TYPALIGN_CHAR));
+}
+
+/*
+ * pm_catalog_tenants
+ *		The tenants (PmTenant, in name order) among those requested: names
+ *		(schema names) and patterns (LIKE patterns), both NIL for all of
+ *		them; each with its version rows, and with_last when its last step
+ *		ran.  A schema is a tenant when it exists, a declaration names it
+ *		or matches it, and it is not one pim_migrate refuses
+ *		(pm_tenant_refused_schema).
+ */
+List *
+pm_catalog_tenants(List *names, List *patterns, bool with_last)
+{
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', ' '};
+	List	   *result = NIL;
+	PmTenant  **sorted;
+	int			n;
+	int			ntenants = 0;
+
+	if (!pm_catalog_has_tenants())
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("tenants need version 1.1 of the extension pim_migrate"),
+				 errhint("Run ALTER EXTENSION pim_migrate UPDATE.")));
+	if (names == NIL && patterns == NIL)
+		nulls[0] = nulls[1] = 'n';
+	values[0] = list_to_name_array(names);
+	values[1] = pm_text_array(patterns);
+	values[2] = BoolGetDatum(with_last);
+	run_query(&q_tenants, values, nulls, SPI_OK_SELECT);
+	n = (int) SPI_processed;
+	sorted = palloc(sizeof(PmTenant *) * (n + 1));
+	for (int i = 0; i < n; i++)
+	{
+		bool		isnull;
+		Datum		last;
+		PmTenant   *tenant;
+		char	   *schema = get_text_name(i, 1);
+
+		if (pm_tenant_refused_schema(schema))
+			continue;
+		tenant = palloc0(sizeof(PmTenant));
+		tenant->schema = schema;
+		last = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2,
+							 &isnull);
+		tenant->migrated = !isnull;
+		if (!isnull)
+			tenant->last_migrated_at = DatumGetTimestampTz(last);
+		result = lappend(result, tenant);
+		sorted[ntenants++] = tenant;
+	}
+	SPI_freetuptable(SPI_tuptable);
+	if (ntenants == 0)
+		return NIL;
+
+	/* each version row to its tenant, if it is one of them */
+	run_query(&q_tenant_versions, NULL, NULL, SPI_OK_SELECT);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		char	   *schema = get_text_name(i, 1);
+		PmTenant	key = {.schema = schema};
+		PmTenant   *keyp = &key;
+		PmTenant  **found = bsearch(&keyp, sorted, ntenants, sizeof(PmTenant *),
+									tenant_cmp);
+
+		if (found)
+			(*found)->version = lappend((*found)->version, get_text(i, 2, NULL));
+		pfree(schema);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	return result;
+}
+
+/*
+ * pm_catalog_add_tenant
+ *		Declare a tenant (a schema name, or a LIKE pattern); false if it
+ *		was declared already.
+ */
+bool
+pm_catalog_add_tenant(const char *schema)
+{
+	Datum		arg = CStringGetTextDatum(schema);
+
+	run_query(&q_add_tenant, &arg, NULL, SPI_OK_INSERT);
+	return SPI_processed > 0;
+}
+
+/*
+ * pm_catalog_remove_tenant
+ *		Remove a declaration; false if there was none.
+ */
+bool
+pm_catalog_remove_tenant(const char *schema)
+{
+	Datum		arg = CStringGetTextDatum(schema);
+
+	run_query(&q_remove_tenant, &arg, NULL, SPI_OK_DELETE);
+	return SPI_processed > 0;
+}
+
+/*
+ * pm_catalog_forget_schema
+ *		Delete the version rows of a tenant schema; how many there were.
+ */
+int
+pm_catalog_forget_schema(const char *schema)
+{
+	Datum		arg = schema_datum(schema);
+
+	run_query(&q_forget_schema, &arg, NULL, SPI_OK_DELETE);
+	return (int) SPI_processed;
 }

@@ -26,6 +26,8 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "executor/executor.h"
@@ -34,6 +36,7 @@
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "parser/parser.h"
+#include "storage/lmgr.h"
 #include "tcop/dest.h"
 #include "tcop/tcopprot.h"
 #include "tcop/utility.h"
@@ -42,6 +45,7 @@
 #include "utils/resowner.h"
 #include "utils/guc.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/timeout.h"
 #include "utils/timestamp.h"
 
@@ -505,17 +509,57 @@ pm_exec_parse_script(const char *revision, PmDirection direction,
 }
 
 /*
+ * A tenant's scripts run as the ordinary case's do, with one difference:
+ * its schema comes first on search_path, before the caller's, so that
+ * what they create lands there and what they name is found there first.
+ * Set at the script's GUC nest level (run_script), which ends with it.
+ */
+static void
+set_tenant_search_path(const char *schema)
+{
+	const char *caller = GetConfigOption("search_path", false, false);
+	char	   *path;
+	Oid			nspid;
+
+	/*
+	 * A schema missing from search_path is skipped: were the tenant dropped
+	 * meanwhile, what its scripts create would land in the caller's schemas.
+	 * So it must exist, and is locked against DROP SCHEMA till the end of the
+	 * transaction, as creating a table in it locks it
+	 * (RangeVarGetAndCheckCreationNamespace), then checked again.
+	 */
+	nspid = get_namespace_oid(schema, false);
+	LockDatabaseObject(NamespaceRelationId, nspid, 0, AccessShareLock);
+	if (!SearchSysCacheExists1(NAMESPACEOID, ObjectIdGetDatum(nspid)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_SCHEMA),
+				 errmsg("schema \"%s\" does not exist", schema),
+				 errdetail("It was dropped while it was being migrated.")));
+
+	if (caller && *caller)
+		path = psprintf("%s, %s", quote_identifier(schema), caller);
+	else
+		path = pstrdup(quote_identifier(schema));
+
+	(void) set_config_option("search_path", path, PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	pfree(path);
+}
+
+/*
  * run_script
  *		Run every statement of a script in the current transaction; watch
  *		(pim_migrate_plan's, see watch.c), if not NULL, is told before and
  *		after each.  It is passed down, not kept in a global, so that a
  *		statement that runs a script in turn (pim_migrate_diff) runs that
  *		one unwatched: pim_migrate_plan watches the migration's own
- *		statements only.
+ *		statements only.  schema, unless "" (the ordinary case: the
+ *		caller's search_path as it is), is a tenant, put first on
+ *		search_path for the script.
  */
 static void
 run_script(const char *revision, PmDirection direction, const char *sql,
-		   PmStatementWatch *watch)
+		   const char *schema, PmStatementWatch *watch)
 {
 	ScriptPosition pos = {revision, direction, sql, -1, 0, 0, NULL};
 	ErrorContextCallback errcallback;
@@ -542,6 +586,8 @@ run_script(const char *revision, PmDirection direction, const char *sql,
 	(void) set_config_option("pim_migrate.running_revision", revision,
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true,
 							 0, false);
+	if (*schema != '\0')
+		set_tenant_search_path(schema);
 	if (pm_lock_timeout > 0)
 	{
 		char		value[32];
@@ -668,7 +714,7 @@ pm_exec_run_desired(const char *sql, bool (*check) (Node *stmt))
 		}
 	}
 	error_context_stack = errcallback.previous;
-	run_script(NULL, PM_UPGRADE, kept, NULL);
+	run_script(NULL, PM_UPGRADE, kept, "", NULL);
 }
 
 /*
@@ -722,6 +768,15 @@ pm_exec_check_plan(PmGraph *graph, List *plan, bool online)
 								 foreach_current_index(lc) == 0 &&
 								 pm_graph_checkpoint_builds(graph, step->rev));
 
+		/* the command and offline scripts run them, but not per tenant */
+		if (online && !graph->revs[step->rev].transactional &&
+			*graph->schema != '\0')
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("revision \"%s\" cannot run inside a transaction",
+							graph->revs[step->rev].id),
+					 errdetail("It is marked \"Transactional: false\"; nothing was run."),
+					 errhint("Tenants cannot run such a revision yet: run its statements in each tenant schema by hand, then record it with pim_migrate_stamp(..., schemas => ...).")));
 		if (online && !graph->revs[step->rev].transactional)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -750,7 +805,11 @@ pm_exec_check_plan(PmGraph *graph, List *plan, bool online)
  * start each, the CHECK constraint parsed each time).  Nobody else sees the
  * transaction, and an error takes everything back, so nothing is lost by
  * waiting.  The version rows are written at each step, so that a script
- * that looks at the migration it is part of sees where it stands.
+ * that looks at the migration it is part of sees where it stands; in a run
+ * over tenants, where that statement would cost a tenth of small
+ * revisions, once per tenant, when its steps are done
+ * (pm_exec_run_tenant_done): a script sees where its tenant stood before
+ * the run.
  */
 #define PM_LOG_BATCH 1000
 
@@ -760,6 +819,17 @@ struct PmRun
 	const char *applied_by;
 	int			n;				/* log rows buffered */
 	int			nsteps;			/* steps run or recorded in all */
+
+	/*
+	 * A run over tenants applies the same revisions again and again: their
+	 * scripts are read once, into defcxt, indexed by graph position.  The
+	 * migration lock, held for the whole transaction, keeps them as read.
+	 */
+	MemoryContext defcxt;		/* NULL: no cache (a run of one schema) */
+	PmRevisionDef **defs;
+	int			ndefs;
+	List	   *tenant_version; /* the version rows the tenant began with */
+	Datum		schemas[PM_LOG_BATCH];
 	Datum		revisions[PM_LOG_BATCH];
 	Datum		operations[PM_LOG_BATCH];
 	Datum		applied_at[PM_LOG_BATCH];
@@ -783,6 +853,49 @@ pm_exec_run_begin(const char *applied_by)
 	return run;
 }
 
+/*
+ * pm_exec_run_begin_tenants
+ *		The same for a run over tenants on one graph, which reads each
+ *		revision's scripts once.
+ */
+PmRun *
+pm_exec_run_begin_tenants(const char *applied_by)
+{
+	PmRun	   *run = pm_exec_run_begin(applied_by);
+
+	run->defcxt = AllocSetContextCreate(CurrentMemoryContext,
+										"pim_migrate scripts",
+										ALLOCSET_DEFAULT_SIZES);
+	return run;
+}
+
+/*
+ * The revision of a step with its scripts, from the run's cache when it
+ * has one, or NULL if it is gone from the catalog.
+ */
+static PmRevisionDef *
+step_definition(PmGraph *graph, int rev, PmRun *run)
+{
+	MemoryContext oldcxt;
+
+	if (run == NULL || run->defcxt == NULL)
+		return pm_catalog_fetch_revision(graph->revs[rev].id);
+	if (run->defs == NULL)
+	{
+		run->ndefs = graph->n;
+		run->defs = MemoryContextAllocZero(run->defcxt,
+										   sizeof(PmRevisionDef *) * (graph->n + 1));
+	}
+	Assert(rev < run->ndefs);
+	if (run->defs[rev] == NULL)
+	{
+		oldcxt = MemoryContextSwitchTo(run->defcxt);
+		run->defs[rev] = pm_catalog_fetch_revision(graph->revs[rev].id);
+		MemoryContextSwitchTo(oldcxt);
+	}
+	return run->defs[rev];
+}
+
 static void
 flush_log(PmRun *run)
 {
@@ -790,20 +903,21 @@ flush_log(PmRun *run)
 		return;
 	pm_catalog_log_steps(run->n, run->revisions, run->operations,
 						 run->applied_at, run->durations, run->checksums,
-						 run->checksum_nulls, run->applied_by);
+						 run->checksum_nulls, run->schemas, run->applied_by);
 	MemoryContextReset(run->cxt);
 	run->n = 0;
 }
 
 static void
-buffer_log(PmRun *run, const char *revision, PmDirection direction,
-		   TimestampTz started, const char *checksum)
+buffer_log(PmRun *run, const char *schema, const char *revision,
+		   PmDirection direction, TimestampTz started, const char *checksum)
 {
 	MemoryContext oldcxt = MemoryContextSwitchTo(run->cxt);
 	int			k = run->n++;
 
 	run->nsteps++;
 
+	run->schemas[k] = DirectFunctionCall1(namein, CStringGetDatum(schema));
 	run->revisions[k] = CStringGetTextDatum(revision);
 	run->operations[k] = CStringGetTextDatum(pm_direction_name(direction));
 	run->applied_at[k] = TimestampTzGetDatum(started);
@@ -821,16 +935,57 @@ buffer_log(PmRun *run, const char *revision, PmDirection direction,
 /*
  * pm_exec_run_end
  *		Write the log rows the run still buffers, and the fingerprint of
- *		the schema the run left.
+ *		the schema the run left (a run over tenants takes none: see
+ *		tenant.c).
  */
 void
 pm_exec_run_end(PmRun *run)
 {
 	flush_log(run);
-	if (run->nsteps > 0)
+	if (run->nsteps > 0 && run->defcxt == NULL)
 		pm_drift_fingerprint_current();
 	MemoryContextDelete(run->cxt);
+	if (run->defcxt)
+		MemoryContextDelete(run->defcxt);
 	pfree(run);
+}
+
+/*
+ * pm_exec_run_tenant_begin
+ *		In a run over tenants, the steps of graph->schema begin, from these
+ *		version rows (the graph's now; kept, not copied, till the tenant is
+ *		done).
+ */
+void
+pm_exec_run_tenant_begin(PmRun *run, List *version)
+{
+	Assert(run->defcxt != NULL);
+	run->tenant_version = version;
+}
+
+/*
+ * pm_exec_run_tenant_done
+ *		The steps of graph->schema are done: write its version rows as the
+ *		graph now holds them.
+ */
+void
+pm_exec_run_tenant_done(PmRun *run, PmGraph *graph)
+{
+	List	   *now = pm_graph_version_ids(graph);
+	List	   *deletes = NIL;
+	List	   *inserts = NIL;
+	ListCell   *lc;
+
+	Assert(run->defcxt != NULL);
+	foreach(lc, run->tenant_version)
+		if (!pm_name_in_list(now, lfirst(lc)))
+		deletes = lappend(deletes, lfirst(lc));
+	foreach(lc, now)
+		if (!pm_name_in_list(run->tenant_version, lfirst(lc)))
+		inserts = lappend(inserts, lfirst(lc));
+	if (deletes != NIL || inserts != NIL)
+		pm_catalog_change_version(graph->schema, deletes, inserts);
+	run->tenant_version = NIL;
 }
 
 /*
@@ -845,8 +1000,9 @@ pm_exec_record_only(PmGraph *graph, const PmStep *step, PmRun *run,
 	List	   *inserts = NIL;
 
 	pm_graph_apply_step(graph, step, &deletes, &inserts);
-	pm_catalog_change_version(deletes, inserts);
-	buffer_log(run, graph->revs[step->rev].id, step->direction, started,
+	pm_catalog_change_version(graph->schema, deletes, inserts);
+	buffer_log(run, graph->schema, graph->revs[step->rev].id, step->direction,
+			   started,
 			   pm_catalog_fetch_revision(graph->revs[step->rev].id)->checksum);
 }
 
@@ -872,7 +1028,7 @@ pm_exec_step(PmGraph *graph, const PmStep *step, const char *applied_by,
 	bool		builds;
 
 	CHECK_FOR_INTERRUPTS();
-	def = pm_catalog_fetch_revision(node->id);
+	def = step_definition(graph, step->rev, run);
 	if (def == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -899,17 +1055,21 @@ pm_exec_step(PmGraph *graph, const PmStep *step, const char *applied_by,
 	if (!node->checkpoint || builds)
 		run_script(node->id, step->direction,
 				   step->direction == PM_UPGRADE ? def->upgrade_sql :
-				   def->downgrade_sql, watch);
+				   def->downgrade_sql, graph->schema, watch);
 
 	pm_graph_apply_step(graph, step, &deletes, &inserts);
 	if (run)
 	{
-		pm_catalog_change_version(deletes, inserts);
-		buffer_log(run, node->id, step->direction, started, def->checksum);
+		/* over tenants, at pm_exec_run_tenant_done */
+		if (run->defcxt == NULL)
+			pm_catalog_change_version(graph->schema, deletes, inserts);
+		buffer_log(run, graph->schema, node->id, step->direction, started,
+				   def->checksum);
 	}
 	else
-		pm_catalog_record_step(node->id, step->direction, deletes, inserts,
-							   started, applied_by, def->checksum);
+		pm_catalog_record_step(graph->schema, node->id, step->direction,
+							   deletes, inserts, started, applied_by,
+							   def->checksum);
 }
 
 /*

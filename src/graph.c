@@ -465,9 +465,69 @@ pm_graph_head_ids(const PmGraph *graph)
 }
 
 /*
+ * The applied state of version rows: they are in the version table, and
+ * they and everything they stand on are applied.  Raises 42704 for a row
+ * naming no revision, or, while verifying, lists it as a problem.
+ */
+static void
+apply_version_rows(PmGraph *graph, List *version_rows)
+{
+	PmNode	   *nodes = graph->revs;
+	int			n = graph->n;
+	ListCell   *lc;
+	int		   *start;
+	int			nstart = 0;
+	int			mark;
+
+	/* version rows, then everything they stand on is applied */
+	start = palloc(sizeof(int) * (list_length(version_rows) + 1));
+	foreach(lc, version_rows)
+	{
+		const char *id = lfirst(lc);
+		int			idx = pm_graph_find(graph, id);
+
+		if (idx < 0)
+		{
+			if (graph->problems == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_OBJECT),
+						 errmsg("Can't locate revision identified by '%s'", id),
+						 errdetail("The revision is named by a row of pim_migrate.version but is not registered."),
+						 errhint("Register the revision, or set the current revision with pim_migrate_stamp().")));
+			graph_problem(graph, ERRCODE_UNDEFINED_OBJECT, id, NULL,
+						  "version row names revision \"%s\", which is not registered",
+						  id);
+			continue;
+		}
+		nodes[idx].in_version = true;
+		start[nstart++] = idx;
+	}
+	graph->nversion = nstart;
+	mark = pm_graph_new_mark(graph);
+	pm_graph_mark_ancestors(graph, start, nstart, mark, false);
+	for (int i = 0; i < n; i++)
+		if (nodes[i].mark == mark)
+		{
+			nodes[i].applied = true;
+			graph->napplied++;
+		}
+	for (int i = 0; i < n; i++)
+	{
+		if (!nodes[i].applied)
+			continue;
+		for (int j = 0; j < nodes[i].nparents; j++)
+			nodes[nodes[i].parents[j]].napplied_children++;
+		for (int j = 0; j < nodes[i].ndeps; j++)
+			nodes[nodes[i].deps[j]].napplied_children++;
+	}
+	pfree(start);
+}
+
+/*
  * pm_graph_build
  *		Build the graph from nodes read from the catalog (names only, as
- *		stored) and the version rows.  Takes ownership of the nodes array.
+ *		stored) and the version rows (of the ordinary case: the caller sets
+ *		graph->schema otherwise).  Takes ownership of the nodes array.
  *		Raises 42P17 for dangling edges, duplicate labels and cycles, and
  *		42704 for a version row naming no revision; with problems, lists
  *		them there (PmProblem) and builds what is sound.
@@ -478,12 +538,9 @@ pm_graph_build(PmNode *nodes, int n, PmArena *arena, List *version_rows,
 {
 	PmGraph    *graph = palloc0(sizeof(PmGraph));
 	int			nlabels = 0;
-	ListCell   *lc;
-	int		   *start;
-	int			nstart = 0;
-	int			mark;
 
 	graph->arena = *arena;
+	graph->schema = "";
 	graph->n = n;
 	graph->revs = nodes;
 	graph->problems = problems;
@@ -554,50 +611,30 @@ pm_graph_build(PmNode *nodes, int n, PmArena *arena, List *version_rows,
 	}
 	build_inverse(graph);
 	build_topo(graph);
-
-	/* version rows, then everything they stand on is applied */
-	start = palloc(sizeof(int) * (list_length(version_rows) + 1));
-	foreach(lc, version_rows)
-	{
-		const char *id = lfirst(lc);
-		int			idx = pm_graph_find(graph, id);
-
-		if (idx < 0)
-		{
-			if (problems == NULL)
-				ereport(ERROR,
-						(errcode(ERRCODE_UNDEFINED_OBJECT),
-						 errmsg("Can't locate revision identified by '%s'", id),
-						 errdetail("The revision is named by a row of pim_migrate.version but is not registered."),
-						 errhint("Register the revision, or set the current revision with pim_migrate_stamp().")));
-			graph_problem(graph, ERRCODE_UNDEFINED_OBJECT, id, NULL,
-						  "version row names revision \"%s\", which is not registered",
-						  id);
-			continue;
-		}
-		nodes[idx].in_version = true;
-		start[nstart++] = idx;
-	}
-	graph->nversion = nstart;
-	mark = pm_graph_new_mark(graph);
-	pm_graph_mark_ancestors(graph, start, nstart, mark, false);
-	for (int i = 0; i < n; i++)
-		if (nodes[i].mark == mark)
-		{
-			nodes[i].applied = true;
-			graph->napplied++;
-		}
-	for (int i = 0; i < n; i++)
-	{
-		if (!nodes[i].applied)
-			continue;
-		for (int j = 0; j < nodes[i].nparents; j++)
-			nodes[nodes[i].parents[j]].napplied_children++;
-		for (int j = 0; j < nodes[i].ndeps; j++)
-			nodes[nodes[i].deps[j]].napplied_children++;
-	}
-	pfree(start);
+	apply_version_rows(graph, version_rows);
 	return graph;
+}
+
+/*
+ * pm_graph_set_version
+ *		Make the applied state that of other version rows (those of one
+ *		tenant, as a loop over tenants plans each on one graph): what they
+ *		stand on is applied, nothing else.  schema names whose rows they
+ *		are.  Linear in the size of the graph.
+ */
+void
+pm_graph_set_version(PmGraph *graph, const char *schema, List *version_rows)
+{
+	for (int i = 0; i < graph->n; i++)
+	{
+		graph->revs[i].applied = false;
+		graph->revs[i].in_version = false;
+		graph->revs[i].napplied_children = 0;
+	}
+	graph->napplied = 0;
+	graph->nversion = 0;
+	graph->schema = schema;
+	apply_version_rows(graph, version_rows);
 }
 
 int
@@ -671,6 +708,21 @@ pm_graph_current(const PmGraph *graph)
 	for (int i = 0; i < graph->n; i++)
 		if (graph->revs[i].in_version)
 			result = lappend_int(result, i);
+	return result;
+}
+
+/*
+ * pm_graph_version_ids
+ *		The version rows, as a List of ids in id order.
+ */
+List *
+pm_graph_version_ids(const PmGraph *graph)
+{
+	List	   *result = NIL;
+
+	for (int i = 0; i < graph->n; i++)
+		if (graph->revs[i].in_version)
+			result = lappend(result, graph->revs[i].id);
 	return result;
 }
 

@@ -87,11 +87,13 @@ same_version_rows(List *rows, PmGraph *graph)
 }
 
 /*
- * Does the registered revision still say what the graph was built from?
- * Another session may replace a revision that is not applied yet.
+ * pm_migrate_same_revision
+ *		Does the registered revision still say what the graph was built
+ *		from?  Another session may replace a revision that is not applied
+ *		yet.
  */
-static bool
-same_revision(PmRevisionDef *def, PmNode *node)
+bool
+pm_migrate_same_revision(PmRevisionDef *def, PmNode *node)
 {
 	ListCell   *lc;
 	int			i = 0;
@@ -137,11 +139,13 @@ pm_migrate_known_up_to_date(const char *target_text, List **kept)
 }
 
 /*
- * After a migration read the whole graph: make the kept heads its heads
- * when they are not (not up to date, or damaged by hand).
+ * pm_migrate_keep_heads
+ *		After a migration read the whole graph: make the kept heads its heads
+ *		when they are not (not up to date, or damaged by hand).  kept: the
+ *		kept heads, NIL when they are not up to date.
  */
-static void
-keep_heads(PmGraph *graph, List *kept)
+void
+pm_migrate_keep_heads(PmGraph *graph, List *kept)
 {
 	List	   *heads = pm_graph_head_ids(graph);
 
@@ -168,9 +172,9 @@ pm_migrate_keep_heads_if_unknown(void)
 		pm_catalog_keep_heads(pm_graph_head_ids(pm_catalog_load_graph(NULL)));
 }
 
-/* What a dry run says when it ends. */
-static void
-dry_run_notice(int nsteps)
+/* pm_migrate_dry_run_notice: what a dry run says when it ends. */
+void
+pm_migrate_dry_run_notice(int nsteps)
 {
 	ereport(NOTICE,
 			(errmsg_plural("dry run: %d step ran and was rolled back",
@@ -212,11 +216,23 @@ List *
 pm_migrate_plan(PmGraph *graph, const char *target_text,
 				PmDirection direction, bool online)
 {
-	List	   *plan;
-	ListCell   *lc;
-
 	/* applied revisions are immutable: a tampered one stops everything */
 	pm_migrate_check_unchanged(graph);
+	return pm_migrate_plan_again(graph, target_text, direction, online);
+}
+
+/*
+ * pm_migrate_plan_again
+ *		The same, on a graph whose scripts were checked already
+ *		(pm_migrate_check_unchanged) and whose applied state changed since:
+ *		a loop over tenants plans each one on one graph.
+ */
+List *
+pm_migrate_plan_again(PmGraph *graph, const char *target_text,
+					  PmDirection direction, bool online)
+{
+	List	   *plan;
+	ListCell   *lc;
 
 	if (direction == PM_UPGRADE)
 		plan = pm_graph_plan_upgrade(graph,
@@ -268,10 +284,11 @@ pm_migrate_steps(const char *target_text, PmDirection direction,
  * One transaction holds a lock on every relation its scripts create, alter
  * or drop, and the lock table has room for max_locks_per_transaction per
  * connection: a long history of CREATE TABLE fills it in one transaction
- * ("out of shared memory").  Say what to do about it in our terms.
+ * ("out of shared memory").  Say what to do about it in our terms, in the
+ * copy of the error that the caller rethrows.
  */
-static void
-lock_table_hint(ErrorData *edata, PmDirection direction)
+void
+pm_migrate_lock_table_hint(ErrorData *edata, PmDirection direction)
 {
 	if (edata->sqlerrcode != ERRCODE_OUT_OF_MEMORY || edata->hint == NULL ||
 		strstr(edata->hint, "max_locks_per_transaction") == NULL)
@@ -314,7 +331,7 @@ pm_migrate_run(const char *target_text, PmDirection direction, bool dry_run,
 	if (up_to_date && direction == PM_UPGRADE)
 	{
 		if (dry_run)
-			dry_run_notice(0);
+			pm_migrate_dry_run_notice(0);
 		return NIL;
 	}
 	/* a dry run leaves everything as it was */
@@ -322,7 +339,7 @@ pm_migrate_run(const char *target_text, PmDirection direction, bool dry_run,
 	*graph = pm_catalog_load_graph(NULL);
 	plan = pm_migrate_plan(*graph, target_text, direction, true);
 	if (keep)
-		keep_heads(*graph, kept);
+		pm_migrate_keep_heads(*graph, kept);
 
 	cxt = CurrentMemoryContext;
 	if (dry_run)
@@ -340,7 +357,7 @@ pm_migrate_run(const char *target_text, PmDirection direction, bool dry_run,
 			RollbackAndReleaseCurrentSubTransaction();
 			MemoryContextSwitchTo(cxt);
 			CurrentResourceOwner = owner;
-			dry_run_notice(n);
+			pm_migrate_dry_run_notice(n);
 		}
 	}
 	PG_CATCH();
@@ -357,7 +374,7 @@ pm_migrate_run(const char *target_text, PmDirection direction, bool dry_run,
 			MemoryContextSwitchTo(cxt);
 			CurrentResourceOwner = owner;
 		}
-		lock_table_hint(edata, direction);
+		pm_migrate_lock_table_hint(edata, direction);
 		ReThrowError(edata);
 	}
 	PG_END_TRY();
@@ -402,13 +419,13 @@ pm_migrate_each(const char *target_text, PmDirection direction)
 			if (graph != NULL)
 			{
 				/* someone else migrated, or replaced what comes next */
-				if (!same_version_rows(pm_catalog_version_rows(), graph))
+				if (!same_version_rows(pm_catalog_version_rows(""), graph))
 					graph = NULL;
 				else if (next < list_length(plan))
 				{
 					step = list_nth(plan, next);
 					def = pm_catalog_fetch_revision(graph->revs[step->rev].id);
-					if (!same_revision(def, &graph->revs[step->rev]))
+					if (!pm_migrate_same_revision(def, &graph->revs[step->rev]))
 						graph = NULL;
 				}
 			}
@@ -623,8 +640,8 @@ set_version_rows(PmGraph *graph, List *rows, List *dests,
 			inserts = lappend(inserts, graph->revs[i].id);
 	}
 	if (dests == NIL)
-		pm_catalog_record_step("base", operation, deletes, inserts, now,
-							   applied_by, NULL);
+		pm_catalog_record_step(graph->schema, "base", operation, deletes,
+							   inserts, now, applied_by, NULL);
 	foreach(lc, dests)
 	{
 		PmNode	   *node = &graph->revs[lfirst_int(lc)];
@@ -633,8 +650,8 @@ set_version_rows(PmGraph *graph, List *rows, List *dests,
 		ereport(NOTICE,
 				(errmsg("%s %s, %s", operation == PM_STAMP ? "Stamping" : "Adopting",
 						node->id, node->message)));
-		pm_catalog_record_step(node->id, operation, deletes, inserts, now,
-							   applied_by, NULL);
+		pm_catalog_record_step(graph->schema, node->id, operation, deletes,
+							   inserts, now, applied_by, NULL);
 		deletes = inserts = NIL;
 	}
 
@@ -653,7 +670,19 @@ set_version_rows(PmGraph *graph, List *rows, List *dests,
 List *
 pm_migrate_stamp(const char *target_text, bool purge)
 {
-	PmGraph    *graph = pm_catalog_load_graph(NULL);
+	return pm_migrate_stamp_graph(pm_catalog_load_graph(NULL), target_text,
+								  purge);
+}
+
+/*
+ * pm_migrate_stamp_graph
+ *		The same on a graph already read, for the schema whose version rows
+ *		it holds (graph->schema); the graph's applied state is left as it
+ *		was.
+ */
+List *
+pm_migrate_stamp_graph(PmGraph *graph, const char *target_text, bool purge)
+{
 	List	   *dests;
 	List	   *rows = pm_target_stamp(graph, target_text, purge, &dests);
 
@@ -731,7 +760,7 @@ pm_migrate_adopt(Oid relid, bool force)
 	char	   *ids;
 
 	ids = alembic_versions(relid, &alembic);
-	current = pm_catalog_version_rows();
+	current = pm_catalog_version_rows("");
 	migrated = pm_catalog_has_steps();
 	/* adopted already, and nothing moved since */
 	if (migrated && pm_names_equal(current, alembic))

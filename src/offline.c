@@ -52,25 +52,40 @@ current_ids(PmGraph *graph)
 }
 
 /*
+ * The condition on the version rows of the ordinary case, after word, when
+ * the catalog has tenants (1.1); else nothing: a script is written for
+ * the catalog it is written from.
+ */
+static const char *
+ordinary_rows(const char *word)
+{
+	if (!pm_catalog_has_tenants())
+		return "";
+	return psprintf("%s schema OPERATOR(pg_catalog.=) ''%s", word,
+					*word ? "" : " AND");
+}
+
+/*
  * The migration lock, then a check that the version rows are those the
  * graph holds now (those the script was written for at this point).
  */
 static void
 append_lock_and_check(StringInfo out, PmGraph *graph)
 {
+	/* the ordinary case's rows, beside those of tenants (1.1) */
 	appendStringInfo(out,
 					 "LOCK TABLE pim_migrate.version IN EXCLUSIVE MODE;\n"
 					 "DO $pim_migrate$\n"
 					 "BEGIN\n"
 					 "    IF (SELECT COALESCE(pg_catalog.array_agg(revision ORDER BY revision), '{}')\n"
-					 "        FROM pim_migrate.version) IS DISTINCT FROM %s::pg_catalog.text[] THEN\n"
+					 "        FROM pim_migrate.version%s) IS DISTINCT FROM %s::pg_catalog.text[] THEN\n"
 					 "        RAISE EXCEPTION 'the database is not at the revisions this script was written for'\n"
 					 "            USING ERRCODE = '55000',\n"
 					 "                  HINT = 'Write the script again from the database it will run on.';\n"
 					 "    END IF;\n"
 					 "END\n"
 					 "$pim_migrate$;\n",
-					 array_literal(current_ids(graph)));
+					 ordinary_rows(" WHERE"), array_literal(current_ids(graph)));
 }
 
 /*
@@ -181,9 +196,9 @@ pm_offline_script(PmGraph *graph, List *plan, const char *target,
 		pm_graph_apply_step(graph, step, &deletes, &inserts);
 		if (deletes != NIL)
 			appendStringInfo(&out,
-							 "DELETE FROM pim_migrate.version WHERE revision"
+							 "DELETE FROM pim_migrate.version WHERE%s revision"
 							 " OPERATOR(pg_catalog.=) ANY (%s::pg_catalog.text[]);\n",
-							 array_literal(deletes));
+							 ordinary_rows(""), array_literal(deletes));
 		if (inserts != NIL)
 			appendStringInfo(&out,
 							 "INSERT INTO pim_migrate.version (revision)"

@@ -23,6 +23,8 @@
  *	  checkpoint.c		the upgrade script of a checkpoint revision
  *	  watch.c			what each statement of a dry run does (pim_migrate_plan)
  *	  diff.c			autogenerate: live schema against a desired one
+ *	  tenant.c			tenants: schemas migrated one by one, each with its
+ *						own version rows
  *	  lock.c			the migration lock
  *	  sql_api.c			SQL-callable entry points
  *
@@ -161,6 +163,13 @@ typedef struct PmGraph
 	List	  **problems;		/* while verifying: where problems go */
 	bool		labels_inherited;	/* every node's eff_labels filled */
 	PmArena		arena;			/* the nodes' strings and edge arrays */
+
+	/*
+	 * Whose version rows the applied state is: "" for the ordinary case (the
+	 * caller's search_path), or a tenant schema, whose steps are recorded as
+	 * its own and whose scripts run with it first on search_path.
+	 */
+	const char *schema;
 } PmGraph;
 
 /* A problem pim_migrate_verify() reports. */
@@ -225,7 +234,9 @@ extern bool pm_catalog_moved_since_snapshot(void);
 extern void pm_catalog_become_owner(PmUserContext *save);
 extern void pm_catalog_restore_user(const PmUserContext *save);
 extern PmGraph *pm_catalog_load_graph(List **problems);
-extern List *pm_catalog_version_rows(void);
+extern PmGraph *pm_catalog_load_graph_of(const char *schema, List **problems);
+extern List *pm_catalog_version_rows(const char *schema);
+extern bool pm_catalog_has_tenants(void);
 extern PmRevisionDef *pm_catalog_fetch_revision(const char *revision);
 extern PmRevisionDef *pm_catalog_all_definitions(int *n);
 extern void pm_catalog_store_revision(const PmRevisionDef *def, bool replace);
@@ -250,14 +261,30 @@ extern void pm_catalog_scan_scripts(bool with_applied, PmScriptVisitor visit,
 extern void pm_catalog_log_steps(int n, Datum *revisions, Datum *operations,
 								 Datum *applied_at, Datum *durations,
 								 Datum *checksums, bool *checksum_nulls,
-								 const char *applied_by);
-extern void pm_catalog_change_version(List *deletes, List *inserts);
-extern void pm_catalog_record_step(const char *revision, PmDirection direction,
+								 Datum *schemas, const char *applied_by);
+extern void pm_catalog_change_version(const char *schema, List *deletes,
+									  List *inserts);
+extern void pm_catalog_record_step(const char *schema, const char *revision,
+								   PmDirection direction,
 								   List *version_deletes,
 								   List *version_inserts,
 								   TimestampTz started,
 								   const char *applied_by,
 								   const char *checksum);
+
+/* A tenant schema, as pm_catalog_tenants reads it. */
+typedef struct PmTenant
+{
+	char	   *schema;
+	List	   *version;		/* its version rows, in id order */
+	bool		migrated;		/* last_migrated_at is known */
+	TimestampTz last_migrated_at;	/* of its last step */
+} PmTenant;
+
+extern List *pm_catalog_tenants(List *names, List *patterns, bool with_last);
+extern bool pm_catalog_add_tenant(const char *schema);
+extern bool pm_catalog_remove_tenant(const char *schema);
+extern int	pm_catalog_forget_schema(const char *schema);
 
 /* register.c */
 extern char *pm_register_revision(PmRevisionDef *def);
@@ -284,6 +311,8 @@ extern Datum pm_text_array(List *cstrings);
 /* graph.c */
 extern PmGraph *pm_graph_build(PmNode *nodes, int n, PmArena *arena,
 							   List *version_rows, List **problems);
+extern void pm_graph_set_version(PmGraph *graph, const char *schema,
+								 List *version_rows);
 extern int	pm_graph_find(const PmGraph *graph, const char *id);
 extern int	pm_graph_find_label(const PmGraph *graph, const char *label);
 extern List *pm_graph_find_prefix(const PmGraph *graph, const char *prefix);
@@ -292,6 +321,7 @@ extern List *pm_graph_heads(const PmGraph *graph);
 extern List *pm_graph_real_heads(const PmGraph *graph);
 extern List *pm_graph_bases(const PmGraph *graph);
 extern List *pm_graph_current(const PmGraph *graph);
+extern List *pm_graph_version_ids(const PmGraph *graph);
 extern int	pm_graph_new_mark(PmGraph *graph);
 extern void pm_graph_inherit_labels(PmGraph *graph, List *revs);
 extern void pm_graph_inherit_all_labels(PmGraph *graph);
@@ -409,7 +439,10 @@ extern void pm_exec_abort_subxact(MemoryContext cxt, ResourceOwner owner)
 extern void pm_exec_run_desired(const char *sql, bool (*check) (Node *stmt));
 typedef struct PmRun PmRun;
 extern PmRun *pm_exec_run_begin(const char *applied_by);
+extern PmRun *pm_exec_run_begin_tenants(const char *applied_by);
 extern void pm_exec_run_end(PmRun *run);
+extern void pm_exec_run_tenant_begin(PmRun *run, List *version);
+extern void pm_exec_run_tenant_done(PmRun *run, PmGraph *graph);
 extern void pm_exec_step(PmGraph *graph, const PmStep *step,
 						 const char *applied_by, PmRun *run,
 						 PmStatementWatch *watch);
@@ -425,9 +458,16 @@ extern int	pm_exec_plan(PmGraph *graph, List *plan, Tuplestorestate *tupstore,
 extern void pm_migrate_check_not_running(void);
 extern bool pm_migrate_known_up_to_date(const char *target_text, List **kept);
 extern void pm_migrate_keep_heads_if_unknown(void);
+extern void pm_migrate_keep_heads(PmGraph *graph, List *kept);
+extern void pm_migrate_dry_run_notice(int nsteps);
+extern bool pm_migrate_same_revision(PmRevisionDef *def, PmNode *node);
 extern void pm_migrate_check_unchanged(PmGraph *graph);
 extern List *pm_migrate_plan(PmGraph *graph, const char *target_text,
 							 PmDirection direction, bool online);
+extern List *pm_migrate_plan_again(PmGraph *graph, const char *target_text,
+								   PmDirection direction, bool online);
+extern void pm_migrate_lock_table_hint(ErrorData *edata,
+									   PmDirection direction);
 extern List *pm_migrate_steps(const char *target_text, PmDirection direction,
 							  PmGraph **graph);
 extern List *pm_migrate_run(const char *target_text, PmDirection direction,
@@ -437,6 +477,8 @@ extern int	pm_migrate_each(const char *target_text, PmDirection direction);
 extern List *pm_migrate_apply(List *ids, PmDirection direction,
 							  bool record_only, PmGraph **graph_out);
 extern List *pm_migrate_stamp(const char *target_text, bool purge);
+extern List *pm_migrate_stamp_graph(PmGraph *graph, const char *target_text,
+									bool purge);
 extern List *pm_migrate_adopt(Oid relid, bool force);
 extern void pm_migrate_set_running(bool running);
 
@@ -482,6 +524,31 @@ extern char *pm_drift_current_schema(void);
 extern void pm_drift_take_fingerprint(const char *schema);
 extern void pm_drift_fingerprint_current(void);
 extern int	pm_drift_status(void);
+
+/* tenant.c */
+typedef struct PmTenantStatus
+{
+	PmTenant   *tenant;
+	List	   *heads;			/* of the graph, ids */
+	int			pending;
+	bool		up_to_date;
+} PmTenantStatus;
+
+extern bool pm_tenant_refused_schema(const char *schema);
+extern bool pm_tenant_add(const char *schema);
+extern bool pm_tenant_remove(const char *schema);
+extern List *pm_tenant_resolve(List *elements, bool with_last);
+extern void pm_tenant_migrate(List *elements, const char *target_text,
+							  PmDirection direction, bool dry_run,
+							  Tuplestorestate *tupstore, TupleDesc tupdesc);
+extern int	pm_tenant_migrate_each(List *elements, const char *target_text,
+								   PmDirection direction);
+extern void pm_tenant_stamp(List *elements, const char *target_text,
+							bool purge, Tuplestorestate *tupstore,
+							TupleDesc tupdesc);
+extern void pm_tenant_current(List *elements, Tuplestorestate *tupstore,
+							  TupleDesc tupdesc);
+extern List *pm_tenant_status(List *elements, bool all, bool with_last);
 
 /* lock.c */
 extern int	pm_lock_read_only_hint(void);

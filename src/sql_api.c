@@ -93,18 +93,6 @@ names_array(char **names, int n)
 										   TYPALIGN_INT));
 }
 
-static Datum
-list_array(List *names)
-{
-	char	  **items = palloc(sizeof(char *) * (list_length(names) + 1));
-	int			n = 0;
-	ListCell   *lc;
-
-	foreach(lc, names)
-		items[n++] = lfirst(lc);
-	return names_array(items, n);
-}
-
 /*
  * pim_migrate_revision(message text, upgrade text, downgrade text,
  *						down_revision text[], revision text,
@@ -317,6 +305,8 @@ pim_migrate_checkpoint_sql(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(script));
 }
 
+static void check_can_commit(FunctionCallInfo fcinfo, PmDirection direction);
+
 /*
  * Shared by the _each procedures: pm_migrate_each, refused where it could
  * not commit.
@@ -325,9 +315,22 @@ static void
 migrate_each(FunctionCallInfo fcinfo, PmDirection direction)
 {
 	char	   *target_text = required_text(fcinfo, 0, "target");
+	PmCall		call;
+
+	check_can_commit(fcinfo, direction);
+	pm_migrate_check_not_running();
+
+	pm_catalog_connect_nonatomic(&call);
+	(void) pm_migrate_each(target_text, direction);
+	pm_catalog_disconnect(&call);
+}
+
+/* A transaction block or a function around an _each procedure: refused. */
+static void
+check_can_commit(FunctionCallInfo fcinfo, PmDirection direction)
+{
 	const char *name = direction == PM_UPGRADE ?
 	"pim_migrate_upgrade_each" : "pim_migrate_downgrade_each";
-	PmCall		call;
 
 	/* a transaction block or a function around us: nothing to commit */
 	if (fcinfo->context == NULL || !IsA(fcinfo->context, CallContext) ||
@@ -339,11 +342,6 @@ migrate_each(FunctionCallInfo fcinfo, PmDirection direction)
 				 errhint("Use SELECT * FROM %s(...) to migrate in the current transaction.",
 						 direction == PM_UPGRADE ? "pim_migrate_upgrade" :
 						 "pim_migrate_downgrade")));
-	pm_migrate_check_not_running();
-
-	pm_catalog_connect_nonatomic(&call);
-	(void) pm_migrate_each(target_text, direction);
-	pm_catalog_disconnect(&call);
 }
 
 /*
@@ -480,7 +478,7 @@ pim_migrate_current(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	pm_catalog_connect(&call, true);
 	put_text_rows((ReturnSetInfo *) fcinfo->resultinfo,
-				  pm_catalog_version_rows());
+				  pm_catalog_version_rows(""));
 	pm_catalog_disconnect(&call);
 	return (Datum) 0;
 }
@@ -611,9 +609,9 @@ pim_migrate_show(PG_FUNCTION_ARGS)
 	def = pm_catalog_fetch_revision(graph->revs[pm_target_resolve_one(graph, text)].id);
 
 	values[0] = CStringGetTextDatum(def->revision);
-	values[1] = list_array(def->down_revisions);
-	values[2] = list_array(def->branch_labels);
-	values[3] = list_array(def->depends_on);
+	values[1] = pm_text_array(def->down_revisions);
+	values[2] = pm_text_array(def->branch_labels);
+	values[3] = pm_text_array(def->depends_on);
 	values[4] = CStringGetTextDatum(def->message);
 	values[5] = CStringGetTextDatum(def->upgrade_sql);
 	if (def->downgrade_sql)
@@ -654,7 +652,7 @@ pim_migrate_status(PG_FUNCTION_ARGS)
 	/* up to date: the version rows are the heads, and nothing is pending */
 	if (pm_migrate_known_up_to_date("heads", &heads))
 	{
-		values[0] = values[1] = list_array(heads);
+		values[0] = values[1] = pm_text_array(heads);
 		values[2] = Int32GetDatum(0);
 		values[3] = BoolGetDatum(true);
 	}
@@ -1305,4 +1303,285 @@ pim_migrate_revision_changed(PG_FUNCTION_ARGS)
 				 errmsg("pim_migrate.revision_changed() must be called as a trigger")));
 	pm_catalog_revision_changed();
 	return PointerGetDatum(NULL);
+}
+
+/*
+ * Tenants (tenant.c)
+ *
+ * The 1.1 signatures that name tenants sit beside the 1.0 ones, with C
+ * entry points of their own (suffixed _tenants), so that every 1.0 call
+ * resolves and runs as before.
+ */
+
+/*
+ * The schemas argument: required, without nulls.  (It has a default in
+ * the signatures whose target is a bpchar, to keep their second argument
+ * where the 1.0 ones have theirs: see the 1.1 update script.)
+ */
+static List *
+schemas_arg(FunctionCallInfo fcinfo, int argno)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("argument \"schemas\" must not be null"),
+				 errhint("Name the tenants with schemas => ..., or pass the target as text for the ordinary case.")));
+	return text_array_arg(fcinfo, argno, "schemas");
+}
+
+/*
+ * Shared by add_tenant and remove_tenant: the change to the declarations,
+ * under the lock.
+ */
+static Datum
+declare_tenant(FunctionCallInfo fcinfo, bool (*change) (const char *schema))
+{
+	PmCall		call;
+	char	   *schema = required_text(fcinfo, 0, "schema");
+	bool		changed;
+
+	pm_migrate_check_not_running();
+	pm_catalog_connect(&call, false);
+	pm_lock_migration();
+	changed = change(schema);
+	pm_catalog_disconnect(&call);
+	PG_RETURN_BOOL(changed);
+}
+
+/*
+ * pim_migrate_add_tenant(schema text) -> boolean
+ *
+ * Declares a tenant: a schema, which must exist, or, holding a %, a LIKE
+ * pattern of schemas, now and later.  False if it was declared already.
+ */
+PG_FUNCTION_INFO_V1(pim_migrate_add_tenant);
+Datum
+pim_migrate_add_tenant(PG_FUNCTION_ARGS)
+{
+	return declare_tenant(fcinfo, pm_tenant_add);
+}
+
+/*
+ * pim_migrate_remove_tenant(schema text) -> boolean
+ *
+ * Removes a declaration (as it was written: a name or a pattern); the
+ * version rows of a schema that no longer exists go with it.  False if
+ * nothing was removed.
+ */
+PG_FUNCTION_INFO_V1(pim_migrate_remove_tenant);
+Datum
+pim_migrate_remove_tenant(PG_FUNCTION_ARGS)
+{
+	return declare_tenant(fcinfo, pm_tenant_remove);
+}
+
+/*
+ * pim_migrate_tenants() -> TABLE(schema name, current text[], pending int,
+ *								  up_to_date bool, last_migrated_at timestamptz)
+ *
+ * Every tenant, in name order; last_migrated_at NULL for one that never
+ * ran a step.
+ */
+PG_FUNCTION_INFO_V1(pim_migrate_tenants);
+Datum
+pim_migrate_tenants(PG_FUNCTION_ARGS)
+{
+	PmCall		call;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ListCell   *lc;
+
+	InitMaterializedSRF(fcinfo, 0);
+	pm_catalog_connect(&call, true);
+	foreach(lc, pm_tenant_status(NIL, true, true))
+	{
+		PmTenantStatus *s = lfirst(lc);
+		Datum		values[5];
+		bool		nulls[5] = {false, false, false, false, !s->tenant->migrated};
+
+		values[0] = DirectFunctionCall1(namein, CStringGetDatum(s->tenant->schema));
+		values[1] = pm_text_array(s->tenant->version);
+		values[2] = Int32GetDatum(s->pending);
+		values[3] = BoolGetDatum(s->up_to_date);
+		values[4] = TimestampTzGetDatum(s->tenant->last_migrated_at);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	pm_catalog_disconnect(&call);
+	return (Datum) 0;
+}
+
+/* Shared by upgrade and downgrade over tenants. */
+static Datum
+migrate_tenants(FunctionCallInfo fcinfo, PmDirection direction)
+{
+	PmCall		call;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *target_text = required_text(fcinfo, 0, "target");
+	bool		dry_run = !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
+	List	   *schemas = schemas_arg(fcinfo, 2);
+
+	pm_migrate_check_not_running();
+	InitMaterializedSRF(fcinfo, 0);
+	pm_catalog_connect(&call, false);
+	pm_lock_migration();
+	pm_tenant_migrate(schemas, target_text, direction, dry_run,
+					  rsinfo->setResult, rsinfo->setDesc);
+	pm_catalog_disconnect(&call);
+	return (Datum) 0;
+}
+
+/*
+ * pim_migrate_upgrade(target bpchar, dry_run bool DEFAULT false,
+ *					   schemas text[] DEFAULT NULL)
+ *		-> TABLE(schema name, step int, revision text, operation text,
+ *				 message text)
+ *
+ * Upgrades each tenant that schemas names (each element a tenant, or with
+ * a % a LIKE pattern of tenants) to target, one after the other, in the
+ * caller's transaction; steps are numbered per tenant.
+ */
+PG_FUNCTION_INFO_V1(pim_migrate_upgrade_tenants);
+Datum
+pim_migrate_upgrade_tenants(PG_FUNCTION_ARGS)
+{
+	return migrate_tenants(fcinfo, PM_UPGRADE);
+}
+
+/*
+ * pim_migrate_downgrade(target bpchar, dry_run bool DEFAULT false,
+ *						 schemas text[] DEFAULT NULL) -> same
+ *
+ * The same for a downgrade.
+ */
+PG_FUNCTION_INFO_V1(pim_migrate_downgrade_tenants);
+Datum
+pim_migrate_downgrade_tenants(PG_FUNCTION_ARGS)
+{
+	return migrate_tenants(fcinfo, PM_DOWNGRADE);
+}
+
+/* Shared by the _each procedures over tenants: see migrate_each. */
+static void
+migrate_each_tenants(FunctionCallInfo fcinfo, PmDirection direction)
+{
+	char	   *target_text = required_text(fcinfo, 0, "target");
+	List	   *schemas = schemas_arg(fcinfo, 1);
+	PmCall		call;
+
+	check_can_commit(fcinfo, direction);
+	pm_migrate_check_not_running();
+	pm_catalog_connect_nonatomic(&call);
+	(void) pm_tenant_migrate_each(schemas, target_text, direction);
+	pm_catalog_disconnect(&call);
+}
+
+/*
+ * CALL pim_migrate_upgrade_each(target text, schemas text[])
+ *
+ * Upgrades each tenant of schemas, committing after each of its revisions;
+ * a tenant that fails stops at its last committed revision and the others
+ * go on; the call then fails naming them.
+ */
+PG_FUNCTION_INFO_V1(pim_migrate_upgrade_each_tenants);
+Datum
+pim_migrate_upgrade_each_tenants(PG_FUNCTION_ARGS)
+{
+	migrate_each_tenants(fcinfo, PM_UPGRADE);
+	PG_RETURN_VOID();
+}
+
+/*
+ * CALL pim_migrate_downgrade_each(target text, schemas text[])
+ *
+ * The same for a downgrade.
+ */
+PG_FUNCTION_INFO_V1(pim_migrate_downgrade_each_tenants);
+Datum
+pim_migrate_downgrade_each_tenants(PG_FUNCTION_ARGS)
+{
+	migrate_each_tenants(fcinfo, PM_DOWNGRADE);
+	PG_RETURN_VOID();
+}
+
+/*
+ * pim_migrate_stamp(target bpchar, purge bool DEFAULT false,
+ *					 schemas text[] DEFAULT NULL)
+ *		-> TABLE(schema name, current text[])
+ *
+ * Stamps each tenant of schemas as pim_migrate_stamp(target, purge) stamps
+ * the ordinary case; one row per tenant with its new current.
+ */
+PG_FUNCTION_INFO_V1(pim_migrate_stamp_tenants);
+Datum
+pim_migrate_stamp_tenants(PG_FUNCTION_ARGS)
+{
+	PmCall		call;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *text = required_text(fcinfo, 0, "target");
+	bool		purge = !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
+	List	   *schemas = schemas_arg(fcinfo, 2);
+
+	pm_migrate_check_not_running();
+	InitMaterializedSRF(fcinfo, 0);
+	pm_catalog_connect(&call, false);
+	pm_lock_migration();
+	pm_tenant_stamp(schemas, text, purge, rsinfo->setResult, rsinfo->setDesc);
+	pm_catalog_disconnect(&call);
+	return (Datum) 0;
+}
+
+/*
+ * pim_migrate_current(schemas text[]) -> TABLE(schema name, revision text)
+ *
+ * The applied heads of each tenant of schemas, in name and id order; none
+ * for a tenant at base.
+ */
+PG_FUNCTION_INFO_V1(pim_migrate_current_tenants);
+Datum
+pim_migrate_current_tenants(PG_FUNCTION_ARGS)
+{
+	PmCall		call;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	List	   *schemas = schemas_arg(fcinfo, 0);
+
+	InitMaterializedSRF(fcinfo, 0);
+	pm_catalog_connect(&call, true);
+	pm_tenant_current(schemas, rsinfo->setResult, rsinfo->setDesc);
+	pm_catalog_disconnect(&call);
+	return (Datum) 0;
+}
+
+/*
+ * pim_migrate_status(schemas text[])
+ *		-> TABLE(schema name, current text[], heads text[], pending int,
+ *				 up_to_date bool)
+ *
+ * pim_migrate_status() for each tenant of schemas, but drifted: tenants
+ * have no fingerprint (tenant.c).
+ */
+PG_FUNCTION_INFO_V1(pim_migrate_status_tenants);
+Datum
+pim_migrate_status_tenants(PG_FUNCTION_ARGS)
+{
+	PmCall		call;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	List	   *schemas = schemas_arg(fcinfo, 0);
+	ListCell   *lc;
+
+	InitMaterializedSRF(fcinfo, 0);
+	pm_catalog_connect(&call, true);
+	foreach(lc, pm_tenant_status(schemas, false, false))
+	{
+		PmTenantStatus *s = lfirst(lc);
+		Datum		values[5];
+		bool		nulls[5] = {0};
+
+		values[0] = DirectFunctionCall1(namein, CStringGetDatum(s->tenant->schema));
+		values[1] = pm_text_array(s->tenant->version);
+		values[2] = pm_text_array(s->heads);
+		values[3] = Int32GetDatum(s->pending);
+		values[4] = BoolGetDatum(s->up_to_date);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	pm_catalog_disconnect(&call);
+	return (Datum) 0;
 }

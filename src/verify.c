@@ -137,6 +137,48 @@ verify_kept_heads(VerifyState *state)
 		add_problem(state, lfirst(lc), "the kept heads (pim_migrate.graph_state) name a revision that is not a head");
 }
 
+/*
+ * Each tenant's version rows, as the graph reads them (1.1): they name
+ * registered revisions and are the minimal set of its applied heads.  The
+ * graph is left with the applied state of the last tenant.
+ */
+static void
+verify_tenants(VerifyState *state)
+{
+	ListCell   *lc;
+
+	if (!pm_catalog_has_tenants())
+		return;
+	foreach(lc, pm_catalog_tenants(NIL, NIL, false))
+	{
+		PmTenant   *tenant = lfirst(lc);
+		List	   *known = NIL;
+		ListCell   *lc2;
+
+		foreach(lc2, tenant->version)
+		{
+			char	   *id = lfirst(lc2);
+
+			if (pm_graph_find(state->graph, id) >= 0)
+				known = lappend(known, id);
+			else
+				add_problem(state, id,
+							psprintf("version row of tenant \"%s\" names revision \"%s\", which is not registered",
+									 tenant->schema, id));
+		}
+		pm_graph_set_version(state->graph, tenant->schema, known);
+		foreach(lc2, pm_graph_current(state->graph))
+		{
+			PmNode	   *node = &state->graph->revs[lfirst_int(lc2)];
+
+			if (node->napplied_children > 0)
+				add_problem(state, node->id,
+							psprintf("version row \"%s\" of tenant \"%s\" stands below another applied revision",
+									 node->id, tenant->schema));
+		}
+	}
+}
+
 static int
 problem_cmp(const ListCell *a, const ListCell *b)
 {
@@ -154,8 +196,9 @@ problem_cmp(const ListCell *a, const ListCell *b)
  *		down_revisions and dependencies, cycles, labels declared twice or
  *		equal to an id, version rows naming unknown revisions), version rows
  *		standing below another applied revision, scripts that no longer
- *		match their checksum or changed since they were applied, and kept
- *		heads that are not the heads.  The caller holds an SPI connection.
+ *		match their checksum or changed since they were applied, kept
+ *		heads that are not the heads, and the same faults in the version
+ *		rows of each tenant.  The caller holds an SPI connection.
  */
 List *
 pm_verify(void)
@@ -178,6 +221,8 @@ pm_verify(void)
 	}
 	pm_catalog_scan_scripts(true, verify_scripts, &state);
 	verify_kept_heads(&state);
+	/* last: it changes the graph's applied state */
+	verify_tenants(&state);
 
 	list_sort(state.problems, problem_cmp);
 	return state.problems;
