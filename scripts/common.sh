@@ -92,6 +92,16 @@ cleanup() {
 PIM_SOURCES=/etc/apt/sources.list.d/pim_migrate-src.sources
 debian_source() {
 	local package=$1 suite=$2 dir=$3
+	debian_source_suite "$suite"
+	mkdir -p "$dir"
+	(cd "$dir" && step "apt-get source $package/$suite" \
+		apt-get source --download-only -qq "$package/$suite")
+}
+
+# debian_source_suite SUITE: make sure our deb-src file lists SUITE, and
+# apt's lists have it (scripts/servers.sh reads versions from them)
+debian_source_suite() {
+	local suite=$1
 	if ! grep -qs "^Suites:.* $suite\b" "$PIM_SOURCES"; then
 		local suites
 		suites=$(sed -n 's/^Suites://p' "$PIM_SOURCES" 2>/dev/null || true)
@@ -101,7 +111,4 @@ debian_source() {
 			"${AS_ROOT[@]}" tee "$PIM_SOURCES" >/dev/null
 		step "apt-get update (for $PIM_SOURCES)" "${AS_ROOT[@]}" apt-get update -qq
 	fi
-	mkdir -p "$dir"
-	(cd "$dir" && step "apt-get source $package/$suite" \
-		apt-get source --download-only -qq "$package/$suite")
 }
