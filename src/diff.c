@@ -39,7 +39,6 @@
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
-#include "parser/gramparse.h"
 #include "parser/scanner.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -52,8 +51,7 @@
 /* The schema the desired file is for, while check_desired runs. */
 static const char *desired_target = NULL;
 
-static void
-pg_attribute_noreturn()
+pg_noreturn static void
 refuse_qualified(void)
 {
 	ereport(ERROR,
@@ -62,8 +60,7 @@ refuse_qualified(void)
 			 errhint("Write the desired schema with unqualified names, or names qualified with the target schema; the schema argument says where it goes.")));
 }
 
-static void
-pg_attribute_noreturn()
+pg_noreturn static void
 refuse_kind(const char *kind)
 {
 	ereport(ERROR,
@@ -260,6 +257,27 @@ refuse:
 }
 
 /*
+ * The scanner's codes for an identifier, a string constant and "::", as
+ * the scanner gives them for a string of the three: the header that
+ * numbers them (parser/gram.h, through gramparse.h) is not installed since
+ * PostgreSQL 16.
+ */
+static void
+scanner_codes(int *ident, int *sconst, int *typecast)
+{
+	core_yy_extra_type extra;
+	core_YYSTYPE yylval;
+	YYLTYPE		yylloc;
+	core_yyscan_t scanner = scanner_init("x 'a'::", &extra, &ScanKeywords,
+										 ScanKeywordTokens);
+
+	*ident = core_yylex(&yylval, &yylloc, scanner);
+	*sconst = core_yylex(&yylval, &yylloc, scanner);
+	*typecast = core_yylex(&yylval, &yylloc, scanner);
+	scanner_finish(scanner);
+}
+
+/*
  * The desired file with what qualifies a name with the target schema
  * blanked ("public.t" becomes "       t"), and pg_dump's \restrict lines
  * (psql meta-commands) too.  The server's scanner finds the tokens: an
@@ -283,6 +301,11 @@ unqualify(const char *sql, const char *schema)
 	bool		prev_is_schema = false;
 	size_t		len = strlen(schema);
 	bool		keyword = ScanKeywordLookup(schema, &ScanKeywords) >= 0;
+	int			ident,
+				sconst,
+				typecast;
+
+	scanner_codes(&ident, &sconst, &typecast);
 
 	for (char *p = out; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p))
 		if (strncmp(p, "\\restrict", 9) == 0 || strncmp(p, "\\unrestrict", 11) == 0)
@@ -297,13 +320,13 @@ unqualify(const char *sql, const char *schema)
 
 		if (tok == 0)
 			break;
-		is_schema = tok == IDENT ? strcmp(yylval.str, schema) == 0 :
+		is_schema = tok == ident ? strcmp(yylval.str, schema) == 0 :
 			(keyword && pg_strncasecmp(out + yylloc, schema, len) == 0 &&
 			 !isalnum((unsigned char) out[yylloc + len]) && out[yylloc + len] != '_');
 		if (tok == '.' && prev_is_schema && prev2 != '.')
 			memset(out + prevloc, ' ', yylloc + 1 - prevloc);
-		if (tok == IDENT && strncmp(yylval.str, "reg", 3) == 0 &&
-			prev == TYPECAST && prev2 == SCONST &&
+		if (tok == ident && strncmp(yylval.str, "reg", 3) == 0 &&
+			prev == typecast && prev2 == sconst &&
 			strncmp(out + prev2loc, quoted, strlen(quoted)) == 0)
 			memset(out + prev2loc + 1, ' ', strlen(quoted) - 1);
 		prev2 = prev;

@@ -27,6 +27,9 @@
 
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#if PG_VERSION_NUM >= 160000
+#include "nodes/miscnodes.h"
+#endif
 #include "parser/parse_coerce.h"
 #include "parser/parse_type.h"
 #include "utils/builtins.h"
@@ -405,7 +408,17 @@ type_of(DiffSet *set, const char *def, int32 *typmod)
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
 							 true, 0, false);
 	*typmod = -1;
+#if PG_VERSION_NUM >= 160000
+	{
+		/* PostgreSQL 16: parseTypeString()'s escontext, was missing_ok */
+		ErrorSaveContext escontext = {.type = T_ErrorSaveContext};
+
+		if (!parseTypeString(name, &typid, typmod, (Node *) &escontext))
+			typid = InvalidOid;
+	}
+#else
 	parseTypeString(name, &typid, typmod, true);
+#endif
 	AtEOXact_GUC(true, level);
 	return typid;
 }

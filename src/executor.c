@@ -642,7 +642,12 @@ run_script(const char *revision, PmDirection direction, const char *sql,
 														dest, NULL, NULL, 0);
 
 					ExecutorStart(qdesc, 0);
+#if PG_VERSION_NUM >= 180000
+					/* PostgreSQL 18 dropped ExecutorRun()'s execute_once */
+					ExecutorRun(qdesc, ForwardScanDirection, 0);
+#else
 					ExecutorRun(qdesc, ForwardScanDirection, 0, true);
+#endif
 					ExecutorFinish(qdesc);
 					ExecutorEnd(qdesc);
 					FreeQueryDesc(qdesc);

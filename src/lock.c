@@ -40,6 +40,13 @@
 
 #include "pim_migrate.h"
 
+/* PostgreSQL 17 gave LockHeldByMe() an orstronger argument */
+#if PG_VERSION_NUM >= 170000
+#define lock_held_by_me(tag, mode) LockHeldByMe(tag, mode, false)
+#else
+#define lock_held_by_me(tag, mode) LockHeldByMe(tag, mode)
+#endif
+
 static Oid
 catalog_table_oid(const char *name)
 {
@@ -146,7 +153,7 @@ pm_lock_migration(void)
 	 * wait for in turn, a deadlock.
 	 */
 	run_lock_tag(&tag);
-	if (!LockHeldByMe(&tag, ExclusiveLock))
+	if (!lock_held_by_me(&tag, ExclusiveLock))
 	{
 		if (LockAcquire(&tag, ShareLock, false, true) == LOCKACQUIRE_NOT_AVAIL)
 			ereport(ERROR,
@@ -186,7 +193,7 @@ pm_lock_session(bool acquire)
 	LOCKTAG		tag;
 
 	run_lock_tag(&tag);
-	if (acquire == LockHeldByMe(&tag, ExclusiveLock))
+	if (acquire == lock_held_by_me(&tag, ExclusiveLock))
 		return false;
 	if (!acquire)
 		return LockRelease(&tag, ExclusiveLock, true);

@@ -43,6 +43,14 @@
 #include "utils/resowner.h"
 #include "utils/tuplestore.h"
 
+/*
+ * PostgreSQL 18 replaced pg_attribute_noreturn(), written after a
+ * declaration, with pg_noreturn, written before it.
+ */
+#if PG_VERSION_NUM < 180000
+#define pg_noreturn pg_attribute_noreturn()
+#endif
+
 /* Names of the catalog, in one place. */
 #define PM_EXTENSION_NAME	"pim_migrate"
 #define PM_SCHEMA_NAME		"pim_migrate"
@@ -434,8 +442,7 @@ extern void pm_exec_check_plan(PmGraph *graph, List *plan, bool online);
 extern void pm_exec_check_checkpoint(PmGraph *graph, const PmStep *step,
 									 bool builds);
 extern ErrorData *pm_exec_catch_subxact(MemoryContext cxt, ResourceOwner owner);
-extern void pm_exec_abort_subxact(MemoryContext cxt, ResourceOwner owner)
-			pg_attribute_noreturn();
+pg_noreturn extern void pm_exec_abort_subxact(MemoryContext cxt, ResourceOwner owner);
 extern void pm_exec_run_desired(const char *sql, bool (*check) (Node *stmt));
 typedef struct PmRun PmRun;
 extern PmRun *pm_exec_run_begin(const char *applied_by);

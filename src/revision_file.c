@@ -198,11 +198,18 @@ parse_create_date(const char *value)
 	fsec_t		fsec;
 	int			tz;
 	TimestampTz result;
+#if PG_VERSION_NUM >= 160000
+	DateTimeErrorExtra extra;	/* PostgreSQL 16 added DecodeDateTime's extra */
+#endif
 
 	if (strlen(value) >= MAXDATELEN ||
 		ParseDateTime(value, workbuf, sizeof(workbuf), field, ftype,
 					  MAXDATEFIELDS, &nf) != 0 ||
+#if PG_VERSION_NUM >= 160000
+		DecodeDateTime(field, ftype, nf, &dtype, &tm, &fsec, &tz, &extra) != 0 ||
+#else
 		DecodeDateTime(field, ftype, nf, &dtype, &tm, &fsec, &tz) != 0 ||
+#endif
 		dtype != DTK_DATE ||
 		tm2timestamp(&tm, fsec, &tz, &result) != 0)
 		ereport(ERROR,

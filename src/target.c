@@ -47,8 +47,7 @@ typedef struct TargetSpec
 #define BASE_REV (-1)			/* "base" as a walk position */
 #define NO_REV (-2)				/* a walk that went past the graph */
 
-static void
-pg_attribute_noreturn()
+pg_noreturn static void
 malformed(const char *text, const char *why)
 {
 	ereport(ERROR,
@@ -58,8 +57,7 @@ malformed(const char *text, const char *why)
 			 errhint("A target is head, heads, base, a revision id or unique prefix of one, a branch label, +N, -N, REV+N, REV-N, or LABEL@ followed by one of these.")));
 }
 
-static void
-pg_attribute_noreturn()
+pg_noreturn static void
 unknown(const char *name)
 {
 	ereport(ERROR,
@@ -67,8 +65,7 @@ unknown(const char *name)
 			 errmsg("Can't locate revision identified by '%s'", name)));
 }
 
-static void
-pg_attribute_noreturn()
+pg_noreturn static void
 not_produced(const char *text, int steps)
 {
 	ereport(ERROR,
@@ -80,8 +77,7 @@ not_produced(const char *text, int steps)
 					   steps > 0 ? "a head" : "base")));
 }
 
-static void
-pg_attribute_noreturn()
+pg_noreturn static void
 ambiguous_walk(const char *text, const char *why, const char *id)
 {
 	ereport(ERROR,
