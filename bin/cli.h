@@ -15,6 +15,14 @@
 #include "lib/stringinfo.h"
 #include "libpq-fe.h"
 
+/*
+ * PostgreSQL 18 replaced pg_attribute_noreturn(), written after a
+ * declaration, with pg_noreturn, written before it.
+ */
+#if PG_VERSION_NUM < 180000
+#define pg_noreturn pg_attribute_noreturn()
+#endif
+
 #define EXIT_ERROR 1
 #define EXIT_USAGE 2
 
@@ -41,8 +49,8 @@ extern int	steps_total;
 extern MigrationCommit migration_commit;
 extern int	steps_committed;
 
-extern void fail(const char *fmt,...) pg_attribute_printf(1, 2) pg_attribute_noreturn();
-extern void bad_usage(const char *fmt,...) pg_attribute_printf(1, 2) pg_attribute_noreturn();
+pg_noreturn extern void fail(const char *fmt,...) pg_attribute_printf(1, 2);
+pg_noreturn extern void bad_usage(const char *fmt,...) pg_attribute_printf(1, 2);
 extern void notice_processor(void *arg, const char *message);
 extern char *libpq_url(const char *url);
 extern bool connection_given(void);

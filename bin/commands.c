@@ -49,8 +49,7 @@ shell_word(const char *word)
  * privilege on the database), and what a DBA runs.  The transaction is
  * rolled back already.
  */
-static void
-pg_attribute_noreturn()
+pg_noreturn static void
 extension_not_allowed(PGconn *conn, PGresult *err)
 {
 	PGresult   *res = PQexec(conn,

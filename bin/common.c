@@ -30,8 +30,13 @@ static int	steps_announced = 0;	/* "Running ..." lines printed */
 MigrationCommit migration_commit = COMMIT_NOT_MIGRATING;
 int			steps_committed = 0;
 
-/* "pim_migrate: " and the message on stderr; %m is the caller's errno. */
+/*
+ * "pim_migrate: " and the message on stderr; %m is the caller's errno.
+ * Marked printf-like: since PostgreSQL 17 port.h marks vfprintf so, and
+ * gcc's -Wmissing-format-attribute then asks it of its callers.
+ */
 static void
+pg_attribute_printf(1, 0)
 print_message(const char *fmt, va_list args)
 {
 	int			save_errno = errno;

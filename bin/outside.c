@@ -96,8 +96,7 @@ invalid_indexes(PGconn *conn)
  * up before running again, and exit.  The connection ends with the
  * process, and the session lock with it.
  */
-static void
-pg_attribute_noreturn()
+pg_noreturn static void
 statement_failed(PGconn *conn, PGresult *steps, int i, PGresult *err,
 				 const char *line, const char *sql, int nstmt,
 				 const char *invalid_before)
