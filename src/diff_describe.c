@@ -35,6 +35,13 @@
 #include "pim_migrate.h"
 #include "diff.h"
 
+/* PostgreSQL 17 renamed pg_collation.colliculocale to colllocale */
+#if PG_VERSION_NUM >= 170000
+#define COLL_ICU_LOCALE "co.colllocale"
+#else
+#define COLL_ICU_LOCALE "co.colliculocale"
+#endif
+
 /*
  * The schema's objects.  $1: schema name; $2: the same, quoted and
  * escaped for a regular expression; $3, $4: include and exclude patterns
@@ -51,7 +58,7 @@
 " SELECT 0 AS ord, 'collation' AS kind, '' AS parent, co.collname::text AS name, " \
 "  pg_catalog.format('(provider = %s, %sdeterministic = %s)', " \
 "   CASE co.collprovider WHEN 'i' THEN 'icu' ELSE 'libc' END, " \
-"   CASE co.collprovider WHEN 'i' THEN pg_catalog.format('locale = %L, ', co.colliculocale) " \
+"   CASE co.collprovider WHEN 'i' THEN pg_catalog.format('locale = %L, ', " COLL_ICU_LOCALE ") " \
 "    ELSE pg_catalog.format('lc_collate = %L, lc_ctype = %L, ', co.collcollate, co.collctype) END, " \
 "   CASE WHEN co.collisdeterministic THEN 'true' ELSE 'false' END) AS def, NULL::text AS extra, false AS flag, co.oid::int8 AS seq, " \
 "  NULL::text AS clause, NULL::text AS opts, co.collname::text AS owner " \
