@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # servers.sh [MAJOR...]: build the PostgreSQL servers that pim_migrate is
 # tested on besides Debian 12's own 15, from Debian's own source packages:
-# 17 from Debian 13 (trixie), 18 from unstable (sid).  Default: 17 and 18.
+# 17 from Debian 13 (trixie), 18 from unstable (sid).  Default: 17 and 18;
+# 15 (bookworm's source) builds Debian 12's server again with assertions.
 #
 # Each is configured upstream's way (Debian's packaging is not run) with
 # assertions, debug symbols and the TAP tests' Perl modules, built with
@@ -18,8 +19,10 @@ source "$(dirname "$0")/common.sh"
 
 PIM_PG_ROOT=${PIM_PG_ROOT:-/opt/pim_migrate-pg}
 
-# the Debian suite that has each major's source package
-declare -A SUITE=([17]=trixie [18]=sid)
+# the Debian suite that has each major's source package; 15 is Debian 12's
+# own, packaged without assertions: built here only when asked for, to run
+# the suite on 15 with assertions too
+declare -A SUITE=([15]=bookworm [17]=trixie [18]=sid)
 
 # contrib modules the tests create (citext, hstore, pg_trgm) and the
 # others Debian's server package has that a test may reach for
