@@ -35,7 +35,11 @@
 #include "pim_migrate.h"
 #include "diff.h"
 
-/* PostgreSQL 17 renamed pg_collation.colliculocale to colllocale */
+/*
+ * The catalogs as PostgreSQL 17 changed them: pg_collation.colliculocale
+ * is colllocale, and a domain's NOT NULL is a row of pg_constraint too
+ * (contype 'n'), described here once, as the domain's nullability.
+ */
 #if PG_VERSION_NUM >= 170000
 #define COLL_ICU_LOCALE "co.colllocale"
 #else
@@ -202,7 +206,7 @@
 " SELECT 14, 'domain constraint', t.typname, k.conname, pg_catalog.pg_get_constraintdef(k.oid), NULL, false, k.oid::int8, " \
 "  NULL, NULL, t.typname " \
 "  FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_type t ON t.oid = k.contypid JOIN ns ON t.typnamespace = ns.oid " \
-"  WHERE t.typtype = 'd' AND t.oid NOT IN (SELECT objid FROM ext) " \
+"  WHERE t.typtype = 'd' AND k.contype <> 'n' AND t.oid NOT IN (SELECT objid FROM ext) " \
 " UNION ALL " \
 " SELECT 15, 'inherit', c.relname, p.relname, '', NULL, false, i.inhseqno::int8, NULL, NULL, c.relname " \
 "  FROM rel c JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid JOIN pg_catalog.pg_class p ON p.oid = i.inhparent " \
