@@ -119,7 +119,8 @@ fetch_listed() {
 	mkdir -p "$PIM_PG_ROOT/build"
 	# debian_source stops its shell when apt fails: give it one of its own
 	if ! (debian_source "postgresql-$major" "${SUITE[$major]}" "$work") 2>"$work.log"; then
-		grep -m 1 -E '^E: ' "$work.log" >&2 || tail -n 3 "$work.log" >&2
+		echo "== apt-get source postgresql-$major/${SUITE[$major]} ($version) failed:" \
+			"$(grep -m 1 -E '^E: ' "$work.log" || tail -n 1 "$work.log")" >&2
 		rm -rf "$work" "$work.log"
 		return 1
 	fi
