@@ -24,6 +24,11 @@ PIM_PG_ROOT=${PIM_PG_ROOT:-/opt/pim_migrate-pg}
 # the suite on 15 with assertions too
 declare -A SUITE=([15]=bookworm [17]=trixie [18]=sid)
 
+# configure's options: assertions, debug symbols, the TAP tests' Perl
+# modules, and ICU, which Debian's servers have (default only since 16;
+# the autogenerate tests create ICU collations).  A change rebuilds.
+CONFIGURE=(--enable-cassert --enable-debug --enable-tap-tests --with-icu)
+
 # contrib modules the tests create (citext, hstore, pg_trgm) and the
 # others Debian's server package has that a test may reach for
 CONTRIB=(citext hstore pg_trgm btree_gist pg_stat_statements amcheck pgcrypto)
@@ -165,8 +170,7 @@ build() {
 	local log=$work/build.log
 	echo "== building PostgreSQL $version in $srcdir (log: $log)"
 	if ! (cd "$srcdir" &&
-		./configure --prefix="$prefix" --enable-cassert --enable-debug \
-			--enable-tap-tests &&
+		./configure --prefix="$prefix" "${CONFIGURE[@]}" &&
 		nice -n 10 make -j2 &&
 		make install &&
 		for m in "${CONTRIB[@]}"; do
@@ -176,15 +180,17 @@ build() {
 		tail -n 30 "$log" >&2
 		exit 1
 	fi
-	echo "$version" >"$prefix/.pim_migrate-built"
+	echo "$version ${CONFIGURE[*]}" >"$prefix/.pim_migrate-built"
 	# the build tree is not needed any more; the unpacked source is kept
 	# for reading (release notes, headers as they were written)
 	(cd "$srcdir" && make -s distclean >/dev/null 2>&1) || true
 	rm -f "$work"/*.orig.tar.* "$work"/*.debian.tar.* "$work"/*.dsc
 }
 
+# built PREFIX: installed there, and configured as CONFIGURE says now
 built() {
-	[ -f "$1/.pim_migrate-built" ] && [ -x "$1/bin/pg_config" ]
+	[ -x "$1/bin/pg_config" ] &&
+		[ "$(cut -d' ' -f2- "$1/.pim_migrate-built" 2>/dev/null)" = "${CONFIGURE[*]}" ]
 }
 
 for major in "${MAJORS[@]}"; do
