@@ -21,13 +21,13 @@ $node->safe_psql('postgres', q{
 		format('CREATE TABLE t_%s (id int PRIMARY KEY, v text)', i),
 		format('DROP TABLE t_%s', i), revision => 'r' || i,
 		down_revision => CASE WHEN i = 1 THEN '{}'::text[] ELSE ARRAY['r' || (i - 1)] END))
-	FROM generate_series(1, 1000) i;
+	FROM generate_series(1, 300) i;
 });
 
 my ($rc, $out, $err) = $node->psql('postgres',
 	"SET client_min_messages = warning; SELECT count(*) FROM pim_migrate_upgrade('head')",
 	extra_params => [ '-v', 'VERBOSITY=verbose' ]);
-isnt($rc, 0, 'one transaction cannot hold the locks of 1,000 new tables');
+isnt($rc, 0, 'one transaction cannot hold the locks of 300 new tables');
 like($err, qr/ERROR:  53200: out of shared memory/, "the server's message and SQLSTATE");
 like($err, qr/HINT:  Run it with CALL pim_migrate_upgrade_each\(\.\.\.\), which commits after each revision, or increase max_locks_per_transaction\./,
 	'the hint names the _each procedure and the setting');
@@ -36,10 +36,10 @@ is($node->safe_psql('postgres', 'SELECT count(*) FROM pim_migrate_current()'), '
 	'nothing was applied');
 
 $node->safe_psql('postgres', "SET client_min_messages = warning; CALL pim_migrate_upgrade_each('head')");
-is($node->safe_psql('postgres', 'SELECT * FROM pim_migrate_current()'), 'r1000',
+is($node->safe_psql('postgres', 'SELECT * FROM pim_migrate_current()'), 'r300',
 	'upgrade_each goes all the way');
 is($node->safe_psql('postgres', q{SELECT count(*) FROM pg_tables WHERE tablename LIKE 't\_%'}),
-	'1000', 'every table is there');
+	'300', 'every table is there');
 
 ($rc, $out, $err) = $node->psql('postgres',
 	"SET client_min_messages = warning; SELECT count(*) FROM pim_migrate_downgrade('base')");
