@@ -38,7 +38,9 @@
 /*
  * The catalogs as PostgreSQL 17 changed them: pg_collation.colliculocale
  * is colllocale, and a domain's NOT NULL is a row of pg_constraint too
- * (contype 'n'), described here once, as the domain's nullability.
+ * (contype 'n'), described here once, as the domain's nullability.  Since
+ * PostgreSQL 18 a column's NOT NULL is a named constraint as well: its
+ * name is a "not null" row of the table or partition (none before 18).
  */
 #if PG_VERSION_NUM >= 170000
 #define COLL_ICU_LOCALE "co.colllocale"
@@ -269,6 +271,11 @@
 "   ('COMPRESSION', CASE a.attcompression WHEN 'p' THEN 'pglz' WHEN 'l' THEN 'lz4' END, 'DEFAULT', a.attcompression <> '') " \
 "  ) o(opt, val, dflt, set) " \
 "  WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND a.attinhcount = 0 AND o.set " \
+" UNION ALL " \
+" SELECT 23, 'not null', c.relname, a.attname, k.conname, NULL, false, a.attnum::int8, NULL, NULL, c.relname " \
+"  FROM pg_catalog.pg_constraint k JOIN rel c ON c.oid = k.conrelid " \
+"  JOIN pg_catalog.pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1] " \
+"  WHERE k.contype = 'n' AND c.relkind IN ('r', 'p') " \
 ") x WHERE ($3::text[] IS NULL OR owner IS NULL OR owner LIKE ANY ($3::text[])) " \
 " AND ($4::text[] IS NULL OR owner IS NULL OR NOT owner LIKE ANY ($4::text[])) " \
 "ORDER BY ord, parent COLLATE \"C\", name COLLATE \"C\""
@@ -417,6 +424,7 @@ static const struct
 	{"reloptions", {DIFF_ORD_RELOPTIONS, -1}},
 	{"column option", {DIFF_ORD_COLUMN_OPTION, -1}},
 	{"cluster", {DIFF_ORD_CLUSTER, -1}},
+	{"not null", {DIFF_ORD_NOT_NULL, -1}},
 };
 
 /*
@@ -508,6 +516,16 @@ object_key_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/*
+ * A NOT NULL's name (PostgreSQL 18): a change of the name is one of its
+ * own, but one that comes or goes is its column's change, said there.
+ */
+static bool
+is_column_not_null(const DiffObj *o)
+{
+	return strcmp(o->kind, "not null") == 0;
+}
+
 /* what differs between an object as it was and as it is, in words */
 static char *
 object_change(const DiffObj *was, const DiffObj *now)
@@ -555,7 +573,7 @@ pm_diff_changes(DiffSet *was, DiffSet *now, const char *was_name,
 		DiffObj    *n = pm_diff_find(now, o->kind, o->parent, o->name);
 		DiffChange *c;
 
-		if (n != NULL && pm_diff_obj_equal(o, n))
+		if (n != NULL ? pm_diff_obj_equal(o, n) : is_column_not_null(o))
 			continue;
 		c = palloc(sizeof(DiffChange));
 		c->what = psprintf("%s %s", n ? "changed" : "dropped",
@@ -571,7 +589,8 @@ pm_diff_changes(DiffSet *was, DiffSet *now, const char *was_name,
 		DiffObj    *n = &now->objs[j];
 		DiffChange *c;
 
-		if (bsearch(n, was->objs, was->n, sizeof(DiffObj), object_key_cmp))
+		if (is_column_not_null(n) ||
+			bsearch(n, was->objs, was->n, sizeof(DiffObj), object_key_cmp))
 			continue;
 		c = palloc(sizeof(DiffChange));
 		c->what = psprintf("added %s", object_label(n->kind, n->parent, n->name));

@@ -189,9 +189,40 @@ create_options(const char *opts)
 	return buf.data;
 }
 
-/* A column as CREATE TABLE and ADD COLUMN write it. */
+/*
+ * PostgreSQL 18 names the NOT NULL of a column: "<table>_<column>_not_null"
+ * unless told otherwise, and a partition made by PARTITION OF takes its
+ * parent's names.  The name set gives table.column's, or NULL (not NOT
+ * NULL, or a server before 18).
+ */
+static const char *
+not_null_name(DiffSet *set, const char *table, const char *column)
+{
+	DiffObj    *o = pm_diff_find(set, "not null", table, column);
+
+	return o ? o->def : NULL;
+}
+
+/*
+ * " NOT NULL" for table.column, with the constraint's name when it is not
+ * the one PostgreSQL would choose (a longer one than a name holds is cut
+ * in ways not worth predicting: it is always written).
+ */
 static char *
-column_def(const DiffObj *c)
+not_null_clause(DiffSet *set, const char *table, const char *column)
+{
+	const char *name = not_null_name(set, table, column);
+	char	   *dflt = psprintf("%s_%s_not_null", table, column);
+
+	if (name == NULL ||
+		(strlen(dflt) < NAMEDATALEN && strcmp(name, dflt) == 0))
+		return " NOT NULL";
+	return psprintf(" CONSTRAINT %s NOT NULL", Q(name));
+}
+
+/* A column as CREATE TABLE and ADD COLUMN write it, for set. */
+static char *
+column_def(DiffSet *set, const DiffObj *c)
 {
 	char	   *ident = "";
 
@@ -200,7 +231,8 @@ column_def(const DiffObj *c)
 	return psprintf("%s %s%s%s%s%s%s", Q(c->name), c->def,
 					c->clause ? c->clause : "", ident,
 					c->extra ? " DEFAULT " : "", c->extra ? c->extra : "",
-					c->notnull && !is_identity(c) ? " NOT NULL" : "");
+					c->notnull && !is_identity(c) ?
+					not_null_clause(set, c->parent, c->name) : "");
 }
 
 static int
@@ -232,6 +264,32 @@ rows_of(DiffSet *set, const char *kind, const char *table, int *n)
 	return rows;
 }
 
+/*
+ * " (CONSTRAINT x NOT NULL c, ...)" for a partition made by PARTITION OF
+ * whose NOT NULL names are not its parent's, else "".
+ */
+static char *
+partition_not_nulls(DiffSet *set, const DiffObj *part)
+{
+	StringInfoData buf;
+	int			n;
+	DiffObj   **rows = rows_of(set, "not null", part->name, &n);
+
+	initStringInfo(&buf);
+	for (int i = 0; i < n; i++)
+	{
+		const char *inherited = not_null_name(set, part->parent, rows[i]->name);
+
+		if (inherited && strcmp(inherited, rows[i]->def) == 0)
+			continue;
+		appendStringInfo(&buf, "%sCONSTRAINT %s NOT NULL %s",
+						 buf.len ? ", " : " (", Q(rows[i]->def), Q(rows[i]->name));
+	}
+	if (buf.len)
+		appendStringInfoChar(&buf, ')');
+	return buf.data;
+}
+
 /* Columns of table in set, in their order in the table, for CREATE TABLE. */
 static char *
 column_list(DiffSet *set, const char *table)
@@ -242,7 +300,7 @@ column_list(DiffSet *set, const char *table)
 
 	initStringInfo(&buf);
 	for (int i = 0; i < n; i++)
-		appendStringInfo(&buf, "%s\n    %s", i > 0 ? "," : "", column_def(cols[i]));
+		appendStringInfo(&buf, "%s\n    %s", i > 0 ? "," : "", column_def(set, cols[i]));
 	return buf.data;
 }
 
@@ -549,8 +607,18 @@ diff_column(Script *s, DiffObj *a, DiffObj *b, List **dropped, List **added)
 				Q(b->parent), Q(b->name));
 	}
 	if (a->notnull != b->notnull && !(is_identity(b) && !is_identity(a) && b->notnull))
-		add(s, PH_COLUMNS, "ALTER TABLE %s ALTER COLUMN %s %s NOT NULL;\n",
-			Q(b->parent), Q(b->name), b->notnull ? "SET" : "DROP");
+	{
+		char	   *named = b->notnull ?
+		not_null_clause(s->to, b->parent, b->name) : "";
+
+		/* PostgreSQL 18: SET NOT NULL takes the default name */
+		if (strncmp(named, " CONSTRAINT ", 12) == 0)
+			add(s, PH_COLUMNS, "ALTER TABLE %s ADD%s %s;\n", Q(b->parent),
+				named, Q(b->name));
+		else
+			add(s, PH_COLUMNS, "ALTER TABLE %s ALTER COLUMN %s %s NOT NULL;\n",
+				Q(b->parent), Q(b->name), b->notnull ? "SET" : "DROP");
+	}
 	if (!is_identity(a) && is_identity(b))
 		add(s, PH_COLUMNS, "ALTER TABLE %s ALTER COLUMN %s ADD%s (%s);\n",
 			Q(b->parent), Q(b->name), b->clause, create_options(b->opts));
@@ -921,8 +989,9 @@ create_tables(Script *s, List *tables)
 				continue;
 			}
 			if (strcmp(b->kind, "partition") == 0)
-				add(s, PH_TABLES, "CREATE TABLE %s PARTITION OF %s %s%s;\n",
-					Q(b->name), Q(b->parent), b->def, b->extra);
+				add(s, PH_TABLES, "CREATE TABLE %s PARTITION OF %s%s %s%s;\n",
+					Q(b->name), Q(b->parent), partition_not_nulls(s->to, b),
+					b->def, b->extra);
 			else
 				add(s, PH_TABLES, "CREATE %sTABLE %s (%s\n)%s%s;\n", b->def, Q(b->name),
 					column_list(s->to, b->name), inherits_clause(s->to, b->name),
@@ -1058,6 +1127,38 @@ merge_partition(Script *s, DiffObj *a, DiffObj *b)
 		add(s, PH_DROP_PARTITIONS,
 			"-- WARNING: drops partition %s and its data\nALTER TABLE %s DETACH PARTITION %s;\nDROP TABLE %s;\n",
 			C(a->name), Q(a->parent), Q(a->name), Q(a->name));
+}
+
+/* Is name a partition in set? */
+static bool
+is_partition(DiffSet *set, const char *name)
+{
+	for (int i = 0; i < set->n; i++)
+		if (set->objs[i].ord == DIFF_ORD_PARTITION &&
+			strcmp(set->objs[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A NOT NULL's name (PostgreSQL 18): one that changes is renamed, before a
+ * table is attached as a partition and after one is detached, while it is
+ * the table's own; a partition's inherited one cannot be.  A new one is
+ * named where its column, table or partition is made.
+ */
+static void
+merge_not_null(Script *s, DiffObj *a, DiffObj *b)
+{
+	if (a == NULL || b == NULL || strcmp(a->def, b->def) == 0)
+		return;
+	if (is_partition(s->from, a->parent) && is_partition(s->to, b->parent))
+		not_rebuilt(s, PH_COLUMNS, "partition", b->parent,
+					psprintf("the name of column %s's inherited NOT NULL",
+							 quote_identifier(b->name)),
+					a->def, b->def);
+	else
+		add(s, PH_COLUMNS, "ALTER TABLE %s RENAME CONSTRAINT %s TO %s;\n",
+			Q(b->parent), Q(a->def), Q(b->def));
 }
 
 /* An inheritance parent of a table. */
@@ -1370,6 +1471,7 @@ static const MergeFn merge_kind[DIFF_ORD_COUNT] =
 	[DIFF_ORD_RELOPTIONS] = merge_reloptions,
 	[DIFF_ORD_COLUMN_OPTION] = merge_column_option,
 	[DIFF_ORD_CLUSTER] = merge_cluster,
+	[DIFF_ORD_NOT_NULL] = merge_not_null,
 };
 
 /*
@@ -1555,7 +1657,8 @@ pm_diff_script(DiffSet *from, DiffSet *to)
 	{
 		DiffObj    *b = lfirst(lc);
 
-		add(&s, PH_COLUMNS, "ALTER TABLE %s ADD COLUMN %s;\n", Q(b->parent), column_def(b));
+		add(&s, PH_COLUMNS, "ALTER TABLE %s ADD COLUMN %s;\n", Q(b->parent),
+			column_def(s.to, b));
 	}
 
 	/*
