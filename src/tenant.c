@@ -345,6 +345,10 @@ migrate_tenant(PmGraph *graph, PmTenant *tenant, const char *target_text,
 	return nstep;
 }
 
+static void migrate_tenants(List *tenants, const char *target_text,
+							PmDirection direction, bool dry_run,
+							Tuplestorestate *tupstore, TupleDesc tupdesc);
+
 /*
  * pm_tenant_migrate
  *		Upgrade or downgrade each tenant that elements name to target_text,
@@ -359,8 +363,21 @@ pm_tenant_migrate(List *elements, const char *target_text,
 				  PmDirection direction, bool dry_run,
 				  Tuplestorestate *tupstore, TupleDesc tupdesc)
 {
+	/*
+	 * The tenants resolved here, the run in a function of its own: a compiler
+	 * may keep an argument in a register that PG_TRY's longjmp does not
+	 * restore (gcc's -Wclobbered, with PostgreSQL 17's headers).
+	 */
+	migrate_tenants(pm_tenant_resolve(elements, false), target_text,
+					direction, dry_run, tupstore, tupdesc);
+}
+
+static void
+migrate_tenants(List *tenants, const char *target_text,
+				PmDirection direction, bool dry_run,
+				Tuplestorestate *tupstore, TupleDesc tupdesc)
+{
 	char	   *applied_by = GetUserNameFromId(GetUserId(), false);
-	List	   *tenants = pm_tenant_resolve(elements, false);
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
 	MemoryContext tenantcxt;
@@ -575,8 +592,7 @@ each_transaction(EachRun *r)
 }
 
 /* The error that ends an _each loop in which some tenants failed. */
-static void
-pg_attribute_noreturn()
+pg_noreturn static void
 report_failed(List *failed, int ntenants)
 {
 	FailedTenant *first = linitial(failed);
