@@ -128,13 +128,16 @@ counted() {
 counted analysers "static analysis (scripts/analyse.sh)" "$TOP/scripts/analyse.sh"
 counted pgindent "formatting (scripts/pgindent.sh --check)" "$TOP/scripts/pgindent.sh" --check
 
-# one line per test: pg_regress and isolation say "test NAME ... ok",
-# prove says "test/t/NAME.pl .... ok" and lists failures in its summary
+# one line per test: pg_regress and isolation say "test NAME ... ok" up
+# to PostgreSQL 15 and "ok 1 - NAME" from 16, prove says
+# "test/t/NAME.pl .... ok" and lists failures in its summary
 count() {
 	local log=$1
 	passed=$(( $(grep -cE '^test .* \.\.\. ok' "$log" || true) +
+		$(grep -cE '^ok [0-9]+ +- ' "$log" || true) +
 		$(grep -cE '^test/t/[^ ]+ \.+ ok$' "$log" || true) ))
 	failed=$(( $(grep -cE '^test .* \.\.\. FAILED' "$log" || true) +
+		$(grep -cE '^not ok [0-9]+ +- ' "$log" || true) +
 		$(grep -cE '^test/t/[^ ]+ +\(Wstat' "$log" || true) ))
 }
 total_passed=0
