@@ -24,9 +24,12 @@ PACKAGES=(postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR
 	postgresql-client-$PG_MAJOR build-essential libipc-run-perl libio-pty-perl
 	python3-alembic python3-sqlalchemy python3-psycopg2)
 
+# install_packages [PACKAGE...]: those of them not installed yet (default:
+# PACKAGES), quietly, through step
 install_packages() {
-	local missing=()
-	for p in "${PACKAGES[@]}"; do
+	local missing=() p
+	[ $# -gt 0 ] || set -- "${PACKAGES[@]}"
+	for p in "$@"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
 			missing+=("$p")
 	done

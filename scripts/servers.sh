@@ -89,19 +89,6 @@ MAJORS=("$@")
 [ ${#MAJORS[@]} -gt 0 ] || MAJORS=(17 18)
 for major in "${MAJORS[@]}"; do check_major "$major"; done
 
-install_build_packages() {
-	local missing=() p
-	for p in "${BUILD_PACKAGES[@]}"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
-			missing+=("$p")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	echo "== installing ${missing[*]}"
-	step "apt-get update" "${AS_ROOT[@]}" apt-get update -qq
-	step "apt-get install ${missing[*]}" env DEBIAN_FRONTEND=noninteractive \
-		"${AS_ROOT[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
-}
-
 # When the mirror has lost the source files of the version a suite lists
 # (seen for trixie's postgresql-17 17.12-0+deb13u1: the lists and binaries
 # are there, the .dsc and tarballs are not), an earlier version of the same
@@ -165,7 +152,7 @@ build() {
 	step "unpack $(basename "$tarball")" tar -xf "$tarball" -C "$work"
 	srcdir=$work/postgresql-$upstream
 	[ -d "$srcdir" ] || { echo "$tarball has no postgresql-$upstream/" >&2; exit 1; }
-	install_build_packages
+	install_packages "${BUILD_PACKAGES[@]}"
 	rm -rf "$prefix"
 	local log=$work/build.log
 	echo "== building PostgreSQL $version in $srcdir (log: $log)"
