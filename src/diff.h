@@ -106,6 +106,7 @@ extern DiffSet pm_diff_describe(const char *schema, const char *path,
 extern DiffObj *pm_diff_find(DiffSet *set, const char *kind,
 							 const char *parent, const char *name);
 extern bool pm_diff_has_table(DiffSet *set, const char *name);
+extern bool pm_diff_is_partition(DiffSet *set, const char *name);
 extern bool pm_diff_has_relation(DiffSet *set, const char *name);
 extern bool pm_diff_obj_equal(const DiffObj *a, const DiffObj *b);
 extern bool pm_diff_same_str(const char *a, const char *b);

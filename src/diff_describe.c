@@ -472,8 +472,14 @@ pm_diff_find(DiffSet *set, const char *kind, const char *parent,
 bool
 pm_diff_has_table(DiffSet *set, const char *name)
 {
-	if (pm_diff_find(set, "table", "", name) != NULL)
-		return true;
+	return pm_diff_find(set, "table", "", name) != NULL ||
+		pm_diff_is_partition(set, name);
+}
+
+/* Is there a partition of that name in set (of whatever parent)? */
+bool
+pm_diff_is_partition(DiffSet *set, const char *name)
+{
 	for (int i = 0; i < set->n; i++)
 		if (set->objs[i].ord == DIFF_ORD_PARTITION && strcmp(set->objs[i].name, name) == 0)
 			return true;

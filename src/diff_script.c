@@ -1129,17 +1129,6 @@ merge_partition(Script *s, DiffObj *a, DiffObj *b)
 			C(a->name), Q(a->parent), Q(a->name), Q(a->name));
 }
 
-/* Is name a partition in set? */
-static bool
-is_partition(DiffSet *set, const char *name)
-{
-	for (int i = 0; i < set->n; i++)
-		if (set->objs[i].ord == DIFF_ORD_PARTITION &&
-			strcmp(set->objs[i].name, name) == 0)
-			return true;
-	return false;
-}
-
 /*
  * A NOT NULL's name (PostgreSQL 18): one that changes is renamed, before a
  * table is attached as a partition and after one is detached, while it is
@@ -1151,7 +1140,8 @@ merge_not_null(Script *s, DiffObj *a, DiffObj *b)
 {
 	if (a == NULL || b == NULL || strcmp(a->def, b->def) == 0)
 		return;
-	if (is_partition(s->from, a->parent) && is_partition(s->to, b->parent))
+	if (pm_diff_is_partition(s->from, a->parent) &&
+		pm_diff_is_partition(s->to, b->parent))
 		not_rebuilt(s, PH_COLUMNS, "partition", b->parent,
 					psprintf("the name of column %s's inherited NOT NULL",
 							 quote_identifier(b->name)),
