@@ -4,9 +4,13 @@ use strict;
 use warnings;
 
 use File::Temp qw(tempdir);
+use FindBin;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+
+use lib "$FindBin::Bin/lib";
+use PimCommand;
 
 my $node = PostgreSQL::Test::Cluster->new('main');
 $node->init;
@@ -20,13 +24,7 @@ my $host = $node->host;
 my $port = $node->port;
 $ENV{DATABASE_URL} = "postgresql+psycopg2://localhost/app?host=$host&port=$port";
 
-sub cli
-{
-	my @args = @_;
-	my ($stdout, $stderr);
-	my $ok = IPC::Run::run([ 'pim_migrate', @args ], '>', \$stdout, '2>', \$stderr);
-	return ($? >> 8, $stdout, $stderr);
-}
+sub cli { return run_command(@_); }
 
 sub cli_ok
 {

@@ -1,7 +1,8 @@
-# Shared by the TAP tests that deploy revision files with the pim_migrate
-# command to nodes of their own (019_replica.pl, 020_logical_replication.pl):
-# the files, in a versions directory of the test's, and the command run
-# against a node with them.
+# Shared by the TAP tests that run the pim_migrate command: the command run
+# with any arguments (run_command: 007_cli.pl, 021_tenants.pl), and, for
+# those that deploy revision files to nodes of their own (019_replica.pl,
+# 020_logical_replication.pl), the files, in a versions directory of the
+# test's, and the command run against a node with them.
 package PimCommand;
 
 use strict;
@@ -11,7 +12,7 @@ use Exporter 'import';
 use File::Temp qw(tempdir);
 use IPC::Run;
 
-our @EXPORT = qw(revision_file write_versions pim_command);
+our @EXPORT = qw(run_command revision_file write_versions pim_command);
 
 my $dir = tempdir(CLEANUP => 1);
 mkdir "$dir/versions" or die;
@@ -36,15 +37,20 @@ sub write_versions
 	return "$dir/versions";
 }
 
+# pim_migrate ARGS, as PATH finds it: (exit status, stdout, stderr).
+sub run_command
+{
+	my ($stdout, $stderr);
+	IPC::Run::run([ 'pim_migrate', @_ ], '>', \$stdout, '2>', \$stderr);
+	return ($? >> 8, $stdout, $stderr);
+}
+
 # pim_migrate ARGS against a node's postgres database, with those files:
 # (exit status, stdout, stderr).
 sub pim_command
 {
 	my ($node, @args) = @_;
-	my ($stdout, $stderr);
-	IPC::Run::run([ 'pim_migrate', '-d', $node->connstr('postgres'), '--dir', "$dir/versions", @args ],
-		'>', \$stdout, '2>', \$stderr);
-	return ($? >> 8, $stdout, $stderr);
+	return run_command('-d', $node->connstr('postgres'), '--dir', "$dir/versions", @args);
 }
 
 1;
